@@ -1,0 +1,99 @@
+"""Plain-text and JSON views of events for the terminal (``check``, ``dates``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.domain.model import Event, KeyDate
+from bot.domain.times import UTC_ZONE, Zone, countdown, format_in_zone, iso_utc
+
+
+def event_summary(event: Event, now: dt.datetime) -> str:
+    """Return a one-screen summary of an event, as ``check`` prints it."""
+    lines = [f"{event.short_name}  [{event.id}]  from {event.source}", f"  {event.name}"]
+    facts = []
+    if event.edition:
+        facts.append(f"edition {event.edition}")
+    if event.colocated_with:
+        facts.append(f"co-located with {event.colocated_with}")
+    if event.venue:
+        facts.append(f"{event.venue.city}, {event.venue.country}")
+    if facts:
+        lines.append("  " + "; ".join(facts))
+    lines.append(f"  website: {event.website}")
+    lines.append(f"  key dates ({len(event.key_dates)}):")
+    for kd in event.dates_in_order():
+        lines.append(
+            f"    {kd.id:<14} {kd.kind:<12} {kd.as_written:<22} = {iso_utc(kd.at)}"
+            f"  ({countdown(kd.at, now)})"
+        )
+    upcoming = event.next_date(now)
+    lines.append(f"  next: {upcoming.title} ({upcoming.id})" if upcoming else "  next: none ahead")
+    topics = len(event.topics.items) if event.topics else 0
+    lines.append(
+        f"  topics: {topics}; contacts: {len(event.contacts)}; news: {len(event.news)};"
+        f" admins in config: {len(event.admins)}"
+    )
+    return "\n".join(lines)
+
+
+def _history(kd: KeyDate) -> str:
+    return ", ".join(past.as_written for past in kd.history)
+
+
+def dates_table(events: tuple[Event, ...], zone: Zone | None, now: dt.datetime) -> str:
+    """Return every key date as an aligned table, one block per event."""
+    headers = ["id", "title", "as written", "UTC"]
+    if zone is not None:
+        headers.append(zone.label)
+    headers.append("countdown")
+    blocks: list[str] = []
+    for event in events:
+        rows = [headers]
+        for kd in event.dates_in_order():
+            row = [kd.id, kd.title, kd.as_written, format_in_zone(kd.at, UTC_ZONE)]
+            if zone is not None:
+                row.append(format_in_zone(kd.at, zone))
+            row.append(countdown(kd.at, now))
+            if kd.history:
+                row[2] += f" (extended from {_history(kd)})"
+            rows.append(row)
+        widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
+        table = [
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            for row in rows
+        ]
+        table.insert(1, "  ".join("-" * width for width in widths))
+        blocks.append(f"{event.short_name} ({event.id})\n" + "\n".join(table) + "\n")
+    return "\n".join(blocks)
+
+
+def dates_json(
+    events: tuple[Event, ...], zone: Zone | None, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Return every key date as JSON-ready objects (``dates --json``)."""
+    items: list[dict[str, Any]] = []
+    for event in events:
+        for kd in event.dates_in_order():
+            item: dict[str, Any] = {
+                "event": event.id,
+                "id": kd.id,
+                "title": kd.title,
+                "kind": kd.kind,
+                "as_written": kd.as_written,
+                "zone_written": kd.zone.label,
+                "at_utc": iso_utc(kd.at),
+                "passed": kd.at <= now,
+                "countdown": countdown(kd.at, now),
+                "extended_from": [
+                    {"as_written": past.as_written, "at_utc": iso_utc(past.at)}
+                    for past in kd.history
+                ],
+            }
+            if zone is not None:
+                item["zone"] = zone.label
+                item["at_local"] = kd.at.astimezone(zone.tzinfo).isoformat()
+                item["local"] = format_in_zone(kd.at, zone)
+            items.append(item)
+    return items
