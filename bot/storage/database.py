@@ -1,0 +1,118 @@
+"""The storage entry point: one engine, one clock, every repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.clock import Clock
+from bot.storage.audit import AuditRepository
+from bot.storage.chats import ChatRepository
+from bot.storage.engine import create_engine
+from bot.storage.extensions import ExtensionRepository
+from bot.storage.kv import KeyValueRepository
+from bot.storage.migrations import MigrationReport, current_version, migrate
+from bot.storage.news import NewsRepository
+from bot.storage.outbox import OutboxRepository
+from bot.storage.subscriptions import SubscriptionRepository
+from bot.storage.urls import normalize_database_url, redact_url
+
+#: Where the default SQLite file goes when no data folder is given.
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Database:
+    """A connected database and its repositories.
+
+    ``chats``, ``subscriptions``, ``news``, ``extensions``, ``audit``, ``kv`` and
+    ``outbox`` each own one concern; every method is one short transaction.
+    """
+
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.chats = ChatRepository(engine, clock)
+        self.subscriptions = SubscriptionRepository(engine, clock)
+        self.news = NewsRepository(engine, clock)
+        self.extensions = ExtensionRepository(engine, clock)
+        self.audit = AuditRepository(engine, clock)
+        self.kv = KeyValueRepository(engine, clock)
+        self.outbox = OutboxRepository(engine, clock)
+
+    @classmethod
+    async def connect(
+        cls,
+        url: str | None,
+        clock: Clock,
+        *,
+        data_dir: Path = DEFAULT_DATA_DIR,
+        migrate: bool = False,
+        **engine_kwargs: Any,
+    ) -> Self:
+        """Open the database at ``url`` (normalized; empty means SQLite in ``data_dir``).
+
+        Connects once so that a wrong URL or an unreachable server fails here, with
+        the password redacted. With ``migrate=True`` the schema is upgraded too.
+        """
+        normalized = normalize_database_url(url, data_dir)
+        engine = create_engine(normalized, **engine_kwargs)
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            await engine.dispose()
+            raise ConnectionError(
+                f"cannot open database {redact_url(normalized)}: {_describe(exc, engine)}"
+            ) from exc
+        db = cls(engine, clock)
+        if migrate:
+            await db.migrate()
+        return db
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The database URL, fit for logs (password hidden)."""
+        return redact_url(self.engine.url.render_as_string(hide_password=False))
+
+    async def migrate(self, *, target: int | None = None) -> MigrationReport:
+        """Upgrade the schema to the newest version (see :func:`migrate`)."""
+        return await migrate(self.engine, self.clock, target=target)
+
+    async def schema_version(self) -> int:
+        """Return the schema version (0 for an empty database)."""
+        return await current_version(self.engine)
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+def _describe(exc: BaseException, engine: AsyncEngine) -> str:
+    """Return the first line of the driver's message, without the password."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    text = f"{type(cause).__name__}: {lines[0] if lines else ''}"
+    password = engine.url.password
+    if password:
+        text = text.replace(str(password), "***")
+    return text

@@ -1,0 +1,490 @@
+"""Broadcasts and the outbox: one row per message, written before the first send.
+
+Life of an outbox row::
+
+    pending ──claim_due──▶ sending ──mark_sent──▶ sent
+       ▲                     │ ├──mark_failed(final=False)──▶ pending (later)
+       │                     │ ├──mark_failed(final=True)───▶ failed
+       │                     │ └──mark_blocked──────────────▶ blocked (+ chat inactive)
+       └─release_stale_sending┘
+    pending ──cancel_broadcast──▶ cancelled
+    pending ──claim_due, chat inactive──▶ skipped
+
+The idempotency key (unique) is what makes "never twice" hold: a reminder's rows
+are keyed ``reminder:<event>:<key date>:<offset>:<chat>``, so re-creating a
+broadcast after a restart, a reload or a catch-up inserts nothing new.
+
+The one window for a duplicate: a row is ``sending`` while its message is in
+flight. If the process dies after Telegram accepted the message but before
+``mark_sent`` committed, ``release_stale_sending`` (run at start) puts the row
+back to ``pending`` and it is sent again. Telegram gives no way to ask "did you
+get this?", so at-least-once in that window is the price of never losing one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import case, func, literal, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.domain.clock import Clock
+from bot.storage._sql import (
+    dump_json,
+    instant,
+    load_json,
+    opt_instant,
+    opt_int,
+    opt_str,
+    upsert_insert,
+)
+from bot.storage.engine import writer
+from bot.storage.models import (
+    Broadcast,
+    BroadcastKind,
+    BroadcastProgress,
+    BroadcastStatus,
+    CreatedBroadcast,
+    NewOutboxRow,
+    OutboxRow,
+    OutboxStatus,
+)
+from bot.storage.schema import BROADCAST_KINDS, broadcasts, chats, outbox
+
+#: ``last_error`` of rows skipped because their chat became unreachable.
+CHAT_INACTIVE = "chat inactive"
+
+
+def broadcast_from_row(row: RowMapping) -> Broadcast:
+    """Build a :class:`Broadcast` from a ``broadcasts`` row."""
+    return Broadcast(
+        id=int(row["id"]),
+        event_id=str(row["event_id"]),
+        kind=cast(BroadcastKind, row["kind"]),
+        ref=str(row["ref"]),
+        created_at=instant(row["created_at"]),
+        created_by=opt_int(row["created_by"]),
+        status=cast(BroadcastStatus, row["status"]),
+        total=int(row["total"]),
+        report=load_json(row["report"]),
+        finished_at=opt_instant(row["finished_at"]),
+    )
+
+
+def outbox_row_from_row(row: RowMapping) -> OutboxRow:
+    """Build an :class:`OutboxRow` from an ``outbox`` row."""
+    return OutboxRow(
+        id=int(row["id"]),
+        broadcast_id=int(row["broadcast_id"]),
+        chat_id=int(row["chat_id"]),
+        idempotency_key=str(row["idempotency_key"]),
+        payload=load_json(row["payload"]) or {},
+        status=cast(OutboxStatus, row["status"]),
+        attempts=int(row["attempts"]),
+        next_attempt_at=instant(row["next_attempt_at"]),
+        claimed_at=opt_instant(row["claimed_at"]),
+        message_id=opt_int(row["message_id"]),
+        last_error=opt_str(row["last_error"]),
+        created_at=instant(row["created_at"]),
+        sent_at=opt_instant(row["sent_at"]),
+    )
+
+
+class OutboxRepository:
+    """Reads and writes ``broadcasts`` and ``outbox``."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+        self._clock = clock
+
+    def _now(self, now: dt.datetime | None) -> dt.datetime:
+        return self._clock.now() if now is None else now
+
+    # --- broadcasts ------------------------------------------------------------------
+
+    async def create_broadcast(
+        self,
+        event_id: str,
+        kind: BroadcastKind,
+        ref: str,
+        created_by: int | None,
+        rows: Iterable[NewOutboxRow | tuple[int, str, Mapping[str, Any]]],
+        *,
+        not_before: dt.datetime | None = None,
+    ) -> CreatedBroadcast:
+        """Write a broadcast and its outbox rows in one transaction.
+
+        ``(event_id, kind, ref)`` identifies the broadcast: calling again with the same
+        triple reuses it. Rows whose idempotency key already exists (in any broadcast)
+        are skipped, so repeated or concurrent calls never duplicate a message. New
+        rows on a finished broadcast reopen it (``pending``); a cancelled broadcast
+        takes no new rows. Rows are due at ``not_before`` (default: now).
+        """
+        if kind not in BROADCAST_KINDS:
+            raise ValueError(f"broadcast kind must be one of {BROADCAST_KINDS}, not {kind!r}")
+        now = self._clock.now()
+        due = now if not_before is None else not_before
+        new_rows = [NewOutboxRow(*row) for row in rows]
+        keys = [row.idempotency_key for row in new_rows]
+        if len(set(keys)) != len(keys):
+            raise ValueError("idempotency keys repeat within one broadcast")
+        b = broadcasts.c
+        make = (
+            upsert_insert(self._engine, broadcasts)
+            .values(
+                event_id=event_id,
+                kind=kind,
+                ref=ref,
+                created_at=now,
+                created_by=created_by,
+                status="pending",
+                total=0,
+                report=None,
+                finished_at=None,
+            )
+            .on_conflict_do_nothing()
+        )
+        find = select(b.id, b.status).where(b.event_id == event_id, b.kind == kind, b.ref == ref)
+        async with self._writer.begin() as conn:
+            await conn.execute(make)
+            broadcast_id, status = (await conn.execute(find)).one()
+            broadcast_id = int(broadcast_id)
+            if status == "cancelled" or not new_rows:
+                return CreatedBroadcast(broadcast_id, 0)
+            inserted = await self._insert_rows(conn, broadcast_id, new_rows, due, now)
+            total = select(func.count()).where(outbox.c.broadcast_id == broadcast_id)
+            values: dict[str, Any] = {"total": total.scalar_subquery()}
+            if inserted and status == "done":
+                values.update(status="pending", finished_at=None)
+            await conn.execute(update(broadcasts).where(b.id == broadcast_id).values(**values))
+        return CreatedBroadcast(broadcast_id, inserted)
+
+    async def _insert_rows(
+        self,
+        conn: AsyncConnection,
+        broadcast_id: int,
+        rows: Sequence[NewOutboxRow],
+        due: dt.datetime,
+        now: dt.datetime,
+    ) -> int:
+        stmt = (
+            upsert_insert(self._engine, outbox)
+            .on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key])
+            .returning(outbox.c.id)
+        )
+        params = [
+            {
+                "broadcast_id": broadcast_id,
+                "chat_id": row.chat_id,
+                "idempotency_key": row.idempotency_key,
+                "payload": dump_json(row.payload),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": due,
+                "claimed_at": None,
+                "message_id": None,
+                "last_error": None,
+                "created_at": now,
+                "sent_at": None,
+            }
+            for row in rows
+        ]
+        result = await conn.execute(stmt, params)
+        return len(result.all())
+
+    async def get_broadcast(self, broadcast_id: int) -> Broadcast | None:
+        """Return one broadcast, or ``None``."""
+        async with self._engine.connect() as conn:
+            row = (
+                (await conn.execute(select(broadcasts).where(broadcasts.c.id == broadcast_id)))
+                .mappings()
+                .one_or_none()
+            )
+        return None if row is None else broadcast_from_row(row)
+
+    async def list_broadcasts(
+        self, limit: int = 20, *, event_id: str | None = None
+    ) -> list[Broadcast]:
+        """Return the newest broadcasts first."""
+        stmt = select(broadcasts)
+        if event_id is not None:
+            stmt = stmt.where(broadcasts.c.event_id == event_id)
+        stmt = stmt.order_by(broadcasts.c.created_at.desc(), broadcasts.c.id.desc()).limit(limit)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        return [broadcast_from_row(r) for r in rows]
+
+    async def start_broadcast(self, broadcast_id: int) -> bool:
+        """Mark a pending broadcast ``running``; True if it was pending."""
+        return await self._set_broadcast_status(broadcast_id, "running", ("pending",))
+
+    async def cancel_broadcast(self, broadcast_id: int) -> int:
+        """Cancel a broadcast: its pending rows become ``cancelled``; returns how many.
+
+        Rows already ``sending`` finish normally. A finished broadcast is left as is.
+        """
+        o, b = outbox.c, broadcasts.c
+        async with self._writer.begin() as conn:
+            result = await conn.execute(
+                update(outbox)
+                .where(o.broadcast_id == broadcast_id, o.status == "pending")
+                .values(status="cancelled")
+            )
+            await conn.execute(
+                update(broadcasts)
+                .where(b.id == broadcast_id, b.status.in_(("pending", "running")))
+                .values(status="cancelled")
+            )
+        return int(result.rowcount)
+
+    async def finish_broadcast(
+        self,
+        broadcast_id: int,
+        report: Mapping[str, Any],
+        now: dt.datetime | None = None,
+    ) -> bool:
+        """Store the delivery report; the broadcast becomes ``done`` (unless cancelled)."""
+        b = broadcasts.c
+        stmt = (
+            update(broadcasts)
+            .where(b.id == broadcast_id)
+            .values(
+                report=dump_json(report),
+                finished_at=self._now(now),
+                status=case((b.status == "cancelled", b.status), else_=literal("done")),
+            )
+        )
+        async with self._writer.begin() as conn:
+            return (await conn.execute(stmt)).rowcount > 0
+
+    async def _set_broadcast_status(
+        self, broadcast_id: int, status: BroadcastStatus, allowed_from: tuple[str, ...]
+    ) -> bool:
+        b = broadcasts.c
+        stmt = (
+            update(broadcasts)
+            .where(b.id == broadcast_id, b.status.in_(allowed_from))
+            .values(status=status)
+        )
+        async with self._writer.begin() as conn:
+            return (await conn.execute(stmt)).rowcount > 0
+
+    async def broadcast_progress(self, broadcast_id: int) -> BroadcastProgress | None:
+        """Count the broadcast's rows by status (``None`` if it does not exist)."""
+        b, o = broadcasts.c, outbox.c
+        async with self._engine.connect() as conn:
+            head = (
+                await conn.execute(select(b.status, b.total).where(b.id == broadcast_id))
+            ).one_or_none()
+            if head is None:
+                return None
+            counts = (
+                await conn.execute(
+                    select(o.status, func.count())
+                    .where(o.broadcast_id == broadcast_id)
+                    .group_by(o.status)
+                )
+            ).all()
+        return BroadcastProgress(
+            broadcast_id=broadcast_id,
+            status=cast(BroadcastStatus, head[0]),
+            total=int(head[1]),
+            by_status={str(s): int(n) for s, n in counts},
+        )
+
+    # --- outbox rows -----------------------------------------------------------------
+
+    async def claim_due(self, limit: int, now: dt.datetime | None = None) -> list[OutboxRow]:
+        """Atomically move up to ``limit`` due pending rows to ``sending``; return them.
+
+        Due means ``next_attempt_at <= now``; oldest first. Each claim counts as an
+        attempt and stamps ``claimed_at``. Due rows of inactive chats are marked
+        ``skipped`` instead. Concurrent claimers never get the same row: on
+        PostgreSQL they skip each other's locked rows (``FOR UPDATE SKIP LOCKED``);
+        SQLite runs one writer at a time.
+        """
+        if limit <= 0:
+            return []
+        at = self._now(now)
+        o = outbox.c
+        inactive_chats = select(chats.c.chat_id).where(~chats.c.active)
+        # Lock first, then update by id: ``UPDATE ... WHERE id IN (SELECT ... LIMIT n
+        # FOR UPDATE SKIP LOCKED)`` can be planned as a nested loop that re-runs the
+        # subquery and so claims more than ``n`` rows on PostgreSQL.
+        to_skip = (
+            select(o.id)
+            .where(o.status == "pending", o.next_attempt_at <= at, o.chat_id.in_(inactive_chats))
+            .with_for_update(skip_locked=True)
+        )
+        due = (
+            select(o.id)
+            .where(o.status == "pending", o.next_attempt_at <= at, o.chat_id.not_in(inactive_chats))
+            .order_by(o.next_attempt_at, o.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._writer.begin() as conn:
+            skip_ids = list((await conn.execute(to_skip)).scalars())
+            if skip_ids:
+                await conn.execute(
+                    update(outbox)
+                    .where(o.id.in_(skip_ids), o.status == "pending")
+                    .values(status="skipped", last_error=CHAT_INACTIVE)
+                )
+            due_ids = list((await conn.execute(due)).scalars())
+            if not due_ids:
+                return []
+            rows = (
+                (
+                    await conn.execute(
+                        update(outbox)
+                        .where(o.id.in_(due_ids), o.status == "pending")
+                        .values(status="sending", attempts=o.attempts + 1, claimed_at=at)
+                        .returning(*outbox.c)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        claimed = [outbox_row_from_row(r) for r in rows]
+        claimed.sort(key=lambda r: (r.next_attempt_at, r.id))
+        return claimed
+
+    async def mark_sent(
+        self, row_id: int, message_id: int | None, now: dt.datetime | None = None
+    ) -> bool:
+        """Record that Telegram accepted the message; False if it was already sent."""
+        o = outbox.c
+        stmt = (
+            update(outbox)
+            .where(o.id == row_id, o.status != "sent")
+            .values(status="sent", message_id=message_id, sent_at=self._now(now), last_error=None)
+        )
+        return await self._execute(stmt)
+
+    async def mark_failed(
+        self,
+        row_id: int,
+        error: str,
+        *,
+        final: bool,
+        next_attempt_at: dt.datetime | None = None,
+    ) -> bool:
+        """Record a failed attempt: ``failed`` if final, else back to ``pending``.
+
+        A retry is due at ``next_attempt_at`` (default now); honour ``retry_after``
+        by passing now + retry_after. False if the row is not in flight or pending.
+        """
+        o = outbox.c
+        values: dict[str, Any] = {"last_error": error}
+        if final:
+            values["status"] = "failed"
+        else:
+            values["status"] = "pending"
+            values["next_attempt_at"] = (
+                next_attempt_at if next_attempt_at is not None else self._clock.now()
+            )
+        stmt = (
+            update(outbox)
+            .where(o.id == row_id, o.status.in_(("sending", "pending")))
+            .values(**values)
+        )
+        return await self._execute(stmt)
+
+    async def mark_blocked(self, row_id: int, error: str, reason: str = "blocked") -> bool:
+        """Record a 403: the row becomes ``blocked`` and its chat inactive (``reason``).
+
+        Both in one transaction; the chat's other due rows are then skipped by
+        ``claim_due``. Returns False if the row is not in flight or pending.
+        """
+        o, c = outbox.c, chats.c
+        async with self._writer.begin() as conn:
+            chat_id = (
+                await conn.execute(
+                    update(outbox)
+                    .where(o.id == row_id, o.status.in_(("sending", "pending")))
+                    .values(status="blocked", last_error=error)
+                    .returning(o.chat_id)
+                )
+            ).scalar()
+            if chat_id is None:
+                return False
+            await conn.execute(
+                update(chats)
+                .where(c.chat_id == chat_id, c.active)
+                .values(active=False, inactive_reason=reason, updated_at=self._clock.now())
+            )
+        return True
+
+    async def mark_skipped(self, row_id: int, reason: str) -> bool:
+        """Give up on a row without sending (e.g. nothing left to say); False if not open."""
+        o = outbox.c
+        stmt = (
+            update(outbox)
+            .where(o.id == row_id, o.status.in_(("sending", "pending")))
+            .values(status="skipped", last_error=reason)
+        )
+        return await self._execute(stmt)
+
+    async def release_stale_sending(self, *, claimed_before: dt.datetime | None = None) -> int:
+        """Put ``sending`` rows back to ``pending``; returns how many. Call at start.
+
+        Without ``claimed_before`` every in-flight row is released: only right for a
+        single delivery process that is starting (nothing of its own is in flight).
+        This is the at-least-once window described in the module docstring.
+        """
+        o = outbox.c
+        stmt = update(outbox).where(o.status == "sending")
+        if claimed_before is not None:
+            stmt = stmt.where(o.claimed_at < claimed_before)
+        stmt = stmt.values(status="pending")
+        async with self._writer.begin() as conn:
+            return int((await conn.execute(stmt)).rowcount)
+
+    async def _execute(self, stmt: Any) -> bool:
+        async with self._writer.begin() as conn:
+            return (await conn.execute(stmt)).rowcount > 0
+
+    # --- queries ---------------------------------------------------------------------
+
+    async def pending_count(self, broadcast_id: int | None = None) -> int:
+        """Count rows still waiting to be sent (``pending``)."""
+        stmt = select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
+        if broadcast_id is not None:
+            stmt = stmt.where(outbox.c.broadcast_id == broadcast_id)
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    async def next_due_at(self) -> dt.datetime | None:
+        """Return when the earliest pending row is due (for a sender to sleep until)."""
+        stmt = select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == "pending")
+        async with self._engine.connect() as conn:
+            value = (await conn.execute(stmt)).scalar()
+        return opt_instant(value)
+
+    async def rows_for(self, broadcast_id: int) -> list[OutboxRow]:
+        """Return all rows of a broadcast, in insertion order."""
+        stmt = select(outbox).where(outbox.c.broadcast_id == broadcast_id).order_by(outbox.c.id)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        return [outbox_row_from_row(r) for r in rows]
+
+    async def has_key(self, idempotency_key: str) -> bool:
+        """Tell whether a row with this idempotency key exists (in any status)."""
+        stmt = select(outbox.c.id).where(outbox.c.idempotency_key == idempotency_key)
+        async with self._engine.connect() as conn:
+            return (await conn.execute(stmt)).first() is not None
+
+    async def keys_with_prefix(self, prefix: str) -> set[str]:
+        """Return the idempotency keys starting with ``prefix`` (case-sensitive, exact)."""
+        stmt = select(outbox.c.idempotency_key).where(
+            outbox.c.idempotency_key.startswith(prefix, autoescape=True)
+        )
+        async with self._engine.connect() as conn:
+            keys = {str(k) for k in (await conn.execute(stmt)).scalars()}
+        # SQLite's LIKE ignores ASCII case: filter exactly here.
+        return {k for k in keys if k.startswith(prefix)}

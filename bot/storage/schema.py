@@ -1,0 +1,189 @@
+"""The current schema, as SQLAlchemy Core tables: what the repositories query.
+
+This describes the database *after* every migration in :mod:`bot.storage.migrations`
+has run; the migrations (not ``metadata.create_all``) build it. A test reflects a
+migrated database and checks that it matches these tables.
+
+Conventions: instants are :class:`UTCDateTime` (aware UTC); Telegram chat and user
+ids are ``BIGINT``; everything that belongs to an event carries its ``event_id``, so
+one database serves several events; closed sets of values are ``CHECK``-ed;
+nothing a user did is deleted (unsubscribing flips ``active``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from bot.storage.types import IdType, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CHAT_TYPES = ("private", "group", "supergroup", "channel")
+REMINDER_MODES = ("all", "deadlines", "off")
+NEWS_SOURCES = ("config", "admin")
+BROADCAST_KINDS = ("reminder", "news", "extension")
+BROADCAST_STATUSES = ("pending", "running", "done", "cancelled")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "blocked", "cancelled", "skipped")
+
+
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """Return the SQL of a ``CHECK`` that ``column`` holds one of ``values``."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+metadata = MetaData(naming_convention=NAMING)
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("description", Text, nullable=False),
+    Column("applied_at", UTCDateTime, nullable=False),
+)
+
+chats = Table(
+    "chats",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("type", String(16), nullable=False),
+    Column("title", Text),
+    Column("username", String(64)),
+    Column("first_name", Text),
+    Column("timezone", String(64)),
+    Column("active", Boolean, nullable=False),
+    Column("inactive_reason", String(32)),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("migrated_to", BigInteger),
+    # Added by migration 2.
+    Column("language_code", String(16)),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("chat_id", BigInteger, ForeignKey("chats.chat_id"), primary_key=True),
+    Column("subscribed_at", UTCDateTime, nullable=False),
+    Column("unsubscribed_at", UTCDateTime),
+    Column("reminders", String(16), nullable=False),
+    Column("active", Boolean, nullable=False),
+    CheckConstraint(one_of("reminders", REMINDER_MODES), name="reminders"),
+)
+
+muted_key_dates = Table(
+    "muted_key_dates",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("chat_id", BigInteger, ForeignKey("chats.chat_id"), primary_key=True),
+    Column("key_date_id", String(64), primary_key=True),
+    Column("muted_at", UTCDateTime, nullable=False),
+)
+
+news = Table(
+    "news",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False),
+    Column("html", Text, nullable=False),
+    Column("posted_at", UTCDateTime, nullable=False),
+    Column("posted_by", BigInteger),
+    Column("source", String(16), nullable=False),
+    Column("source_key", String(128)),
+    CheckConstraint(one_of("source", NEWS_SOURCES), name="source"),
+    UniqueConstraint("event_id", "source_key"),
+    Index(None, "event_id", "posted_at"),
+)
+
+extensions = Table(
+    "extensions",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False),
+    Column("key_date_id", String(64), nullable=False),
+    Column("previous_at", UTCDateTime, nullable=False),
+    Column("new_at", UTCDateTime, nullable=False),
+    Column("new_as_written", Text, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", BigInteger),
+    Index(None, "event_id", "key_date_id"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("user_id", BigInteger),
+    Column("action", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Index(None, "at"),
+)
+
+kv = Table(
+    "kv",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+broadcasts = Table(
+    "broadcasts",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("ref", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", BigInteger),
+    Column("status", String(16), nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("report", Text),
+    Column("finished_at", UTCDateTime),
+    CheckConstraint(one_of("kind", BROADCAST_KINDS), name="kind"),
+    CheckConstraint(one_of("status", BROADCAST_STATUSES), name="status"),
+    UniqueConstraint("event_id", "kind", "ref"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("broadcast_id", IdType, ForeignKey("broadcasts.id"), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("idempotency_key", String(255), nullable=False, unique=True),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_at", UTCDateTime),
+    Column("message_id", BigInteger),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    CheckConstraint(one_of("status", OUTBOX_STATUSES), name="status"),
+    Index(None, "status", "next_attempt_at"),
+    # Added by migration 2.
+    Index(None, "broadcast_id", "status"),
+)

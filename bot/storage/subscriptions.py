@@ -1,0 +1,233 @@
+"""Subscriptions to events, reminder preferences, and who receives a broadcast."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.clock import Clock
+from bot.storage._sql import instant, opt_instant, opt_str, upsert_insert
+from bot.storage.engine import writer
+from bot.storage.models import Recipient, ReminderMode, Subscription, SubscriptionStats
+from bot.storage.schema import REMINDER_MODES, chats, muted_key_dates, subscriptions
+
+#: The key-date kind that ``deadlines`` reminder mode keeps.
+DEADLINE_KIND = "deadline"
+
+
+class UnknownChatError(LookupError):
+    """The chat is not in ``chats``: call ``upsert_chat`` first."""
+
+
+def subscription_from_row(row: RowMapping) -> Subscription:
+    """Build a :class:`Subscription` from a ``subscriptions`` row."""
+    return Subscription(
+        event_id=str(row["event_id"]),
+        chat_id=int(row["chat_id"]),
+        subscribed_at=instant(row["subscribed_at"]),
+        unsubscribed_at=opt_instant(row["unsubscribed_at"]),
+        reminders=cast(ReminderMode, row["reminders"]),
+        active=bool(row["active"]),
+    )
+
+
+class SubscriptionRepository:
+    """Reads and writes ``subscriptions`` and ``muted_key_dates``."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+        self._clock = clock
+
+    async def subscribe(self, event_id: str, chat_id: int) -> bool:
+        """Subscribe the chat; True if this is new or reactivates an unsubscription.
+
+        A returning subscriber keeps the reminder mode and mutes chosen before.
+        Raises :class:`UnknownChatError` if the chat was never upserted.
+        """
+        now = self._clock.now()
+        s = subscriptions.c
+        insert_stmt = (
+            upsert_insert(self._engine, subscriptions)
+            .values(
+                event_id=event_id,
+                chat_id=chat_id,
+                subscribed_at=now,
+                unsubscribed_at=None,
+                reminders="all",
+                active=True,
+            )
+            .on_conflict_do_nothing()
+            .returning(s.chat_id)
+        )
+        async with self._writer.begin() as conn:
+            known = (
+                await conn.execute(select(chats.c.chat_id).where(chats.c.chat_id == chat_id))
+            ).first()
+            if known is None:
+                raise UnknownChatError(f"chat {chat_id} is unknown; upsert it first")
+            if (await conn.execute(insert_stmt)).first() is not None:
+                return True
+            reactivated = await conn.execute(
+                update(subscriptions)
+                .where(s.event_id == event_id, s.chat_id == chat_id, ~s.active)
+                .values(active=True, subscribed_at=now, unsubscribed_at=None)
+            )
+            return reactivated.rowcount > 0
+
+    async def unsubscribe(self, event_id: str, chat_id: int) -> bool:
+        """Unsubscribe (the row stays, inactive); True if the chat was subscribed."""
+        s = subscriptions.c
+        stmt = (
+            update(subscriptions)
+            .where(s.event_id == event_id, s.chat_id == chat_id, s.active)
+            .values(active=False, unsubscribed_at=self._clock.now())
+        )
+        async with self._writer.begin() as conn:
+            return (await conn.execute(stmt)).rowcount > 0
+
+    async def get_subscription(self, event_id: str, chat_id: int) -> Subscription | None:
+        """Return the subscription row (active or not), or ``None``."""
+        s = subscriptions.c
+        stmt = select(subscriptions).where(s.event_id == event_id, s.chat_id == chat_id)
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(stmt)).mappings().one_or_none()
+        return None if row is None else subscription_from_row(row)
+
+    async def is_subscribed(self, event_id: str, chat_id: int) -> bool:
+        """Tell whether the chat has an active subscription to the event."""
+        sub = await self.get_subscription(event_id, chat_id)
+        return sub is not None and sub.active
+
+    async def set_reminder_mode(self, event_id: str, chat_id: int, mode: ReminderMode) -> bool:
+        """Choose ``all``, ``deadlines`` or ``off``; False if there is no subscription."""
+        if mode not in REMINDER_MODES:
+            raise ValueError(f"reminder mode must be one of {REMINDER_MODES}, not {mode!r}")
+        s = subscriptions.c
+        stmt = (
+            update(subscriptions)
+            .where(s.event_id == event_id, s.chat_id == chat_id)
+            .values(reminders=mode)
+        )
+        async with self._writer.begin() as conn:
+            return (await conn.execute(stmt)).rowcount > 0
+
+    async def mute_key_date(self, event_id: str, chat_id: int, key_date_id: str) -> bool:
+        """Stop reminders of one key date for the chat; True if it was not muted."""
+        stmt = (
+            upsert_insert(self._engine, muted_key_dates)
+            .values(
+                event_id=event_id,
+                chat_id=chat_id,
+                key_date_id=key_date_id,
+                muted_at=self._clock.now(),
+            )
+            .on_conflict_do_nothing()
+            .returning(muted_key_dates.c.key_date_id)
+        )
+        async with self._writer.begin() as conn:
+            return (await conn.execute(stmt)).first() is not None
+
+    async def unmute_key_date(self, event_id: str, chat_id: int, key_date_id: str) -> bool:
+        """Resume reminders of one key date; True if it was muted."""
+        m = muted_key_dates.c
+        stmt = delete(muted_key_dates).where(
+            m.event_id == event_id, m.chat_id == chat_id, m.key_date_id == key_date_id
+        )
+        async with self._writer.begin() as conn:
+            return (await conn.execute(stmt)).rowcount > 0
+
+    async def muted_key_dates(self, event_id: str, chat_id: int) -> frozenset[str]:
+        """Return the ids of the key dates the chat muted."""
+        m = muted_key_dates.c
+        stmt = select(m.key_date_id).where(m.event_id == event_id, m.chat_id == chat_id)
+        async with self._engine.connect() as conn:
+            return frozenset(str(v) for v in (await conn.execute(stmt)).scalars())
+
+    async def active_recipients(
+        self,
+        event_id: str,
+        *,
+        key_date_id: str | None = None,
+        kind: str | None = None,
+    ) -> list[Recipient]:
+        """Return the chats a broadcast goes to, ordered by chat id.
+
+        Always: an active subscription on an active chat. Without ``key_date_id``
+        (news, extension notices) that is all. With ``key_date_id`` (a reminder):
+        mode ``off`` is left out, mode ``deadlines`` only gets key dates whose
+        ``kind`` is ``"deadline"``, and chats that muted the key date are left out.
+        """
+        s, c, m = subscriptions.c, chats.c, muted_key_dates.c
+        conditions: list[ColumnElement[bool]] = [_reachable(event_id)]
+        if key_date_id is not None:
+            modes = ("all", "deadlines") if kind == DEADLINE_KIND else ("all",)
+            conditions.append(s.reminders.in_(modes))
+            muted = exists().where(
+                m.event_id == s.event_id, m.chat_id == s.chat_id, m.key_date_id == key_date_id
+            )
+            conditions.append(~muted)
+        stmt = (
+            select(c.chat_id, c.timezone, c.language_code)
+            .select_from(subscriptions.join(chats, c.chat_id == s.chat_id))
+            .where(*conditions)
+            .order_by(c.chat_id)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [Recipient(int(r[0]), opt_str(r[1]), opt_str(r[2])) for r in rows]
+
+    async def stats(self, event_id: str) -> SubscriptionStats:
+        """Count subscribers of the event for ``/stats``."""
+        s, c = subscriptions.c, chats.c
+        joined = subscriptions.join(chats, c.chat_id == s.chat_id)
+        reachable = _reachable(event_id)
+        async with self._engine.connect() as conn:
+
+            async def grouped(column: Any) -> dict[Any, int]:
+                stmt = (
+                    select(column, func.count())
+                    .select_from(joined)
+                    .where(reachable)
+                    .group_by(column)
+                )
+                return {k: int(n) for k, n in (await conn.execute(stmt)).all()}
+
+            everyone = (
+                await conn.execute(
+                    select(func.count()).select_from(subscriptions).where(s.event_id == event_id)
+                )
+            ).scalar_one()
+            unreachable = (
+                await conn.execute(
+                    select(func.count())
+                    .select_from(joined)
+                    .where(s.event_id == event_id, s.active, ~c.active)
+                )
+            ).scalar_one()
+            by_timezone = await grouped(c.timezone)
+            by_mode = await grouped(s.reminders)
+            by_type = await grouped(c.type)
+        active = sum(by_mode.values())
+        return SubscriptionStats(
+            active=active,
+            inactive=int(everyone) - active,
+            unreachable=int(unreachable),
+            by_timezone=_frozen(by_timezone),
+            by_mode=_frozen(by_mode),
+            by_type=_frozen(by_type),
+        )
+
+
+def _reachable(event_id: str) -> ColumnElement[bool]:
+    s, c = subscriptions.c, chats.c
+    return and_(s.event_id == event_id, s.active, c.active)
+
+
+def _frozen(counts: dict[Any, int]) -> Mapping[Any, int]:
+    return MappingProxyType(dict(sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0]))))
