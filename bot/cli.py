@@ -7,21 +7,27 @@ went well, 2 for a broken config or a wrong command line (with what to type inst
 from __future__ import annotations
 
 import argparse
+import asyncio
 import difflib
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from bot.domain.clock import Clock, FixedClock, SystemClock
+from bot.domain.clock import Clock, FixedClock, OffsetClock, SystemClock
 from bot.domain.config import ConfigError, load_events
 from bot.domain.times import TimeError, Zone, parse_instant, parse_zone
-from bot.render.cli_text import dates_json, dates_table, event_summary
+from bot.logs import setup_logging
+from bot.render.cli_text import dates_json, dates_table, event_summary, plan_json, plan_table
+from bot.settings import Settings, SettingsError
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 3
 DEFAULT_CONFIG = "config"
 
 Command = Callable[[argparse.Namespace, TextIO], int]
@@ -79,6 +85,45 @@ def build_parser() -> argparse.ArgumentParser:
     _add_now(dates)
     dates.add_argument("--json", action="store_true", help="print JSON instead of a table")
     dates.set_defaults(handler=cmd_dates)
+
+    plan_ = commands.add_parser(
+        "plan", help="list the reminders still to fire", description=_doc(cmd_plan)
+    )
+    _add_now(plan_)
+    plan_.add_argument("--until", metavar="ISO", help="only reminders up to this instant")
+    plan_.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    plan_.set_defaults(handler=cmd_plan)
+
+    ics = commands.add_parser(
+        "ics", help="write the .ics calendar of the key dates", description=_doc(cmd_ics)
+    )
+    ics.add_argument("--event", metavar="ID", help="only this event (default: every event)")
+    ics.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (default: standard output)"
+    )
+    ics.set_defaults(handler=cmd_ics)
+
+    run_ = commands.add_parser(
+        "run",
+        help="run the bot (long polling; needs TELEGRAM_BOT_TOKEN)",
+        description=_doc(cmd_run),
+    )
+    _add_now(run_)
+    run_.set_defaults(handler=cmd_run)
+
+    demo = commands.add_parser(
+        "demo",
+        help="try the bot offline: the real bot against a local Telegram sandbox",
+        description=_doc(cmd_demo),
+    )
+    _add_now(demo)
+    demo.set_defaults(handler=cmd_demo)
+
+    commands.add_parser(  # listed for --help; run() hands its arguments to the sandbox
+        "sandbox",
+        help="run the local Telegram Bot API sandbox alone",
+        description="Run the Bot API sandbox; point any Bot API client at the URL it prints.",
+    )
     return parser
 
 
@@ -128,8 +173,91 @@ def cmd_dates(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
+    """List every reminder still to fire: its id, key date and instant in UTC."""
+    from bot.domain.plan import plan
+
+    events = load_events(config_path(args))
+    now = clock_from(args.now).now()
+    until = parse_instant(args.until) if args.until else None
+    reminders = plan(events, now, until)
+    if args.json:
+        json.dump(plan_json(reminders), out, indent=2)
+        out.write("\n")
+    else:
+        out.write(plan_table(reminders, now))
+    return EXIT_OK
+
+
+def cmd_ics(args: argparse.Namespace, out: TextIO) -> int:
+    """Write an .ics calendar: a VEVENT per key date at its exact instant, with alarms."""
+    from bot.calendar import event_calendar
+
+    events = load_events(config_path(args))
+    if args.event:
+        chosen = tuple(event for event in events if event.id == args.event)
+        if not chosen:
+            known = ", ".join(event.id for event in events)
+            raise SettingsError(f"no event {args.event!r}; the config has: {known}")
+        events = chosen
+    data = event_calendar(events, SystemClock().now())
+    if args.output:
+        Path(args.output).write_bytes(data)
+        out.write(f"wrote {args.output} ({len(data)} bytes, {len(events)} event(s))\n")
+    else:
+        out.flush()
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the bot with long polling until Ctrl-C or SIGTERM.
+
+    Settings come from the environment: TELEGRAM_BOT_TOKEN (required),
+    TELEGRAM_API_BASE_URL, DATABASE_URL, ADMIN_IDS, BOT_CONFIG, LOG_LEVEL.
+    """
+    settings = Settings.from_env()
+    if args.config:
+        settings = replace(settings, config_path=Path(args.config))
+    if settings.token is None:
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN is not set; to try the bot offline, run: deadline-bot demo"
+        )
+    from bot.bootstrap import run_bot  # the Telegram stack loads only for commands that use it
+
+    load_events(settings.config_path)  # a broken config stops here, before any connection
+    setup_logging(settings.log_level_number, secrets=[settings.token])
+    clock = OffsetClock(parse_instant(args.now)) if args.now else SystemClock()
+    asyncio.run(run_bot(settings, clock))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    """Start the sandbox and the real bot against it, and chat with it from this terminal.
+
+    SQLite in a temporary folder unless DATABASE_URL is set. --now makes the bot believe
+    it is another time (e.g. --now 2026-02-10T12:00:00Z to see this year's deadlines live).
+    From a pipe it prints the transcript and exits when the input ends and the bot is idle.
+    """
+    from bot import demo  # the Telegram stack loads only for commands that use it
+
+    settings = Settings.from_env()
+    if args.config:
+        settings = replace(settings, config_path=Path(args.config))
+    load_events(settings.config_path)
+    setup_logging(max(settings.log_level_number, logging.WARNING))
+    clock = OffsetClock(parse_instant(args.now)) if args.now else SystemClock()
+    demo.main(settings, clock)
+    return EXIT_OK
+
+
 def run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     """Parse ``argv`` and run the command; return its exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sandbox"]:  # the sandbox has its own options (and --help)
+        from bot.sandbox import cli as sandbox_cli
+
+        return sandbox_cli.main(argv[1:])
     args = build_parser().parse_args(argv)
     handler: Command = args.handler
     try:
@@ -137,9 +265,12 @@ def run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     except ConfigError as exc:
         err.write(exc.report() + "\n")
         return EXIT_USAGE
-    except TimeError as exc:
+    except (TimeError, SettingsError) as exc:
         err.write(f"deadline-bot: error: {exc}\n")
         return EXIT_USAGE
+    except ConnectionError as exc:
+        err.write(f"deadline-bot: error: {exc}\n")
+        return EXIT_UNAVAILABLE
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from bot.domain.model import Event, KeyDate
+from bot.domain.plan import Reminder
 from bot.domain.times import UTC_ZONE, Zone, countdown, format_in_zone, iso_utc
 
 
@@ -97,3 +99,30 @@ def dates_json(
                 item["local"] = format_in_zone(kd.at, zone)
             items.append(item)
     return items
+
+
+def plan_json(reminders: Sequence[Reminder]) -> list[dict[str, Any]]:
+    """Return reminders as JSON-ready objects (``plan --json``)."""
+    return [
+        {
+            "id": r.id,
+            "event": r.event_id,
+            "key_date": r.key_date_id,
+            "kind": r.kind,
+            "offset": r.offset.label,
+            "fire_at_utc": iso_utc(r.fire_at),
+            "key_date_at_utc": iso_utc(r.key_date_at),
+        }
+        for r in reminders
+    ]
+
+
+def plan_table(reminders: Sequence[Reminder], now: dt.datetime) -> str:
+    """Return reminders as lines: when each fires, how soon, and its id."""
+    if not reminders:
+        return f"no reminder fires after {iso_utc(now)}\n"
+    lines = [f"{len(reminders)} reminder(s) after {iso_utc(now)}:"]
+    width = max(len(r.id) for r in reminders)
+    for r in reminders:
+        lines.append(f"  {iso_utc(r.fire_at)}  {r.id:<{width}}  ({countdown(r.fire_at, now)})")
+    return "\n".join(lines) + "\n"

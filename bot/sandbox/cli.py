@@ -19,7 +19,7 @@ __all__ = ["main"]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.sandbox", description="A local Telegram Bot API sandbox."
+        prog="deadline-bot sandbox", description="A local Telegram Bot API sandbox."
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8081, help="port (0 = any free port)")

@@ -1,0 +1,48 @@
+"""Logging set-up: one line per event, third-party chatter quieted, secrets redacted."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+# httpx logs every request URL at INFO, and the Bot API puts the token in the URL.
+NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio")
+_TOKEN_SHAPE = re.compile(r"\b\d{5,12}:[A-Za-z0-9_-]{20,}\b")
+
+
+class RedactingFilter(logging.Filter):
+    """Replace known secrets, and anything shaped like a bot token, with ``[REDACTED]``."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """Return ``text`` with every secret replaced."""
+        for secret in self._secrets:
+            text = text.replace(secret, "[REDACTED]")
+        return _TOKEN_SHAPE.sub("[REDACTED]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the record once, redacted, so handlers print only the safe text."""
+        message = self.redact(record.getMessage())
+        if record.exc_info:
+            formatted = logging.Formatter().formatException(record.exc_info)
+            message = f"{message}\n{self.redact(formatted)}"
+            record.exc_info = None
+            record.exc_text = None
+        record.msg, record.args = message, None
+        return True
+
+
+def setup_logging(level: int, secrets: Iterable[str] = ()) -> None:
+    """Configure the root logger: a line per event, quiet libraries, redacted secrets."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))

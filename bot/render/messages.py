@@ -1,0 +1,441 @@
+"""Every text the bot sends to subscribers, as pure functions of data.
+
+Each function returns a :class:`Reply`: Telegram HTML (every piece of config or user
+text escaped) and, where useful, inline buttons. Nothing here knows python-telegram-bot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.domain.model import Event, KeyDate
+from bot.domain.times import (
+    UTC_ZONE,
+    Zone,
+    countdown,
+    format_in_zone,
+    to_zone,
+)
+from bot.domain.topics import STRONG_MATCH, TopicMatch
+from bot.render.html import esc, link, tg_time
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: a callback (``data``), a link (``url``) or an inline query."""
+
+    label: str
+    data: str | None = None
+    url: str | None = None
+    switch_inline: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to send: HTML text and rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a message: their zone (None until they set one) and the current instant."""
+
+    zone: Zone | None
+    now: dt.datetime
+    in_group: bool = False
+
+    @property
+    def shown_zone(self) -> Zone:
+        """The zone to show times in: theirs, or UTC until they choose one."""
+        return self.zone or UTC_ZONE
+
+
+@dataclass(frozen=True)
+class NewsEntry:
+    """A news item as stored: already-safe HTML and when it was posted (None: with the call)."""
+
+    html: str
+    posted_at: dt.datetime | None
+
+
+# -- building blocks ------------------------------------------------------------------
+
+
+def written_time(kd: KeyDate) -> str:
+    """Render a key date in the zone it was written in: 'Sun 15 Feb 2026, 23:59 AoE (UTC−12)'."""
+    if kd.date_only and kd.kind != "deadline":
+        return f"{format_in_zone(kd.at, kd.zone, with_time=False)} ({esc(kd.zone.label)})"
+    return esc(format_in_zone(kd.at, kd.zone))
+
+
+def reader_time(instant: dt.datetime, reader: Reader) -> str:
+    """Render an instant in the reader's zone, wrapped in Telegram's date-time entity."""
+    return tg_time(instant, format_in_zone(instant, reader.shown_zone))
+
+
+def key_date_block(kd: KeyDate, reader: Reader) -> str:
+    """Render one key date: as written, in the reader's time, and how long is left."""
+    lines = [f"<b>{esc(kd.title)}</b>" + (f" ({esc(kd.note)})" if kd.note else "")]
+    lines.append(f"🗓 {written_time(kd)}")
+    if not (kd.date_only and kd.kind == "event"):
+        lines.append(f"🕑 {reader_time(kd.at, reader)}")
+    lines.append(f"⏳ {esc(countdown(kd.at, reader.now))}")
+    if kd.history:
+        earlier = ", ".join(
+            esc(format_in_zone(past.at, kd.zone, with_time=False)) for past in kd.history
+        )
+        lines.append(f"↪️ extended from {earlier}")
+    return "\n".join(lines)
+
+
+def _zone_hint(reader: Reader) -> str:
+    if reader.zone is not None:
+        return f"Times are shown in <b>{esc(reader.zone.label)}</b> (change: /timezone)."
+    return (
+        "Times are shown in UTC. Set yours with /timezone,"
+        " e.g. <code>/timezone Europe/Berlin</code>."
+    )
+
+
+def _title(event: Event) -> str:
+    return f"<b>{esc(event.short_name)}</b>"
+
+
+# -- answers ---------------------------------------------------------------------------
+
+
+def welcome(event: Event, *, subscribed: bool) -> Reply:
+    """Answer /start: what the bot does, with a one-tap Subscribe button."""
+    where = ""
+    if event.venue:
+        where = f", {esc(event.venue.city)}"
+    text = (
+        f"👋 Hi! I keep you on time for {_title(event)}{where}.\n\n"
+        "I can tell you every key date in <b>your</b> time zone, check whether your topic is in"
+        " scope, tell you whom to contact, remind you before each deadline and pass on the"
+        " organizers' news.\n\n"
+        "Try /dates, /next, /topics, <code>/scope your topic</code>, /contacts, or just ask:"
+        " <i>when is the paper deadline?</i>\n/help lists everything."
+    )
+    if subscribed:
+        text += "\n\n✅ You are subscribed. /settings chooses which reminders you get."
+        return Reply(text, ((Button("⚙️ Settings", data="settings"),),))
+    return Reply(
+        text,
+        ((Button("🔔 Subscribe to reminders and news", data="subscribe"),),),
+    )
+
+
+COMMANDS_HELP: tuple[tuple[str, str], ...] = (
+    ("dates", "every key date, in AoE and your time"),
+    ("next", "the next date ahead"),
+    ("topics", "the call's topics"),
+    ("scope", "is my topic in scope? /scope your words"),
+    ("contacts", "whom to contact"),
+    ("cfp", "the call: summary, submission, publication"),
+    ("venue", "when and where"),
+    ("news", "the latest announcements"),
+    ("subscribe", "get reminders and news"),
+    ("unsubscribe", "stop them"),
+    ("timezone", "set your time zone: /timezone Europe/Berlin"),
+    ("settings", "which reminders you get"),
+    ("about", "about this bot"),
+    ("help", "this list"),
+)
+"""The public commands, in menu order, with their one-line descriptions."""
+
+
+def help_text(event: Event, reader: Reader) -> Reply:
+    """Answer /help: every command and what plain questions work."""
+    if reader.in_group:
+        return Reply(
+            f"{_title(event)}: /dates · /next · /topics · /scope · /contacts · /venue · /news"
+            " · /subscribe (group admins) · /timezone"
+        )
+    lines = [f"{_title(event)}: what I can do\n"]
+    lines += [f"/{name} — {esc(what)}" for name, what in COMMANDS_HELP]
+    lines.append(
+        "\nYou can also just ask: <i>when is the paper deadline?</i>, <i>what topics?</i>,"
+        " <i>is federated learning in scope?</i>, <i>who do I contact?</i>"
+    )
+    return Reply("\n".join(lines))
+
+
+def dates(event: Event, reader: Reader) -> Reply:
+    """Answer /dates: every key date as written, in the reader's zone, and the countdown."""
+    if reader.in_group:
+        lines = [f"📅 {_title(event)}"]
+        lines += [
+            f"• {esc(kd.title)}: {written_time(kd)} — {esc(countdown(kd.at, reader.now))}"
+            for kd in event.dates_in_order()
+        ]
+        return Reply("\n".join(lines))
+    blocks = [f"📅 {_title(event)}: key dates"]
+    blocks += [key_date_block(kd, reader) for kd in event.dates_in_order()]
+    blocks.append(_zone_hint(reader))
+    return Reply("\n\n".join(blocks))
+
+
+def next_date(event: Event, reader: Reader) -> Reply:
+    """Answer /next: the next date ahead, or that this edition is over."""
+    upcoming = event.next_date(reader.now)
+    if upcoming is not None:
+        text = f"⏭ Next for {_title(event)}:\n\n{key_date_block(upcoming, reader)}"
+        return Reply(f"{text}\n\n{_zone_hint(reader)}")
+    last = event.dates_in_order()[-1]
+    when = format_in_zone(last.at, last.zone, with_time=False)
+    return Reply(
+        f"🏁 {_title(event)} is over: the last key date, {esc(last.title).lower()}, was"
+        f" {esc(when)} ({esc(countdown(last.at, reader.now))}).\n\n"
+        "Subscribers will hear the organizers' news here, such as the next edition's call."
+        " /subscribe if you have not yet."
+    )
+
+
+def topics(event: Event, reader: Reader) -> Reply:
+    """Answer /topics: the call's topics, verbatim, with its 'not limited to'."""
+    if event.topics is None:
+        return Reply(f"{_title(event)} lists no topics. See {link(event.website)}.")
+    if reader.in_group:
+        return Reply(
+            f"🧭 {_title(event)} lists {len(event.topics.items)} topics (not limited to them)."
+            " Ask me <code>/scope your topic</code>, or /topics in a private chat for all."
+        )
+    intro = event.topics.intro or "Topics of interest:"
+    items = "\n".join(f"• {esc(topic)}" for topic in event.topics.items)
+    tail = "\n\nAsk <code>/scope your topic</code> to see which topics come closest."
+    return Reply(f"🧭 {_title(event)}\n{esc(intro)}\n\n{items}{tail}")
+
+
+def scope(event: Event, query: str, matches: Sequence[TopicMatch]) -> Reply:
+    """Answer /scope: the closest topics, and what 'not limited to' means for the rest."""
+    if not query.strip():
+        return Reply(
+            "Tell me your topic after the command, e.g. <code>/scope serving LLMs on GPUs</code>."
+        )
+    open_ended = event.topics is not None and event.topics.open_ended
+    lines = [f"🔎 <b>{esc(query.strip()[:200])}</b>"]
+    strong = [m for m in matches if m.score >= STRONG_MATCH]
+    if strong:
+        lines.append("\nLooks in scope. Closest topics of the call:")
+    elif matches:
+        lines.append("\nNo topic matches closely; the nearest are:")
+    else:
+        lines.append("\nNone of the listed topics matches these words.")
+    lines += [f"• {esc(m.topic)}" for m in matches]
+    if open_ended:
+        lines.append(
+            "\nThe call says topics <i>include, but are not limited to</i> these, so work at the"
+            " intersection of machine learning and systems is welcome even when it is not"
+            " listed."
+        )
+    lines.append("Unsure? Ask the chairs: /contacts")
+    return Reply("\n".join(lines))
+
+
+def contacts(event: Event) -> Reply:
+    """Answer /contacts: the people, their roles, the call's note, and social accounts."""
+    lines = [f"✉️ {_title(event)}: contacts\n"]
+    for person in event.contacts:
+        detail = f", {esc(person.affiliation)}" if person.affiliation else ""
+        line = f"• <b>{esc(person.name)}</b>{detail} — {esc(person.role)}"
+        if person.email:
+            line += f" — {link('mailto:' + person.email, person.email)}"
+        if person.url:
+            line += f" — {link(person.url)}"
+        lines.append(line)
+    if event.contact_note:
+        lines.append(f"\n{esc(event.contact_note)}")
+    for network, handle in event.social:
+        if network == "twitter":
+            lines.append(f"Twitter: {link('https://twitter.com/' + handle.lstrip('@'), handle)}")
+        else:
+            lines.append(f"{esc(network.capitalize())}: {esc(handle)}")
+    lines.append(f"Website: {link(event.website)}")
+    return Reply("\n".join(lines))
+
+
+def cfp(event: Event, reader: Reader) -> Reply:
+    """Answer /cfp: the summary, where and by when to submit, publication and its opt-out."""
+    lines = [f"📄 <b>{esc(event.name)}</b>"]
+    if event.summary:
+        lines.append(f"\n{esc(event.summary)}")
+    deadlines = [kd for kd in event.dates_in_order() if kd.kind == "deadline"]
+    if deadlines:
+        lines.append("\n<b>Submission</b>")
+        for kd in deadlines:
+            lines.append(f"• {esc(kd.title)}: {written_time(kd)}")
+        where = event.submission_url or next((kd.url for kd in deadlines if kd.url), None)
+        lines.append(f"Submit at {link(where)}" if where else f"Details on {link(event.website)}")
+    if event.publication:
+        lines.append(f"\n<b>Publication</b>\n{esc(event.publication.note)}")
+    for name, status in event.committee:
+        lines.append(f"\n<b>{esc(name)}</b>: {esc(status)}")
+    lines.append("\nTopics: /topics · dates in your time: /dates")
+    return Reply("\n".join(lines))
+
+
+def venue(event: Event, reader: Reader) -> Reply:
+    """Answer /venue: when, where, the format, and what it is co-located with."""
+    lines = [f"📍 {_title(event)}"]
+    day = next((kd for kd in event.dates_in_order() if kd.kind == "event"), None)
+    if day is not None:
+        local = to_zone(day.at, day.zone)
+        lines.append(f"When: {local:%A} {local.day} {local:%B %Y}")
+    if event.venue:
+        lines.append(f"Where: {esc(event.venue.city)}, {esc(event.venue.country)}")
+        if event.venue.format:
+            lines.append(f"Format: {esc(event.venue.format)}")
+    if event.colocated_with:
+        lines.append(f"Co-located with {esc(event.colocated_with)}")
+    if day is not None:
+        lines.append(f"⏳ {esc(countdown(day.at, reader.now))}")
+    lines.append(f"Website: {link(event.website)}")
+    return Reply("\n".join(lines))
+
+
+def news(event: Event, entries: Sequence[NewsEntry], reader: Reader) -> Reply:
+    """Answer /news: the latest announcements, newest first."""
+    if not entries:
+        return Reply(f"📰 No news from {_title(event)} yet. /subscribe to hear it first.")
+    lines = [f"📰 {_title(event)}: news\n"]
+    for entry in entries:
+        when = ""
+        if entry.posted_at is not None:
+            day = format_in_zone(entry.posted_at, reader.shown_zone, with_time=False)
+            when = f" <i>({esc(day)})</i>"
+        lines.append(f"• {entry.html}{when}")
+    return Reply("\n".join(lines))
+
+
+def subscribed(event: Event, *, was_new: bool) -> Reply:
+    """Confirm /subscribe."""
+    if not was_new:
+        return Reply(f"You are already subscribed to {_title(event)}. /settings to adjust.")
+    return Reply(
+        f"🔔 Subscribed to {_title(event)}: you will get reminders before each deadline and the"
+        " organizers' news. /settings chooses which reminders; /timezone sets your zone;"
+        " /unsubscribe stops everything.",
+        ((Button("⚙️ Settings", data="settings"),),),
+    )
+
+
+def unsubscribed(event: Event, *, was_subscribed: bool) -> Reply:
+    """Confirm /unsubscribe."""
+    if not was_subscribed:
+        return Reply(f"You were not subscribed to {_title(event)}. /subscribe to start.")
+    return Reply(
+        f"🔕 Unsubscribed from {_title(event)}. Nothing more will be pushed to you;"
+        " /subscribe brings it back.",
+        ((Button("🔔 Subscribe again", data="subscribe"),),),
+    )
+
+
+def timezone_current(zone: Zone | None, now: dt.datetime) -> Reply:
+    """Answer /timezone with no argument: the current zone and how to change it."""
+    current = (
+        f"Your time zone is <b>{esc(zone.label)}</b> (now {esc(format_in_zone(now, zone))})."
+        if zone
+        else "You have not set a time zone yet, so I show times in UTC."
+    )
+    return Reply(
+        f"{current}\n\nSet it with a zone, a city, a country code or an offset:\n"
+        "<code>/timezone Europe/Berlin</code> · <code>/timezone Tokyo</code> ·"
+        " <code>/timezone IN</code> · <code>/timezone +5:30</code>"
+    )
+
+
+def timezone_set(zone: Zone, now: dt.datetime) -> Reply:
+    """Confirm a new time zone."""
+    return Reply(
+        f"🕑 Time zone set to <b>{esc(zone.label)}</b>: it is now"
+        f" {esc(format_in_zone(now, zone))}. Every date I send from now on uses it. /dates"
+    )
+
+
+def timezone_choices(query: str, candidates: Sequence[str]) -> Reply:
+    """Offer buttons when the input names several zones."""
+    rows = tuple((Button(name, data=f"tz:{name}"),) for name in candidates[:8])
+    return Reply(f"<b>{esc(query[:100])}</b> could mean several zones. Which one is yours?", rows)
+
+
+def timezone_unknown(query: str, candidates: Sequence[str]) -> Reply:
+    """Explain an input that names no zone, with close matches as buttons."""
+    rows = tuple((Button(name, data=f"tz:{name}"),) for name in candidates[:5])
+    hint = " Did you mean one of these?" if rows else ""
+    return Reply(
+        f"I don't know a time zone called <b>{esc(query[:100])}</b>.{hint}\n"
+        "Try an IANA name (<code>Europe/Berlin</code>), a city (<code>Tokyo</code>),"
+        " a country code (<code>IN</code>) or an offset (<code>+5:30</code>, <code>UTC-3</code>).",
+        rows,
+    )
+
+
+REMINDER_MODES: tuple[tuple[str, str], ...] = (
+    ("all", "All reminders"),
+    ("deadlines", "Deadlines only"),
+    ("off", "No reminders (news only)"),
+)
+
+
+def settings(event: Event, *, subscribed: bool, mode: str, muted: frozenset[str]) -> Reply:
+    """Answer /settings: reminder mode and per-date toggles as inline buttons."""
+    if not subscribed:
+        return Reply(
+            f"You are not subscribed to {_title(event)}, so I send you nothing. Subscribe first:",
+            ((Button("🔔 Subscribe", data="subscribe"),),),
+        )
+    rows: list[tuple[Button, ...]] = [
+        tuple(
+            Button(("● " if mode == key else "○ ") + label, data=f"mode:{key}")
+            for key, label in REMINDER_MODES
+        )
+    ]
+    for kd in event.dates_in_order():
+        on = mode == "all" or (mode == "deadlines" and kd.kind == "deadline")
+        on = on and kd.id not in muted
+        mark = "🔔" if on else "🔕"
+        rows.append((Button(f"{mark} {kd.title}", data=f"mute:{kd.id}"),))
+    text = (
+        f"⚙️ {_title(event)}: your reminders\n\n"
+        "Choose which reminders you get; tap a date to turn its reminders on or off."
+        " News from the organizers always reaches subscribers."
+    )
+    return Reply(text, tuple(rows))
+
+
+def about(event: Event) -> Reply:
+    """Answer /about."""
+    return Reply(
+        f"🤖 deadline-bot for {_title(event)}.\n"
+        "Dates are kept as the organizers wrote them (AoE, Anywhere on Earth, is UTC−12) and"
+        " shown in your zone. I store your chat id, time zone and reminder choices, nothing"
+        f" else; /unsubscribe stops every message.\nEvent website: {link(event.website)}"
+    )
+
+
+def unknown_command(command: str) -> Reply:
+    """Answer a command the bot does not have."""
+    return Reply(f"I don't know <code>/{esc(command[:64])}</code>. Here is what I can do: /help")
+
+
+def plain_hint() -> Reply:
+    """Answer a message that asks nothing the bot understands."""
+    return Reply(
+        "I answer questions about the workshop: try <i>when is the deadline?</i>,"
+        " <i>what topics?</i>, <i>who do I contact?</i>, or /help for every command."
+    )
+
+
+def throttled() -> Reply:
+    """Tell a person who floods the bot to slow down (sent once per burst)."""
+    return Reply("⏸ That's a lot of messages at once; I'll answer again in a few seconds.")
+
+
+def group_admins_only() -> Reply:
+    """Refuse a group subscription change by a member who is not a group admin."""
+    return Reply("Only this group's admins can change its subscription.")

@@ -1,0 +1,53 @@
+"""/timezone: a zone, a city, a country code or an offset; buttons when ambiguous."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from telegram import CallbackQuery, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.domain.times import TimeError, parse_zone
+from bot.domain.zones import resolve_zone
+from bot.render import messages
+from bot.telegram.common import Context, answer, chat_info, subscribers
+
+
+async def timezone(update: Update, context: Context) -> None:
+    """/timezone [zone]."""
+    service = subscribers(context)
+    chat = chat_info(update)
+    query = " ".join(context.args or [])
+    if not query:
+        reply = messages.timezone_current(await service.zone_of(chat.chat_id), service.clock.now())
+    else:
+        choice = resolve_zone(query)
+        if choice.zone is not None and len(choice.candidates) <= 1:
+            await service.set_zone(chat, choice.zone)
+            reply = messages.timezone_set(choice.zone, service.clock.now())
+        elif choice.candidates and choice.error is None:
+            reply = messages.timezone_choices(query, choice.candidates)
+        else:
+            reply = messages.timezone_unknown(query, choice.candidates)
+    await answer(update, context, reply)
+
+
+async def on_choice(update: Update, context: Context) -> None:
+    """A zone button (``tz:<IANA name>``)."""
+    query = cast(CallbackQuery, update.callback_query)
+    name = (query.data or "").removeprefix("tz:")
+    try:
+        zone = parse_zone(name)
+    except TimeError:
+        await query.answer("Unknown zone; try /timezone again.", show_alert=True)
+        return
+    service = subscribers(context)
+    await service.set_zone(chat_info(update), zone)
+    await query.answer(f"Time zone: {zone.label}")
+    await answer(update, context, messages.timezone_set(zone, service.clock.now()))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add /timezone and its buttons."""
+    application.add_handler(CommandHandler("timezone", timezone))
+    application.add_handler(CallbackQueryHandler(on_choice, pattern=r"^tz:"))

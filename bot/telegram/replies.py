@@ -1,0 +1,61 @@
+"""Turn a rendered :class:`Reply` into Telegram messages: HTML, split, buttons on the last part."""
+
+from __future__ import annotations
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+)
+from telegram.constants import ParseMode
+
+from bot.render.html import split_message
+from bot.render.messages import Button, Reply
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """Return the reply's buttons as an inline keyboard, or None."""
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup([[_button(b) for b in row] for row in reply.buttons])
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    if button.url is not None:
+        return InlineKeyboardButton(button.label, url=button.url)
+    if button.switch_inline is not None:
+        return InlineKeyboardButton(button.label, switch_inline_query=button.switch_inline)
+    return InlineKeyboardButton(button.label, callback_data=button.data)
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> list[Message]:
+    """Send a reply, split at line boundaries, with its buttons under the last part."""
+    parts = split_message(reply.text)
+    sent: list[Message] = []
+    for index, part in enumerate(parts):
+        markup = keyboard(reply) if index == len(parts) - 1 else None
+        sent.append(
+            await bot.send_message(
+                chat_id,
+                part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,
+            )
+        )
+    return sent
+
+
+async def edit_reply(message: Message, reply: Reply) -> None:
+    """Replace a message (e.g. /settings after a toggle) with a new rendering."""
+    (text, *_rest) = split_message(reply.text)
+    await message.edit_text(
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(reply),
+        link_preview_options=NO_PREVIEW,
+    )

@@ -1,0 +1,115 @@
+"""The real bot (python-telegram-bot over HTTP) against the sandbox, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from bot.domain.clock import FixedClock
+from bot.domain.config import load_events
+from bot.domain.model import Event
+from bot.sandbox.server import Sandbox
+from bot.sandbox.world import Chat, TranscriptMessage, User
+from bot.services.subscribers import SubscriberService
+from bot.storage.database import Database
+from bot.telegram.app import build_application, serve
+
+# Before the paper deadline, so countdowns are live: 4 days 4 hours before it.
+E2E_NOW = dt.datetime(2026, 2, 12, 7, 59, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def shipped_events() -> tuple[Event, ...]:
+    return load_events("config")
+
+
+@dataclass
+class RunningBot:
+    """A bot process-in-a-task: its service, application and stop switch."""
+
+    service: SubscriberService
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+
+    async def shutdown(self) -> None:
+        self.stop.set()
+        await asyncio.wait_for(self.task, timeout=15)
+
+
+@dataclass
+class Harness:
+    """Drive the running bot as people would, and read what it answered."""
+
+    sandbox: Sandbox
+    db_url: str
+    clock: FixedClock
+    events: tuple[Event, ...]
+    bot: RunningBot | None = None
+
+    async def start(self) -> RunningBot:
+        db = await Database.connect(self.db_url, self.clock, migrate=True)
+        service = SubscriberService(db, self.events, self.clock)
+        application = build_application(self.sandbox.token, service, base_url=self.sandbox.base_url)
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(application, service, stop, poll_timeout=1))
+        self.bot = RunningBot(service, stop, task)
+        # Ready once the command menu is published (serve does it just before polling).
+        self.sandbox.bot.commands.clear()
+        for _ in range(400):
+            if self.sandbox.bot.commands or task.done():
+                break
+            await asyncio.sleep(0.025)
+        if task.done():
+            task.result()  # the bot crashed at start: show why
+        assert self.sandbox.bot.commands, "the bot did not publish its commands within 10 s"
+        return self.bot
+
+    async def restart(self) -> RunningBot:
+        assert self.bot is not None
+        await self.bot.shutdown()
+        return await self.start()
+
+    @property
+    def service(self) -> SubscriberService:
+        assert self.bot is not None
+        return self.bot.service
+
+    async def ask(
+        self, user: User, text: str, *, chat: Chat | None = None, within: float = 10
+    ) -> TranscriptMessage:
+        """Send ``text`` as ``user`` and return the bot's next message in that chat."""
+        target = chat or self.sandbox.world.chats[user.id]
+        self.sandbox.send(user, text, chat=target)
+        return await self.sandbox.wait_for_message(target, timeout=within)
+
+    async def press(self, user: User, message: TranscriptMessage, data: str) -> dict[str, object]:
+        """Press a button and return the bot's callback answer."""
+        query = self.sandbox.press(user, message, data)
+        return await self.sandbox.wait_for_callback_answer(query, timeout=10)
+
+    async def quiet(self, chat: Chat | User, seconds: float = 0.5) -> list[TranscriptMessage]:
+        """Return the bot messages that arrive in ``chat`` within ``seconds``."""
+        chat_id = chat.id
+        before = len(self.sandbox.bot_messages(chat_id))
+        await asyncio.sleep(seconds)
+        return self.sandbox.bot_messages(chat_id)[before:]
+
+
+@pytest.fixture
+async def harness(
+    sandbox: Sandbox, db_url: str, shipped_events: tuple[Event, ...]
+) -> AsyncIterator[Harness]:
+    """The shipped bot, running against the sandbox, with its clock before the deadline."""
+    h = Harness(sandbox, db_url, FixedClock(E2E_NOW), shipped_events)
+    await h.start()
+    try:
+        yield h
+    finally:
+        if h.bot is not None:
+            with contextlib.suppress(Exception):
+                await h.bot.shutdown()
