@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.domain.model import Event, KeyDate
 from bot.domain.times import (
@@ -38,6 +38,17 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class InlineCard:
+    """A shareable card offered in inline mode: a title, a line, and the message it sends."""
+
+    id: str
+    title: str
+    description: str
+    text: str
+    """HTML, under the message limit."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,7 @@ COMMANDS_HELP: tuple[tuple[str, str], ...] = (
     ("unsubscribe", "stop them"),
     ("timezone", "set your time zone: /timezone Europe/Berlin"),
     ("settings", "which reminders you get"),
+    ("calendar", "the key dates as a calendar file (.ics)"),
     ("about", "about this bot"),
     ("help", "this list"),
 )
@@ -406,6 +418,61 @@ def settings(event: Event, *, subscribed: bool, mode: str, muted: frozenset[str]
         " News from the organizers always reaches subscribers."
     )
     return Reply(text, tuple(rows))
+
+
+def calendar_caption(event: Event) -> Reply:
+    """Caption of the /calendar file."""
+    return Reply(
+        f"📆 {_title(event)}: every key date at its exact instant, with reminders."
+        " Open the file to add it to your calendar."
+    )
+
+
+def inline_date_cards(event: Event, reader: Reader) -> list[InlineCard]:
+    """Cards for ``@bot``: every key date, and the next one ahead."""
+    cards = [
+        InlineCard(
+            id=f"{event.id}:dates",
+            title=f"{event.short_name}: key dates",
+            description=" · ".join(kd.title for kd in event.dates_in_order())[:200],
+            text=dates(event, replace(reader, in_group=True)).text,
+        )
+    ]
+    upcoming = event.next_date(reader.now)
+    if upcoming is not None:
+        cards.append(
+            InlineCard(
+                id=f"{event.id}:next",
+                title=f"Next: {upcoming.title}",
+                description=f"{format_in_zone(upcoming.at, upcoming.zone)} · "
+                f"{countdown(upcoming.at, reader.now)}",
+                text=f"⏭ {_title(event)}\n\n{key_date_block(upcoming, reader)}",
+            )
+        )
+    return cards
+
+
+def inline_topic_cards(event: Event, words: str, matches: Sequence[TopicMatch]) -> list[InlineCard]:
+    """Cards for ``@bot words``: the call's topics closest to the words."""
+    if not matches:
+        return [
+            InlineCard(
+                id=f"{event.id}:scope",
+                title=f"No listed topic matches “{words[:60]}”",
+                description="The call's topics are not limited to the list",
+                text=scope(event, words, matches).text,
+            )
+        ]
+    return [
+        InlineCard(
+            id=f"{event.id}:topic:{index}",
+            title=match.topic,
+            description=f"A topic of {event.short_name}",
+            text=f"🧭 {_title(event)} invites papers on <b>{esc(match.topic)}</b>"
+            f" (and more: its topics are not limited to the list). {link(event.website)}",
+        )
+        for index, match in enumerate(matches)
+    ]
 
 
 def about(event: Event) -> Reply:

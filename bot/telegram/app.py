@@ -11,7 +11,15 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from bot.render.messages import COMMANDS_HELP
 from bot.services.subscribers import SubscriberService
 from bot.telegram import common
-from bot.telegram.handlers import fallback, info, members, subscription, timezone
+from bot.telegram.handlers import (
+    calendar,
+    fallback,
+    info,
+    inline,
+    members,
+    subscription,
+    timezone,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,4 +78,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     subscription.register(application)
     timezone.register(application)
     members.register(application)
+    calendar.register(application)
+    inline.register(application)
     fallback.register(application)

@@ -197,3 +197,29 @@ async def test_the_public_command_menu_is_published(harness: Harness, sandbox: S
     names = [c["command"] for c in sandbox.effective_commands(sam.id, sam)]
     assert names[:4] == ["dates", "next", "topics", "scope"]
     assert "settings" in names and "timezone" in names
+
+
+async def test_calendar_sends_an_ics_document(harness: Harness) -> None:
+    sam = harness.sandbox.create_user("Sam")
+    harness.sandbox.send(sam, "/calendar")
+    message = await harness.sandbox.wait_for_message(sam.id, timeout=10)
+    assert message.document is not None
+    assert message.document.file_name == "euromlsys2026.ics"
+    assert message.document.data.startswith(b"BEGIN:VCALENDAR\r\n")
+    assert b"DTSTART:20260216T115900Z" in message.document.data
+    assert "calendar" in message.content
+
+
+async def test_inline_mode_offers_dates_and_topics(harness: Harness) -> None:
+    sandbox = harness.sandbox
+    sam = sandbox.create_user("Sam")
+    answer = await sandbox.wait_for_inline_answer(sandbox.inline_query(sam, ""), timeout=10)
+    titles = [r["title"] for r in answer["results"]]
+    assert titles == ["EuroMLSys 2026: key dates", "Next: Paper submission deadline"]
+    card = answer["results"][0]
+    assert "Sun 15 Feb 2026, 23:59 AoE" in card["input_message_content"]["message_text"]
+    assert card["reply_markup"]["inline_keyboard"][0][0]["url"].endswith("?start=dates")
+    answer = await sandbox.wait_for_inline_answer(
+        sandbox.inline_query(sam, "graph neural nets"), timeout=10
+    )
+    assert answer["results"][0]["title"] == "Graph neural networks"

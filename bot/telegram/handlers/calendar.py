@@ -1,0 +1,31 @@
+"""/calendar: the event's key dates as an .ics file, with alarms that follow the policy."""
+
+from __future__ import annotations
+
+from telegram import InputFile, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CommandHandler
+
+from bot.calendar import calendar_filename, event_calendar
+from bot.render import messages
+from bot.telegram.common import Context, chat_info, subscribers
+
+
+async def send_calendar(update: Update, context: Context) -> None:
+    """Send the .ics file of the event's key dates."""
+    service = subscribers(context)
+    chat = chat_info(update)
+    event = service.event
+    data = event_calendar([event], service.clock.now())
+    caption = messages.calendar_caption(event)
+    await context.bot.send_document(
+        chat.chat_id,
+        InputFile(data, filename=calendar_filename(event), attach=True),
+        caption=caption.text,
+        parse_mode=ParseMode.HTML,
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add /calendar."""
+    application.add_handler(CommandHandler(["calendar", "ics"], send_calendar))
