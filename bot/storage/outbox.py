@@ -206,6 +206,14 @@ class OutboxRepository:
             )
         return None if row is None else broadcast_from_row(row)
 
+    async def find_broadcast(self, event_id: str, kind: str, ref: str) -> Broadcast | None:
+        """Return the broadcast of ``(event_id, kind, ref)`` if one was ever created."""
+        b = broadcasts.c
+        stmt = select(broadcasts).where(b.event_id == event_id, b.kind == kind, b.ref == ref)
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(stmt)).mappings().one_or_none()
+        return None if row is None else broadcast_from_row(row)
+
     async def list_broadcasts(
         self, limit: int = 20, *, event_id: str | None = None
     ) -> list[Broadcast]:

@@ -1,0 +1,110 @@
+"""How a broadcast is doing (live progress) and how it went (the stored report)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.storage.models import BroadcastProgress, OutboxRow
+
+__all__ = ["Progress", "build_report", "progress_from"]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot of one broadcast for an organizer's progress message."""
+
+    broadcast_id: int
+    status: str
+    total: int
+    sent: int
+    failed: int
+    blocked: int
+    """Unreachable chats (blocked, deactivated, kicked): never retried."""
+    skipped: int
+    cancelled: int
+    left: int
+    """Rows still pending or being sent."""
+    rate: float
+    """Messages delivered per second since watching began."""
+    eta_s: float | None
+    """Seconds until done at the current rate (None: unknown)."""
+    elapsed_s: float
+    finished: bool
+    report: Mapping[str, Any] | None = None
+    """The stored delivery report, on the last snapshot."""
+
+
+def progress_from(
+    counts: BroadcastProgress,
+    *,
+    rate: float,
+    elapsed_s: float,
+    report: Mapping[str, Any] | None = None,
+    finished: bool | None = None,
+) -> Progress:
+    """Build a :class:`Progress` from the storage's row counts."""
+    left = counts.remaining
+    return Progress(
+        broadcast_id=counts.broadcast_id,
+        status=counts.status,
+        total=counts.total,
+        sent=counts.count("sent"),
+        failed=counts.count("failed"),
+        blocked=counts.count("blocked"),
+        skipped=counts.count("skipped"),
+        cancelled=counts.count("cancelled"),
+        left=left,
+        rate=rate,
+        eta_s=(left / rate if rate > 0 else None) if left else 0.0,
+        elapsed_s=elapsed_s,
+        finished=counts.finished if finished is None else finished,
+        report=report,
+    )
+
+
+def build_report(
+    rows: Iterable[OutboxRow],
+    *,
+    started_at: dt.datetime,
+    finished_at: dt.datetime,
+    plain_text_fallbacks: int = 0,
+) -> dict[str, Any]:
+    """Summarize a finished broadcast's rows: the report ``finish_broadcast`` stores.
+
+    Unreachable chats are split by reason (``blocked``, ``deactivated``, ``unreachable``
+    for other 403s such as a kick); ``failed_reasons`` counts the final errors.
+    """
+    statuses: Counter[str] = Counter()
+    unreachable: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for row in rows:
+        statuses[row.status] += 1
+        error = (row.last_error or "").lower()
+        if row.status == "blocked":
+            if "deactivated" in error:
+                unreachable["deactivated"] += 1
+            elif "blocked" in error:
+                unreachable["blocked"] += 1
+            else:
+                unreachable["unreachable"] += 1
+        elif row.status == "failed":
+            reasons[row.last_error or "unknown"] += 1
+    return {
+        "total": sum(statuses.values()),
+        "delivered": statuses["sent"],
+        "blocked": unreachable["blocked"],
+        "deactivated": unreachable["deactivated"],
+        "unreachable": unreachable["unreachable"],
+        "failed": statuses["failed"],
+        "failed_reasons": dict(reasons.most_common()),
+        "skipped": statuses["skipped"],
+        "cancelled": statuses["cancelled"],
+        "plain_text_fallbacks": plain_text_fallbacks,
+        "started_at": started_at.isoformat(),
+        "finished_at": finished_at.isoformat(),
+        "duration_s": round((finished_at - started_at).total_seconds(), 3),
+    }
