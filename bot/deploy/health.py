@@ -1,0 +1,55 @@
+"""What ``/healthz`` reports, gathered from the database, the scheduler and the lock."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import text
+
+from bot.deploy.web import HealthReport
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+#: Seconds the database may take to answer before it counts as down.
+DB_TIMEOUT = 3.0
+
+
+async def collect_health(
+    db: Database,
+    *,
+    scheduler_running: Callable[[], bool],
+    active_instance: Callable[[], bool],
+    details: Mapping[str, Any] | None = None,
+    db_timeout: float = DB_TIMEOUT,
+) -> HealthReport:
+    """Ask the database (``SELECT 1`` and the pending outbox count) and the callables.
+
+    ``scheduler_running`` is e.g. ``lambda: application.job_queue.scheduler.running``;
+    ``active_instance`` is e.g. ``lambda: lock.held``. A slow or failing database gives
+    ``database=False`` (and ``pending_outbox=0``), never an exception.
+    """
+
+    async def ask() -> int:
+        async with db.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return await db.outbox.pending_count()
+
+    extra = dict(details or {})
+    try:
+        pending = await asyncio.wait_for(ask(), timeout=db_timeout)
+        database = True
+    except Exception as exc:  # the report says "degraded"; the reason goes to the log
+        log.warning("health: database check failed: %s", type(exc).__name__)
+        pending, database = 0, False
+        extra.setdefault("database_error", type(exc).__name__)
+    return HealthReport(
+        database=database,
+        scheduler=bool(scheduler_running()),
+        pending_outbox=pending,
+        active_instance=bool(active_instance()),
+        details=extra,
+    )
