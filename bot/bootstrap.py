@@ -1,39 +1,199 @@
-"""The composition root: settings → events → storage → services → the Application."""
+"""Start the bot for ``deadline-bot run``: one active instance, polling or webhook.
+
+1. Refuse SQLite on a platform whose disk vanishes (unless told otherwise).
+2. Connect and migrate (migrations are safe when two instances start at once).
+3. Webhook mode: the web server (webhook, ``/healthz``, calendar feed) starts at once, so
+   the platform's health check passes while this instance waits as a hot standby.
+4. Take the instance lock (a PostgreSQL advisory lock, or a file lock next to the SQLite
+   file); a second instance says so, waits, and takes over when the first one stops.
+5. Run until SIGTERM/SIGINT: in-flight sends finish, the rest stays pending for the next
+   start. Losing the lock stops the bot too, so two instances never send at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import logging
+import os
 import signal
+from dataclasses import dataclass
 
+from telegram import Update
+
+from bot.calendar import event_calendar
+from bot.deploy.health import collect_health
+from bot.deploy.lock import InstanceLock
+from bot.deploy.platform import check_storage_safe
+from bot.deploy.web import (
+    CalendarFile,
+    HealthReport,
+    build_web_app,
+    serve_web,
+    split_webhook_url,
+    stop_web,
+    webhook_secret,
+)
 from bot.domain.clock import Clock
-from bot.domain.config import load_events
-from bot.services.subscribers import SubscriberService
+from bot.logs import add_secret
+from bot.runtime import Runtime, WebhookTarget
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.telegram.app import build_application, serve
 
 log = logging.getLogger(__name__)
 
-
-async def open_service(settings: Settings, clock: Clock) -> SubscriberService:
-    """Load the events, open and migrate the database, and return the subscriber service."""
-    events = load_events(settings.config_path)
-    db = await Database.connect(
-        settings.database_url, clock, data_dir=settings.data_dir, migrate=True
-    )
-    log.info("database %s ready", db.url)
-    return SubscriberService(db, events, clock)
+LOCK_POLL_SECONDS = 2.0
 
 
-async def run_bot(settings: Settings, clock: Clock, stop: asyncio.Event | None = None) -> None:
-    """Run the bot until SIGINT/SIGTERM (or ``stop``)."""
+@dataclass(frozen=True)
+class RunOptions:
+    """How ``run`` was asked to run."""
+
+    webhook_url: str | None = None
+    """Webhook mode when set (``--webhook`` with ``WEBHOOK_URL``)."""
+    port: int = 8080
+    """Where the web server listens in webhook mode (``$PORT``)."""
+    allow_ephemeral_sqlite: bool = False
+
+
+async def run_bot(
+    settings: Settings, clock: Clock, options: RunOptions, stop: asyncio.Event | None = None
+) -> int:
+    """Run the bot until SIGINT/SIGTERM (or ``stop``); return the exit status."""
     if settings.token is None:
         raise ValueError("no token")
+    warning = check_storage_safe(
+        settings.database_url, os.environ, allow_sqlite=options.allow_ephemeral_sqlite
+    )
+    if warning:
+        log.warning("%s", warning)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    service = await open_service(settings, clock)
-    application = build_application(settings.token, service, base_url=settings.api_base_url)
-    await serve(application, service, stop)
+    db = await Database.connect(
+        settings.database_url, clock, data_dir=settings.data_dir, migrate=True
+    )
+    log.info("database %s ready", db.url)
+    runtime = Runtime.assemble(
+        db=db,
+        clock=clock,
+        token=settings.token,
+        config_path=settings.config_path,
+        base_url=settings.api_base_url,
+        admin_ids=settings.admin_ids,
+    )
+    loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(runtime))
+    bot_id = settings.token.split(":", 1)[0]
+    lock = InstanceLock(
+        settings.database_url,
+        name=f"deadline-bot:{bot_id}",
+        data_dir=settings.data_dir,
+        on_lost=stop.set,
+    )
+    web_runner = None
+    target = None
+    if options.webhook_url:
+        url, path = split_webhook_url(options.webhook_url)
+        secret = await webhook_secret(db.kv)
+        add_secret(secret)
+        target = WebhookTarget(url, secret)
+        web_runner = await serve_web(
+            build_web_app(
+                webhook_path=path,
+                secret_token=secret,
+                on_update=lambda payload: _enqueue_update(runtime, payload),
+                health=lambda: _health(runtime, lock),
+                calendars=lambda event_id: calendar_file(runtime, event_id),
+                # Not once stopping: the Application drops what is queued after its
+                # stop, so a 503 makes Telegram keep those updates for the next start.
+                accepting=lambda: lock.held and runtime.ready.is_set() and not stop.is_set(),
+            ),
+            "0.0.0.0",  # a web process listens on the platform's interface
+            options.port,
+        )
+        log.info("webhook server listening on port %d, path %s", options.port, path)
+    try:
+        if not await _wait_for_lock(lock, stop):
+            return 0
+        log.info("this instance is active (%s)", lock.describe())
+        await runtime.run(stop, webhook=target)
+    finally:
+        if web_runner is not None:
+            await stop_web(web_runner)
+        await lock.release()
+        await db.close()
+    if lock.lost:
+        log.error("the instance lock was lost; exiting so the platform restarts this process")
+        return 1
+    return 0
+
+
+_RELOADS: set[asyncio.Task[None]] = set()
+
+
+def _reload_soon(runtime: Runtime) -> None:
+    """SIGHUP: re-read the config like /reload (a broken config changes nothing)."""
+
+    async def reload() -> None:
+        if not runtime.ready.is_set():
+            log.warning("SIGHUP ignored: this instance is not active yet")
+            return
+        outcome = await runtime.admin.reload(None)
+        if outcome.ok:
+            log.info("config reloaded on SIGHUP; %d key date(s) moved", len(outcome.changes))
+        else:
+            log.error(
+                "config reload on SIGHUP failed; keeping the current one:\n%s", outcome.message
+            )
+
+    task = asyncio.create_task(reload())
+    _RELOADS.add(task)
+    task.add_done_callback(_RELOADS.discard)
+
+
+async def _wait_for_lock(lock: InstanceLock, stop: asyncio.Event) -> bool:
+    """Take the lock, waiting as a standby; False when asked to stop first."""
+
+    def waiting() -> None:
+        log.warning("another instance is active; waiting as a hot standby")
+
+    acquire = asyncio.create_task(lock.acquire(LOCK_POLL_SECONDS, on_waiting=waiting))
+    stopped = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({acquire, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (acquire, stopped):
+        if task not in done:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    if acquire in done:
+        acquire.result()
+        return True
+    return False
+
+
+async def _enqueue_update(runtime: Runtime, payload: dict[str, object]) -> None:
+    """Hand a webhook update to python-telegram-bot."""
+    update = Update.de_json(payload, runtime.application.bot)
+    await runtime.application.update_queue.put(update)
+
+
+async def _health(runtime: Runtime, lock: InstanceLock) -> HealthReport:
+    job_queue = runtime.application.job_queue
+    return await collect_health(
+        runtime.db,
+        scheduler_running=lambda: bool(job_queue and job_queue.scheduler.running),
+        active_instance=lambda: lock.held,
+    )
+
+
+async def calendar_file(runtime: Runtime, event_id: str) -> CalendarFile | None:
+    """Return an event's .ics with a stable DTSTAMP: the last time its dates changed."""
+    event = runtime.book.event(event_id)
+    if event is None:
+        return None
+    changed = [e.recorded_at for e in await runtime.db.extensions.extensions_for(event_id)]
+    config_time = dt.datetime.fromtimestamp(os.stat(event.source).st_mtime, tz=dt.UTC)
+    last_modified = max([config_time, *changed]).replace(microsecond=0)
+    return CalendarFile(event_calendar([event], last_modified), last_modified)

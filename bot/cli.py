@@ -22,7 +22,14 @@ from bot.domain.clock import Clock, FixedClock, OffsetClock, SystemClock
 from bot.domain.config import ConfigError, load_events
 from bot.domain.times import TimeError, Zone, parse_instant, parse_zone
 from bot.logs import setup_logging
-from bot.render.cli_text import dates_json, dates_table, event_summary, plan_json, plan_table
+from bot.render.cli_text import (
+    dates_json,
+    dates_table,
+    event_summary,
+    plan_json,
+    plan_table,
+    simulation,
+)
 from bot.settings import Settings, SettingsError
 
 EXIT_OK = 0
@@ -94,6 +101,29 @@ def build_parser() -> argparse.ArgumentParser:
     plan_.add_argument("--json", action="store_true", help="print JSON instead of a table")
     plan_.set_defaults(handler=cmd_plan)
 
+    simulate = commands.add_parser(
+        "simulate",
+        help="show every reminder subscribers would receive in a window",
+        description=_doc(cmd_simulate),
+    )
+    simulate.add_argument("--from", dest="start", metavar="ISO", required=True)
+    simulate.add_argument("--to", dest="end", metavar="ISO", required=True)
+    simulate.add_argument("--tz", metavar="ZONE", help="the reader's zone (default: UTC)")
+    simulate.set_defaults(handler=cmd_simulate)
+
+    news = commands.add_parser(
+        "news", help="post news to every subscriber, with a preview", description=_doc(cmd_news)
+    )
+    news.add_argument("text", help="the announcement (plain text unless --html)")
+    news.add_argument("--html", action="store_true", help="the text is Telegram HTML")
+    news.add_argument("--yes", action="store_true", help="send without asking")
+    news.set_defaults(handler=cmd_news)
+
+    stats = commands.add_parser(
+        "stats", help="subscribers, reminder settings, broadcasts", description=_doc(cmd_stats)
+    )
+    stats.set_defaults(handler=cmd_stats)
+
     ics = commands.add_parser(
         "ics", help="write the .ics calendar of the key dates", description=_doc(cmd_ics)
     )
@@ -109,6 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
         description=_doc(cmd_run),
     )
     _add_now(run_)
+    run_.add_argument(
+        "--webhook",
+        action="store_true",
+        help="webhook mode: listen on $PORT for WEBHOOK_URL (also when WEBHOOK_URL is set)",
+    )
+    run_.add_argument(
+        "--allow-ephemeral-sqlite",
+        action="store_true",
+        help="run on SQLite even on a platform whose disk vanishes (subscribers may be lost)",
+    )
     run_.set_defaults(handler=cmd_run)
 
     demo = commands.add_parser(
@@ -189,6 +229,64 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
+    """Print, in order, every reminder subscribers would receive between --from and --to.
+
+    Each is rendered as a reader in --tz would see it at that moment: the organizers'
+    preview of the whole reminder campaign.
+    """
+    from bot.delivery.payload import plain_text
+    from bot.domain.plan import all_reminders
+    from bot.render import messages
+
+    events = load_events(config_path(args))
+    start, end = parse_instant(args.start), parse_instant(args.end)
+    zone = parse_zone(args.tz) if args.tz else None
+    shown = []
+    for reminder in all_reminders(events):
+        if start <= reminder.fire_at <= end and reminder.fire_at < reminder.key_date_at:
+            event = next(e for e in events if e.id == reminder.event_id)
+            kd = event.key_date(reminder.key_date_id)
+            assert kd is not None
+            reader = messages.Reader(zone, reminder.fire_at)
+            text = plain_text(messages.reminder(event, kd, reader).text)
+            shown.append((reminder.fire_at, f"reminder {reminder.id}", text))
+    out.write(simulation(shown))
+    return EXIT_OK
+
+
+def cmd_news(args: argparse.Namespace, out: TextIO) -> int:
+    """Post news to every subscriber: preview, confirm (or --yes), progress bar, report."""
+    from bot import shell
+
+    settings = _settings(args)
+    setup_logging(max(settings.log_level_number, logging.WARNING), secrets=[settings.token or ""])
+    return asyncio.run(
+        shell.news(
+            settings,
+            SystemClock(),
+            args.text,
+            is_html=args.html,
+            yes=args.yes,
+            out=out,
+            confirm=shell.ask_terminal,
+        )
+    )
+
+
+def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
+    """Print subscribers (active, inactive, by zone), reminder settings and broadcasts."""
+    from bot import shell
+
+    return asyncio.run(shell.stats(_settings(args), SystemClock(), out))
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Return the environment's settings, with --config applied."""
+    settings = Settings.from_env()
+    return replace(settings, config_path=Path(args.config)) if args.config else settings
+
+
 def cmd_ics(args: argparse.Namespace, out: TextIO) -> int:
     """Write an .ics calendar: a VEVENT per key date at its exact instant, with alarms."""
     from bot.calendar import event_calendar
@@ -223,13 +321,48 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         raise SettingsError(
             "TELEGRAM_BOT_TOKEN is not set; to try the bot offline, run: deadline-bot demo"
         )
-    from bot.bootstrap import run_bot  # the Telegram stack loads only for commands that use it
+    from bot.bootstrap import RunOptions, run_bot  # the Telegram stack loads only here
 
     load_events(settings.config_path)  # a broken config stops here, before any connection
+    from bot.storage.urls import normalize_database_url
+
+    try:
+        normalize_database_url(settings.database_url, settings.data_dir)
+    except ValueError as exc:  # a bad setting (exit 2), not a crash with a traceback
+        raise SettingsError(f"DATABASE_URL: {exc}") from None
+    webhook_url = os.environ.get("WEBHOOK_URL", "").strip() or None
+    if args.webhook and webhook_url is None:
+        raise SettingsError("--webhook needs WEBHOOK_URL, e.g. https://bot.example.org/telegram")
+    options = RunOptions(
+        webhook_url=webhook_url,
+        port=_port(os.environ.get("PORT")),
+        allow_ephemeral_sqlite=args.allow_ephemeral_sqlite,
+    )
     setup_logging(settings.log_level_number, secrets=[settings.token])
     clock = OffsetClock(parse_instant(args.now)) if args.now else SystemClock()
-    asyncio.run(run_bot(settings, clock))
-    return EXIT_OK
+    from telegram.error import InvalidToken
+
+    try:
+        return asyncio.run(run_bot(settings, clock, options))
+    except InvalidToken:  # its message quotes the whole token: never let it reach stderr
+        raise SettingsError(
+            "Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?); "
+            "get the current one from @BotFather"
+        ) from None
+    except (SettingsError, ConfigError, TimeError, ConnectionError):
+        raise  # run() reports these with their exit status
+    except Exception:  # a traceback printed by Python would bypass the log redaction
+        logging.getLogger(__name__).exception("the bot stopped on an unexpected error")
+        return 1
+
+
+def _port(value: str | None) -> int:
+    """Return ``$PORT`` as a port number (8080 when unset)."""
+    if not value:
+        return 8080
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise SettingsError(f"PORT={value!r} is not a port number")
+    return int(value)
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:

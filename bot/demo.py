@@ -17,14 +17,12 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.domain.clock import Clock
-from bot.domain.config import load_events
+from bot.runtime import Runtime
 from bot.sandbox.limits import Limits
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import Chat, TranscriptMessage, User
-from bot.services.subscribers import SubscriberService
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.telegram.app import build_application, serve
 
 DEMO_HELP = """\
 demo commands (everything else is sent to the bot as a chat message):
@@ -175,14 +173,20 @@ async def run_demo(
             admin_ids=settings.admin_ids | {organizer.id},
             data_dir=Path(folder),
         )
-        events = load_events(settings.config_path)
         db = await Database.connect(
             settings.database_url, clock, data_dir=settings.data_dir, migrate=True
         )
-        service = SubscriberService(db, events, clock)
-        application = build_application(sandbox.token, service, base_url=sandbox.base_url)
+        runtime = Runtime.assemble(
+            db=db,
+            clock=clock,
+            token=sandbox.token,
+            config_path=settings.config_path,
+            base_url=sandbox.base_url,
+            admin_ids=settings.admin_ids,
+        )
+        service, application = runtime.subscribers, runtime.application
         stop = asyncio.Event()
-        bot_task = asyncio.create_task(serve(application, service, stop, poll_timeout=1))
+        bot_task = asyncio.create_task(runtime.run(stop, poll_timeout=1))
         chat = DemoChat(sandbox, out, subscriber, organizer, subscriber)
         if interactive:
             out.write(

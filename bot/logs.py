@@ -16,7 +16,15 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        self._secrets: list[str] = []
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str) -> None:
+        """Redact one more secret from now on."""
+        if secret and len(secret) >= 6 and secret not in self._secrets:
+            self._secrets.append(secret)
+            self._secrets.sort(key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         """Return ``text`` with every secret replaced."""
@@ -36,11 +44,21 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+_FILTER = RedactingFilter()
+
+
+def add_secret(secret: str) -> None:
+    """Redact ``secret`` from every log line from now on (e.g. a generated webhook secret)."""
+    _FILTER.add(secret)
+
+
 def setup_logging(level: int, secrets: Iterable[str] = ()) -> None:
     """Configure the root logger: a line per event, quiet libraries, redacted secrets."""
+    for secret in secrets:
+        _FILTER.add(secret)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(secrets))
+    handler.addFilter(_FILTER)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

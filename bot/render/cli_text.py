@@ -126,3 +126,11 @@ def plan_table(reminders: Sequence[Reminder], now: dt.datetime) -> str:
     for r in reminders:
         lines.append(f"  {iso_utc(r.fire_at)}  {r.id:<{width}}  ({countdown(r.fire_at, now)})")
     return "\n".join(lines) + "\n"
+
+
+def simulation(messages_at: Sequence[tuple[dt.datetime, str, str]]) -> str:
+    """Return what subscribers would receive, in order: a header and the text of each."""
+    if not messages_at:
+        return "no message would be sent in that window\n"
+    blocks = [f"── {iso_utc(at)} · {what} ──\n{text}\n" for at, what, text in messages_at]
+    return "\n".join(blocks)

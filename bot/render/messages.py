@@ -7,15 +7,17 @@ text escaped) and, where useful, inline buttons. Nothing here knows python-teleg
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from bot.delivery.progress import Progress
 from bot.domain.model import Event, KeyDate
 from bot.domain.times import (
     UTC_ZONE,
     Zone,
     countdown,
     format_in_zone,
+    humanize_span,
     to_zone,
 )
 from bot.domain.topics import STRONG_MATCH, TopicMatch
@@ -38,6 +40,45 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """An audit entry as shown to organizers."""
+
+    at: dt.datetime
+    user_id: int | None
+    action: str
+    detail: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class BroadcastView:
+    """A broadcast as listed to organizers."""
+
+    id: int
+    kind: str
+    ref: str
+    status: str
+    total: int
+    delivered: int
+    created_at: dt.datetime
+    report: bool
+
+
+@dataclass(frozen=True)
+class StatsView:
+    """The figures of /stats and ``deadline-bot stats``."""
+
+    active: int
+    inactive: int
+    unreachable: int
+    by_mode: Mapping[str, int]
+    by_timezone: Mapping[str | None, int]
+    scheduled: int
+    next_reminder: str | None
+    pending: int
 
 
 @dataclass(frozen=True)
@@ -159,6 +200,19 @@ COMMANDS_HELP: tuple[tuple[str, str], ...] = (
     ("help", "this list"),
 )
 """The public commands, in menu order, with their one-line descriptions."""
+
+
+ADMIN_COMMANDS_HELP: tuple[tuple[str, str], ...] = (
+    ("admin", "the organizers' commands"),
+    ("post", "post news: /post your text (formatting kept), or reply /post to a message"),
+    ("stats", "subscribers, time zones, reminder settings, recent broadcasts"),
+    ("broadcasts", "the latest broadcasts and their reports"),
+    ("cancel", "cancel a running broadcast: /cancel ID"),
+    ("reload", "re-read the event config"),
+    ("extend", "extend a date: /extend paper 2026-02-22 23:59 AoE"),
+    ("audit", "the latest admin actions"),
+)
+"""The organizers' commands, shown in their own menu only."""
 
 
 def help_text(event: Event, reader: Reader) -> Reply:
@@ -420,6 +474,45 @@ def settings(event: Event, *, subscribed: bool, mode: str, muted: frozenset[str]
     return Reply(text, tuple(rows))
 
 
+_DUE = {"deadline": "is due", "notification": "is expected", "event": "starts"}
+
+
+def reminder(event: Event, kd: KeyDate, reader: Reader) -> Reply:
+    """A reminder before a key date: what, when (AoE, the reader's time), what is left."""
+    left = countdown(kd.at, reader.now).removesuffix(" left")
+    headline = f"⏰ <b>{esc(kd.title)}</b> {_DUE[kd.kind]} in {esc(left)}"
+    if kd.date_only and kd.kind != "deadline":
+        headline = f"⏰ <b>{esc(kd.title)}</b>: {esc(left)} to go"
+    lines = [f"{headline} ({_title(event)})", "", f"🗓 {written_time(kd)}"]
+    if not (kd.date_only and kd.kind == "event"):
+        lines.append(f"🕑 {reader_time(kd.at, reader)}")
+    if kd.history:
+        earlier = ", ".join(esc(format_in_zone(p.at, kd.zone, with_time=False)) for p in kd.history)
+        lines.append(f"↪️ extended from {earlier}")
+    where = kd.url or (event.submission_url if kd.kind == "deadline" else None)
+    lines.append("")
+    lines.append(f"Submit at {link(where)}" if where else f"Details: {link(event.website)}")
+    lines.append("Fewer reminders: /settings · all dates: /dates")
+    return Reply("\n".join(lines))
+
+
+def date_moved(event: Event, kd: KeyDate, previous: dt.datetime, reader: Reader) -> Reply:
+    """Announce that a key date moved (an extension, or a correction)."""
+    verb = "extended" if kd.at > previous else "moved earlier"
+    before = format_in_zone(previous, kd.zone)
+    lines = [
+        f"📣 {_title(event)}: <b>{esc(kd.title)}</b> {verb}!",
+        "",
+        f"New: {written_time(kd)}",
+        f"🕑 {reader_time(kd.at, reader)}",
+        f"⏳ {esc(countdown(kd.at, reader.now))}",
+        f"Was: <s>{esc(before)}</s>",
+        "",
+        "Reminders follow the new date. All dates: /dates",
+    ]
+    return Reply("\n".join(lines))
+
+
 def calendar_caption(event: Event) -> Reply:
     """Caption of the /calendar file."""
     return Reply(
@@ -498,6 +591,11 @@ def plain_hint() -> Reply:
     )
 
 
+def something_went_wrong() -> Reply:
+    """Tell a person their request failed on our side."""
+    return Reply("😕 Something went wrong on my side. Please try again in a minute.")
+
+
 def throttled() -> Reply:
     """Tell a person who floods the bot to slow down (sent once per burst)."""
     return Reply("⏸ That's a lot of messages at once; I'll answer again in a few seconds.")
@@ -506,3 +604,193 @@ def throttled() -> Reply:
 def group_admins_only() -> Reply:
     """Refuse a group subscription change by a member who is not a group admin."""
     return Reply("Only this group's admins can change its subscription.")
+
+
+# -- organizers --------------------------------------------------------------------------
+
+
+def admin_help(event: Event) -> Reply:
+    """Answer /admin: the organizers' commands."""
+    lines = [f"🛠 {_title(event)}: organizer commands\n"]
+    lines += [f"/{name} — {esc(what)}" for name, what in ADMIN_COMMANDS_HELP]
+    lines.append(
+        "\nKey date ids: " + ", ".join(f"<code>{esc(kd.id)}</code>" for kd in event.key_dates)
+    )
+    return Reply("\n".join(lines))
+
+
+def not_admin() -> Reply:
+    """Refuse an admin command, politely."""
+    return Reply("Sorry, that command is for the organizers. /help lists what I can do for you.")
+
+
+def admin_failed(message: str) -> Reply:
+    """Report an admin action that did not work, with the reason."""
+    return Reply(f"❌ {esc(message)}")
+
+
+def reloaded(event: Event, moved: Sequence[str]) -> Reply:
+    """Confirm /reload."""
+    if not moved:
+        return Reply(f"🔄 Config reloaded: {_title(event)}, nothing moved, nothing sent.")
+    dates_moved = ", ".join(f"<code>{esc(m)}</code>" for m in moved)
+    return Reply(
+        f"🔄 Config reloaded. Moved: {dates_moved}. Subscribers are told once;"
+        " reminders follow the new dates."
+    )
+
+
+def extended(event: Event, kd: KeyDate, previous: dt.datetime, reader: Reader) -> Reply:
+    """Confirm /extend to the organizer."""
+    return Reply(
+        f"✅ <b>{esc(kd.title)}</b> extended from {esc(format_in_zone(previous, kd.zone))}"
+        f" to {written_time(kd)}.\nSubscribers are being told once; reminders are"
+        " rescheduled. /dates shows the history."
+    )
+
+
+def extend_usage(event: Event) -> Reply:
+    """Explain /extend."""
+    ids = ", ".join(f"<code>{esc(kd.id)}</code>" for kd in event.key_dates)
+    return Reply(
+        "Usage: <code>/extend KEY-DATE NEW-TIME</code>, e.g."
+        " <code>/extend paper 2026-02-22 23:59 AoE</code>\n"
+        f"Key dates: {ids}"
+    )
+
+
+def audit_log(entries: Sequence[AuditView], reader: Reader) -> Reply:
+    """Answer /audit: the latest admin actions."""
+    if not entries:
+        return Reply("No admin actions recorded yet.")
+    lines = ["🧾 Latest admin actions\n"]
+    for entry in entries:
+        when = format_in_zone(entry.at, reader.shown_zone)
+        who = entry.user_id if entry.user_id is not None else "system"
+        lines.append(
+            f"• {esc(when)} — <code>{esc(entry.action)}</code> by {esc(who)}:"
+            f" {esc(entry.outcome)} {esc(entry.detail[:120])}"
+        )
+    return Reply("\n".join(lines))
+
+
+def news_post(event: Event, html: str) -> Reply:
+    """A news item as subscribers receive it (``html`` is already safe Telegram HTML)."""
+    return Reply(f"📣 <b>{esc(event.short_name)}</b>\n\n{html}")
+
+
+def post_usage() -> Reply:
+    """Explain /post."""
+    return Reply(
+        "Write the announcement after the command, formatted as you like:\n"
+        "<code>/post The program is online!</code>\n"
+        "or reply <code>/post</code> to a message. You will see a preview first."
+    )
+
+
+def post_controls(draft_id: str, audience: int) -> Reply:
+    """The buttons under a preview: send, edit, cancel."""
+    people = f"{audience} subscriber{'s' if audience != 1 else ''}"
+    return Reply(
+        f"👆 This is exactly what subscribers will see. Send it to {people}?",
+        (
+            (Button(f"✅ Send to {people}", data=f"post:send:{draft_id}"),),
+            (
+                Button("✏️ Edit", data=f"post:edit:{draft_id}"),
+                Button("✖️ Cancel", data=f"post:cancel:{draft_id}"),
+            ),
+        ),
+    )
+
+
+def post_gone() -> Reply:
+    """A Send/Cancel press on a draft that was already sent or cancelled."""
+    return Reply("This draft was already sent or cancelled; nothing more was sent.")
+
+
+def post_edit() -> Reply:
+    """Explain how to edit a draft."""
+    return Reply("Send the corrected text with /post; it replaces this draft.")
+
+
+def post_cancelled() -> Reply:
+    """Confirm a cancelled draft."""
+    return Reply("✖️ Draft cancelled. Nothing was sent.")
+
+
+def _bar(done: int, total: int, width: int = 16) -> str:
+    filled = width if total == 0 else round(width * done / total)
+    return "▓" * filled + "░" * (width - filled)
+
+
+def broadcast_status(progress: Progress) -> Reply:
+    """The live status of a broadcast, then its report."""
+    handled = progress.total - progress.left
+    lines = [f"📤 Broadcast #{progress.broadcast_id}"]
+    lines.append(f"<code>{_bar(handled, progress.total)}</code> {handled}/{progress.total}")
+    lines.append(
+        f"delivered {progress.sent} · blocked {progress.blocked} · failed {progress.failed}"
+        f" · left {progress.left}"
+    )
+    if not progress.finished:
+        eta = f", about {humanize_span(progress.eta_s)} left" if progress.eta_s else ""
+        lines.append(f"{progress.rate:.1f} messages/s{eta}")
+        return Reply("\n".join(lines))
+    report = progress.report or {}
+    lines[0] = f"✅ Broadcast #{progress.broadcast_id} finished"
+    if progress.cancelled:
+        lines[0] = f"⏹ Broadcast #{progress.broadcast_id} cancelled ({progress.cancelled} not sent)"
+    lines.append(
+        f"Report: {report.get('delivered', progress.sent)} delivered,"
+        f" {report.get('blocked', 0)} blocked the bot,"
+        f" {report.get('deactivated', 0)} deleted their account,"
+        f" {report.get('failed', progress.failed)} failed"
+        + (f" in {report['duration_s']:.0f} s" if "duration_s" in report else "")
+    )
+    for reason, count in dict(report.get("failed_reasons") or {}).items():
+        lines.append(f"• {esc(str(reason)[:120])}: {count}")
+    return Reply("\n".join(lines))
+
+
+def broadcasts_list(items: Sequence[BroadcastView], reader: Reader) -> Reply:
+    """Answer /broadcasts."""
+    if not items:
+        return Reply("No broadcasts yet.")
+    lines = ["📤 Latest broadcasts\n"]
+    for b in items:
+        when = format_in_zone(b.created_at, reader.shown_zone)
+        summary = f"{b.delivered}/{b.total} delivered" if b.report else f"{b.total} message(s)"
+        lines.append(
+            f"#{b.id} {esc(b.kind)} <code>{esc(b.ref[:60])}</code> — {esc(b.status)},"
+            f" {summary} — {esc(when)}"
+        )
+    lines.append("\nCancel a running one: <code>/cancel ID</code>")
+    return Reply("\n".join(lines))
+
+
+def cancelled(broadcast_id: int, count: int) -> Reply:
+    """Confirm /cancel."""
+    return Reply(f"⏹ Broadcast #{broadcast_id}: {count} message(s) will not be sent.")
+
+
+def stats(event: Event, view: StatsView, reader: Reader) -> Reply:
+    """Answer /stats."""
+    lines = [f"📊 {_title(event)}"]
+    lines.append(
+        f"Subscribers: <b>{view.active}</b> active, {view.inactive} inactive"
+        f" ({view.unreachable} unreachable: blocked or removed)"
+    )
+    if view.by_mode:
+        modes = dict(REMINDER_MODES)
+        lines.append(
+            "Reminders: "
+            + ", ".join(f"{esc(modes.get(m, m))} {n}" for m, n in sorted(view.by_mode.items()))
+        )
+    if view.by_timezone:
+        zones = sorted(view.by_timezone.items(), key=lambda kv: -kv[1])[:8]
+        lines.append("Time zones: " + ", ".join(f"{esc(z or 'not set')} {n}" for z, n in zones))
+    lines.append(f"Reminders scheduled: {view.scheduled}")
+    if view.next_reminder:
+        lines.append(f"Next reminder: <code>{esc(view.next_reminder)}</code>")
+    lines.append(f"Messages waiting in the outbox: {view.pending}")
+    return Reply("\n".join(lines))

@@ -9,6 +9,7 @@ from bot.domain.model import Event
 from bot.domain.times import TimeError, Zone, parse_zone
 from bot.render.html import esc
 from bot.render.messages import NewsEntry, Reader
+from bot.services.events import EventBook
 from bot.storage.database import Database
 from bot.storage.models import ConfigNews, ReminderMode
 
@@ -33,21 +34,19 @@ class ChatInfo:
 class SubscriberService:
     """Subscriptions, time zones and reminder choices of the chats, for every event."""
 
-    def __init__(self, db: Database, events: tuple[Event, ...], clock: Clock) -> None:
-        if not events:
-            raise ValueError("at least one event is needed")
+    def __init__(self, db: Database, book: EventBook, clock: Clock) -> None:
         self.db = db
-        self.events = events
+        self.book = book
         self.clock = clock
 
     @property
     def event(self) -> Event:
-        """The event this bot speaks about (the first one loaded)."""
-        return self.events[0]
+        """The event this bot speaks about, as it stands now (extensions applied)."""
+        return self.book.primary
 
     async def seed_config_news(self) -> None:
         """Store the news written in each event's config (idempotent)."""
-        for event in self.events:
+        for event in self.book.events:
             items = [ConfigNews(item.id, esc(item.text), None) for item in event.news]
             await self.db.news.ensure_config_news(event.id, items)
 

@@ -1,79 +1,70 @@
-"""The python-telegram-bot Application: built from settings and services, handlers registered."""
+"""The python-telegram-bot Application: built with the shared rate limiter, handlers registered."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Iterable
 
-from telegram import BotCommand, BotCommandScopeDefault, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
 
-from bot.render.messages import COMMANDS_HELP
-from bot.services.subscribers import SubscriberService
-from bot.telegram import common
+from bot.telegram import errors
 from bot.telegram.handlers import (
+    admin,
     calendar,
     fallback,
     info,
     inline,
     members,
+    news,
     subscription,
     timezone,
 )
+from bot.telegram.menus import publish_admin_menu, publish_public_menu
 
 log = logging.getLogger(__name__)
 
-PUBLIC_COMMANDS = [BotCommand(name, what[:256]) for name, what in COMMANDS_HELP]
 
+async def publish_commands(
+    application: Application,  # type: ignore[type-arg]
+    admin_ids: Iterable[int] = (),
+) -> None:
+    """Publish the public command menu, and the admins' own menu in their private chats.
 
-async def publish_commands(application: Application) -> None:  # type: ignore[type-arg]
-    """Publish the public command menu (setMyCommands)."""
-    await application.bot.set_my_commands(PUBLIC_COMMANDS, scope=BotCommandScopeDefault())
+    An admin who has never opened the bot has no chat yet; their menu is published when
+    they first use an admin command.
+    """
+    await publish_public_menu(application.bot)
+    for admin_id in sorted(admin_ids):
+        try:
+            await publish_admin_menu(application.bot, admin_id)
+        except TelegramError as exc:
+            log.info("admin menu for %d not set yet: %s", admin_id, exc)
 
 
 def build_application(
-    token: str, service: SubscriberService, *, base_url: str | None = None
+    token: str,
+    *,
+    base_url: str | None = None,
+    rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
 ) -> Application:  # type: ignore[type-arg]
-    """Return the bot with every handler registered; :func:`serve` runs it."""
-    # Interactive replies: python-telegram-bot's limiter keeps under the overall and group
-    # limits and retries a 429 after its retry_after. Broadcasts use the delivery engine.
-    builder = ApplicationBuilder().token(token).rate_limiter(AIORateLimiter(max_retries=3))
+    """Return the bot with every handler registered (services are installed separately)."""
+    builder = ApplicationBuilder().token(token)
+    if rate_limiter is not None:
+        builder = builder.rate_limiter(rate_limiter)
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_url.replace("/bot", "/file/bot"))
     application = builder.build()
-    common.install(application, service)
     register_handlers(application)
+    errors.register(application)
     return application
-
-
-async def serve(
-    application: Application,  # type: ignore[type-arg]
-    service: SubscriberService,
-    stop: asyncio.Event,
-    *,
-    poll_timeout: int = 10,
-) -> None:
-    """Run the bot with long polling until ``stop`` is set; close everything after."""
-    async with application:
-        await service.seed_config_news()
-        await publish_commands(application)
-        log.info("bot @%s ready for %s", application.bot.username, service.event.id)
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-        )
-        try:
-            await stop.wait()
-        finally:
-            await application.updater.stop()
-            await application.stop()
-    await service.db.close()
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """Register every handler group, catch-alls last."""
     fallback.register_flood_control(application)
+    admin.register(application)
+    news.register(application)  # before info: /news with text is an admin's post
     info.register(application)
     subscription.register(application)
     timezone.register(application)

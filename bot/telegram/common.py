@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes
@@ -11,18 +12,42 @@ from bot.render.messages import Reply
 from bot.services.subscribers import ChatInfo, SubscriberService
 from bot.telegram.replies import send_reply
 
+if TYPE_CHECKING:
+    from bot.delivery import DeliveryEngine
+    from bot.services.admin import AdminService
+    from bot.services.news import NewsService
+    from bot.services.reminders import ReminderService
+
 Context = ContextTypes.DEFAULT_TYPE
-SERVICES_KEY = "subscribers"
+SERVICES_KEY = "services"
+ALLOWED_UPDATES = ["message", "callback_query", "inline_query", "my_chat_member"]
+"""The update types the bot asks Telegram for."""
 
 
-def install(application: Application, service: SubscriberService) -> None:  # type: ignore[type-arg]
-    """Make the service reachable from every handler."""
-    application.bot_data[SERVICES_KEY] = service
+@dataclass(frozen=True)
+class Services:
+    """What handlers may call: services only, never storage or SQL."""
+
+    subscribers: SubscriberService
+    reminders: ReminderService
+    engine: DeliveryEngine
+    admin: AdminService
+    news: NewsService
+
+
+def install(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Make the services reachable from every handler."""
+    application.bot_data[SERVICES_KEY] = services
+
+
+def services(context: Context) -> Services:
+    """Return the services installed in the application."""
+    return cast(Services, context.bot_data[SERVICES_KEY])
 
 
 def subscribers(context: Context) -> SubscriberService:
     """Return the subscriber service installed in the application."""
-    return cast(SubscriberService, context.bot_data[SERVICES_KEY])
+    return services(context).subscribers
 
 
 def chat_info(update: Update) -> ChatInfo:

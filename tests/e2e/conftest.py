@@ -7,17 +7,19 @@ import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from bot.domain.clock import FixedClock
+from bot.delivery import DeliveryLimits
+from bot.domain.clock import Clock, FixedClock
 from bot.domain.config import load_events
 from bot.domain.model import Event
+from bot.runtime import Runtime
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import Chat, TranscriptMessage, User
 from bot.services.subscribers import SubscriberService
 from bot.storage.database import Database
-from bot.telegram.app import build_application, serve
 
 # Before the paper deadline, so countdowns are live: 4 days 4 hours before it.
 E2E_NOW = dt.datetime(2026, 2, 12, 7, 59, tzinfo=dt.UTC)
@@ -32,7 +34,7 @@ def shipped_events() -> tuple[Event, ...]:
 class RunningBot:
     """A bot process-in-a-task: its service, application and stop switch."""
 
-    service: SubscriberService
+    runtime: Runtime
     stop: asyncio.Event
     task: asyncio.Task[None]
 
@@ -47,26 +49,33 @@ class Harness:
 
     sandbox: Sandbox
     db_url: str
-    clock: FixedClock
+    clock: Clock
     events: tuple[Event, ...]
+    admin_ids: frozenset[int] = frozenset()
+    config_path: Path = Path("config")
     bot: RunningBot | None = None
 
     async def start(self) -> RunningBot:
         db = await Database.connect(self.db_url, self.clock, migrate=True)
-        service = SubscriberService(db, self.events, self.clock)
-        application = build_application(self.sandbox.token, service, base_url=self.sandbox.base_url)
+        runtime = Runtime.assemble(
+            db=db,
+            clock=self.clock,
+            token=self.sandbox.token,
+            config_path=self.config_path,
+            events=self.events,
+            base_url=self.sandbox.base_url,
+            admin_ids=self.admin_ids,
+            limits=DeliveryLimits.scaled(10),
+        )
         stop = asyncio.Event()
-        task = asyncio.create_task(serve(application, service, stop, poll_timeout=1))
-        self.bot = RunningBot(service, stop, task)
-        # Ready once the command menu is published (serve does it just before polling).
-        self.sandbox.bot.commands.clear()
-        for _ in range(400):
-            if self.sandbox.bot.commands or task.done():
-                break
-            await asyncio.sleep(0.025)
+        task = asyncio.create_task(runtime.run(stop, poll_timeout=1))
+        self.bot = RunningBot(runtime, stop, task)
+        # Ready once it polls: commands published, catch-up done, reminders scheduled.
+        ready = asyncio.create_task(runtime.ready.wait())
+        await asyncio.wait({ready, task}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
         if task.done():
             task.result()  # the bot crashed at start: show why
-        assert self.sandbox.bot.commands, "the bot did not publish its commands within 10 s"
+        assert runtime.ready.is_set(), "the bot was not ready within 15 s"
         return self.bot
 
     async def restart(self) -> RunningBot:
@@ -75,9 +84,13 @@ class Harness:
         return await self.start()
 
     @property
-    def service(self) -> SubscriberService:
+    def runtime(self) -> Runtime:
         assert self.bot is not None
-        return self.bot.service
+        return self.bot.runtime
+
+    @property
+    def service(self) -> SubscriberService:
+        return self.runtime.subscribers
 
     async def ask(
         self, user: User, text: str, *, chat: Chat | None = None, within: float = 10
@@ -87,9 +100,14 @@ class Harness:
         self.sandbox.send(user, text, chat=target)
         return await self.sandbox.wait_for_message(target, timeout=within)
 
-    async def press(self, user: User, message: TranscriptMessage, data: str) -> dict[str, object]:
-        """Press a button and return the bot's callback answer."""
-        query = self.sandbox.press(user, message, data)
+    async def press(
+        self, user: User, message: TranscriptMessage, data: str, *, check: bool = True
+    ) -> dict[str, object]:
+        """Press a button and return the bot's callback answer.
+
+        ``check=False`` presses a button that is no longer shown (a double tap, a stale app).
+        """
+        query = self.sandbox.press(user, message, data, check=check)
         return await self.sandbox.wait_for_callback_answer(query, timeout=10)
 
     async def quiet(self, chat: Chat | User, seconds: float = 0.5) -> list[TranscriptMessage]:

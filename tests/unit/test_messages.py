@@ -80,6 +80,7 @@ def every_reply(event: Event, reader: Reader, text: str) -> list[Reply]:
         messages.unknown_command(text),
         messages.plain_hint(),
         messages.throttled(),
+        messages.something_went_wrong(),
         messages.group_admins_only(),
     ]
 

@@ -126,4 +126,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add the informational commands."""
     application.add_handler(CommandHandler("start", start))
     for name, respond in ANSWERS.items():
-        application.add_handler(CommandHandler(name, _command(respond)))
+        if name != "news":  # /news is registered by the news handlers (admins post with it)
+            application.add_handler(CommandHandler(name, _command(respond)))

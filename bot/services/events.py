@@ -1,0 +1,143 @@
+"""The events as the bot sees them now: the config, plus the extensions recorded since.
+
+Extensions come from two places: an organizer's ``/extend`` (recorded in the database)
+and an edited YAML file (noticed on reload or restart by comparing each key date's
+instant with the last one the bot acted on). Either way the key date keeps its history,
+and every change is reported once as a :class:`DateChange`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.domain.clock import Clock
+from bot.domain.config import load_events
+from bot.domain.model import Event, KeyDate
+from bot.domain.times import AOE_ZONE, iso_utc, parse_instant, parse_when
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+_KNOWN_KEY = "keydate:{event}:{key_date}"
+"""kv key of the instant the bot last acted on for a key date."""
+
+
+@dataclass(frozen=True)
+class DateChange:
+    """A key date that moved: from when, to when, and who moved it (None: the config)."""
+
+    event_id: str
+    key_date_id: str
+    previous_at: dt.datetime
+    new_at: dt.datetime
+    recorded_by: int | None = None
+
+
+class EventBook:
+    """Holds the current events; reloads the config and applies recorded extensions."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        config_path: Path,
+        events: tuple[Event, ...] | None = None,
+        loader: Callable[[Path], tuple[Event, ...]] = load_events,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.config_path = config_path
+        self._loader = loader
+        self._config = events if events is not None else loader(config_path)
+        self._events = self._config
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """Every event, with recorded extensions applied."""
+        return self._events
+
+    @property
+    def primary(self) -> Event:
+        """The event this bot speaks about (the first one loaded)."""
+        return self._events[0]
+
+    def event(self, event_id: str) -> Event | None:
+        """Return the event with this id."""
+        return next((e for e in self._events if e.id == event_id), None)
+
+    async def refresh(self) -> list[DateChange]:
+        """Apply the database's extensions; return the key dates that moved since last time.
+
+        A move noticed here (an edited config, or an extension recorded by another
+        instance) is returned once: the instant acted on is remembered in the database.
+        """
+        merged = []
+        for event in self._config:
+            recorded = await self.db.extensions.extensions_for(event.id)
+            dates = []
+            for kd in event.key_dates:
+                for ext in (e for e in recorded if e.key_date_id == kd.id):
+                    if ext.new_at > kd.at:
+                        kd = _extended(kd, ext.new_as_written, ext.new_at)
+                dates.append(kd)
+            merged.append(dataclasses.replace(event, key_dates=tuple(dates)))
+        self._events = tuple(merged)
+        return await self._changes()
+
+    async def reload(self) -> list[DateChange]:
+        """Re-read the config (a broken one raises and changes nothing), then refresh."""
+        self._config = self._loader(self.config_path)
+        return await self.refresh()
+
+    async def extend(
+        self, event_id: str, key_date_id: str, written: str, recorded_by: int | None
+    ) -> DateChange:
+        """Record an extension from an organizer (``/extend paper 2026-02-22 23:59 AoE``).
+
+        Raises ``KeyError`` for an unknown key date and ``ValueError`` (a ``TimeError``)
+        for a time that does not parse or is not later than the current one.
+        """
+        event = self.event(event_id)
+        kd = event.key_date(key_date_id) if event else None
+        if event is None or kd is None:
+            raise KeyError(key_date_id)
+        zone = kd.zone if kd.kind != "deadline" else AOE_ZONE
+        when = parse_when(written, kd.kind, date_zone=zone)
+        if when.at <= kd.at:
+            raise ValueError(
+                f"{written!r} is not later than the current {kd.as_written!r};"
+                " an extension moves a date later"
+            )
+        await self.db.extensions.record_extension(
+            event_id, key_date_id, kd.at, when.at, when.as_written, recorded_by=recorded_by
+        )
+        changes = await self.refresh()
+        change = next((c for c in changes if c.key_date_id == key_date_id), None)
+        return change or DateChange(event_id, key_date_id, kd.at, when.at, recorded_by)
+
+    async def _changes(self) -> list[DateChange]:
+        """Compare each key date with the instant last acted on; remember the new ones."""
+        changes = []
+        for event in self._events:
+            for kd in event.key_dates:
+                key = _KNOWN_KEY.format(event=event.id, key_date=kd.id)
+                known = await self.db.kv.get(key)
+                current = iso_utc(kd.at)
+                if known == current:
+                    continue
+                await self.db.kv.set(key, current)
+                if known is not None:
+                    previous = parse_instant(known)
+                    log.info("key date %s:%s moved from %s to %s", event.id, kd.id, known, current)
+                    changes.append(DateChange(event.id, kd.id, previous, kd.at))
+        return changes
+
+
+def _extended(kd: KeyDate, written: str, at: dt.datetime) -> KeyDate:
+    """Return ``kd`` moved to ``at`` (as written), its current time kept in the history."""
+    return kd.extended_to(written, at, parse_when(written, kd.kind).zone)

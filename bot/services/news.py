@@ -1,0 +1,127 @@
+"""Organizer news: drafts per admin, one confirmation, a broadcast through the outbox.
+
+A draft belongs to the admin who wrote it; two admins never share one. Confirming takes
+the draft out atomically, so a second press of the Send button finds nothing and sends
+nothing; the broadcast's rows are keyed ``news:<news id>:<chat>:<part>``, so even a
+repeated enqueue adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from bot.delivery import DeliveryEngine
+from bot.domain.clock import Clock
+from bot.domain.model import Event
+from bot.render import messages
+from bot.render.html import split_message
+from bot.storage.database import Database
+from bot.storage.models import Broadcast
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An announcement waiting for its author's confirmation."""
+
+    id: str
+    author_id: int
+    html: str
+    """The announcement body as Telegram HTML (from the message's entities, or escaped)."""
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A confirmed announcement: the stored news item and its broadcast."""
+
+    news_id: int
+    broadcast_id: int
+    recipients: int
+
+
+class NewsService:
+    """Drafts, confirmation and broadcast of organizer news."""
+
+    def __init__(self, db: Database, engine: DeliveryEngine, clock: Clock) -> None:
+        self.db = db
+        self.engine = engine
+        self.clock = clock
+        self._drafts: dict[int, Draft] = {}
+
+    def draft(self, author_id: int, html: str) -> Draft:
+        """Start (or replace) this admin's draft."""
+        draft = Draft(secrets.token_hex(6), author_id, html)
+        self._drafts[author_id] = draft
+        return draft
+
+    def current(self, author_id: int) -> Draft | None:
+        """Return this admin's draft, if any."""
+        return self._drafts.get(author_id)
+
+    def discard(self, author_id: int, draft_id: str) -> bool:
+        """Drop this admin's draft (Cancel); True if it was there."""
+        draft = self._drafts.get(author_id)
+        if draft is None or draft.id != draft_id:
+            return False
+        del self._drafts[author_id]
+        return True
+
+    async def audience(self, event: Event) -> int:
+        """Return how many chats a news item would reach now."""
+        return len(await self.db.subscriptions.active_recipients(event.id))
+
+    async def confirm(
+        self, event: Event, author_id: int, draft_id: str, *, channel_id: int | None = None
+    ) -> Posted | None:
+        """Publish this admin's draft once; None when it is gone (already sent or cancelled)."""
+        draft = self._drafts.get(author_id)
+        if draft is None or draft.id != draft_id:
+            return None
+        del self._drafts[author_id]  # taken before any await: a second press finds nothing
+        return await self.publish(event, draft.html, author_id, channel_id=channel_id)
+
+    async def publish(
+        self,
+        event: Event,
+        html: str,
+        author_id: int | None,
+        *,
+        channel_id: int | None = None,
+    ) -> Posted:
+        """Store the news item and enqueue one row per recipient (and part).
+
+        ``channel_id`` is the event's announcement channel, which gets the post too.
+        """
+        item = await self.db.news.add_news(event.id, html, posted_by=author_id, source="admin")
+        parts = split_message(messages.news_post(event, html).text)
+        recipients = [r.chat_id for r in await self.db.subscriptions.active_recipients(event.id)]
+        if channel_id is not None and channel_id not in recipients:
+            recipients.append(channel_id)
+        rows = [
+            (
+                chat_id,
+                f"news:{item.id}:{chat_id}:{index}",
+                {"text": part, "parse_mode": "HTML", "disable_preview": False},
+            )
+            for chat_id in recipients
+            for index, part in enumerate(parts)
+        ]
+        broadcast = await self.engine.enqueue(event.id, "news", str(item.id), author_id, rows)
+        log.info("news %d: broadcast %d to %d chat(s)", item.id, broadcast, len(recipients))
+        await self.db.audit.record(
+            author_id, "post", {"news": item.id, "broadcast": broadcast, "chats": len(recipients)}
+        )
+        return Posted(item.id, broadcast, len(recipients))
+
+    async def broadcasts(self, event: Event, limit: int = 10) -> list[Broadcast]:
+        """Return the latest broadcasts, newest first."""
+        return await self.db.outbox.list_broadcasts(limit, event_id=event.id)
+
+    async def cancel(self, author_id: int | None, broadcast_id: int) -> int:
+        """Cancel a running broadcast; return how many messages will not be sent."""
+        count = await self.engine.cancel(broadcast_id)
+        await self.db.audit.record(author_id, "cancel", {"broadcast": broadcast_id, "rows": count})
+        return count

@@ -1,0 +1,260 @@
+"""Reminders: schedule the plan, fire through the outbox, catch up after downtime, follow moves.
+
+- A reminder's id is ``<event>:<key date>:<offset>``; its broadcast ref adds the key
+  date's instant (``…@2026-02-16T11:59:00Z``), and each recipient's idempotency key is
+  ``reminder:<ref>:<chat>``. Restarts, reloads and catch-up therefore never send a
+  reminder twice, while an extended date gets its reminders again for the new instant.
+- The text is rendered when the row is sent, so it says how long is really left.
+- At start, a reminder whose time came while the bot was down is sent if its key date is
+  still ahead (only the latest one per date); older ones are logged and skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+from bot.domain.model import Event, KeyDate
+from bot.domain.plan import Reminder, all_reminders, overdue, plan
+from bot.domain.times import iso_utc, parse_instant, parse_zone
+from bot.render import messages
+from bot.render.messages import Reader
+from bot.services.events import DateChange, EventBook
+from bot.storage.database import Database
+from bot.storage.models import OutboxRow
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler(Protocol):
+    """Runs a callback at an instant, under a fixed id (a new one replaces the old)."""
+
+    def schedule(
+        self, job_id: str, at: dt.datetime, callback: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Run ``callback`` at ``at`` (aware UTC); replace any job with the same id."""
+        ...
+
+    def cancel_all(self, prefix: str) -> int:
+        """Remove every job whose id starts with ``prefix``; return how many."""
+        ...
+
+
+class Enqueuer(Protocol):
+    """The delivery engine's way in: write a broadcast's rows to the outbox."""
+
+    async def enqueue(
+        self,
+        event_id: str,
+        kind: Any,
+        ref: str,
+        created_by: int | None,
+        rows: Any,
+    ) -> int:
+        """Write the rows in one transaction; return the broadcast id."""
+        ...
+
+
+JOB_PREFIX = "reminder:"
+
+
+def broadcast_ref(reminder: Reminder) -> str:
+    """Return the broadcast ref of a reminder for its key date's current instant."""
+    return f"{reminder.id}@{iso_utc(reminder.key_date_at)}"
+
+
+class ReminderService:
+    """Plans, schedules and fires reminders; announces moved dates once."""
+
+    def __init__(
+        self, db: Database, book: EventBook, outbox: Enqueuer, scheduler: Scheduler
+    ) -> None:
+        self.db = db
+        self.book = book
+        self.outbox = outbox
+        self.scheduler = scheduler
+
+    # -- scheduling ----------------------------------------------------------------------
+
+    def reschedule(self) -> list[Reminder]:
+        """Replace every scheduled reminder with the current plan; return what is planned."""
+        self.scheduler.cancel_all(JOB_PREFIX)
+        upcoming = plan(self.book.events, self.book.clock.now())
+        for reminder in upcoming:
+            self.scheduler.schedule(
+                JOB_PREFIX + reminder.id, reminder.fire_at, self._firing(reminder.id)
+            )
+        log.info("scheduled %d reminder(s)", len(upcoming))
+        return upcoming
+
+    def upcoming(self) -> list[Reminder]:
+        """Return the reminders still to fire, soonest first."""
+        return plan(self.book.events, self.book.clock.now())
+
+    def _firing(self, reminder_id: str) -> Callable[[], Awaitable[None]]:
+        async def fire() -> None:
+            await self.fire(reminder_id)
+
+        return fire
+
+    async def start(self) -> None:
+        """Apply recorded changes, catch up on what downtime missed, schedule the rest."""
+        changes = await self.book.refresh()
+        await self.announce(changes)
+        await self.catch_up()
+        self.reschedule()
+
+    async def reload(self) -> list[DateChange]:
+        """Re-read the config, announce moved dates, reschedule (a no-op reload sends nothing)."""
+        changes = await self.book.reload()
+        await self.announce(changes)
+        self.reschedule()
+        return changes
+
+    async def extend(
+        self, event_id: str, key_date_id: str, written: str, recorded_by: int | None
+    ) -> DateChange:
+        """Record an organizer's extension, announce it once, and reschedule."""
+        change = await self.book.extend(event_id, key_date_id, written, recorded_by)
+        await self.announce([change])
+        self.reschedule()
+        return change
+
+    # -- firing ----------------------------------------------------------------------------
+
+    def _current(self, reminder_id: str) -> Reminder | None:
+        return next((r for r in all_reminders(self.book.events) if r.id == reminder_id), None)
+
+    async def fire(self, reminder_id: str) -> int | None:
+        """Enqueue a reminder for its recipients now; None when it no longer applies."""
+        reminder = self._current(reminder_id)
+        now = self.book.clock.now()
+        if reminder is None or reminder.key_date_at <= now:
+            log.info("reminder %s skipped: its key date is gone or has passed", reminder_id)
+            return None
+        event = self.book.event(reminder.event_id)
+        assert event is not None
+        ref = broadcast_ref(reminder)
+        recipients = await self.db.subscriptions.active_recipients(
+            event.id, key_date_id=reminder.key_date_id, kind=reminder.kind
+        )
+        rows = [
+            (
+                r.chat_id,
+                f"reminder:{ref}:{r.chat_id}",
+                {
+                    "template": "reminder",
+                    "event": event.id,
+                    "key_date": reminder.key_date_id,
+                    "key_date_at": iso_utc(reminder.key_date_at),
+                    "text": self._text(event, reminder, r.timezone),
+                    "disable_preview": True,
+                },
+            )
+            for r in recipients
+        ]
+        broadcast = await self.outbox.enqueue(event.id, "reminder", ref, None, rows)
+        log.info("reminder %s: broadcast %d to %d chat(s)", ref, broadcast, len(rows))
+        return broadcast
+
+    async def catch_up(self) -> list[str]:
+        """Fire the reminders downtime missed (one per date still ahead); return their ids."""
+        now = self.book.clock.now()
+        fired = []
+        for reminder in overdue(self.book.events, now):
+            if await self.db.outbox.find_broadcast(
+                reminder.event_id, "reminder", broadcast_ref(reminder)
+            ):
+                continue
+            superseded = [
+                r.id
+                for r in all_reminders(self.book.events)
+                if r.key_date_id == reminder.key_date_id
+                and r.event_id == reminder.event_id
+                and r.fire_at < reminder.fire_at
+                and r.fire_at <= now
+            ]
+            for old in superseded:
+                log.info("reminder %s missed during downtime; superseded by %s", old, reminder.id)
+            log.info("catching up reminder %s (due %s)", reminder.id, iso_utc(reminder.fire_at))
+            await self.fire(reminder.id)
+            fired.append(reminder.id)
+        return fired
+
+    async def announce(self, changes: list[DateChange]) -> None:
+        """Tell subscribers once about each moved key date still ahead; drop stale reminders."""
+        now = self.book.clock.now()
+        for change in changes:
+            event = self.book.event(change.event_id)
+            kd = event.key_date(change.key_date_id) if event else None
+            if event is None or kd is None:
+                continue
+            await self._cancel_stale(event, kd, change.previous_at)
+            if kd.at <= now:
+                continue
+            ref = f"{kd.id}@{iso_utc(kd.at)}"
+            recipients = await self.db.subscriptions.active_recipients(event.id)
+            rows = [
+                (
+                    r.chat_id,
+                    f"extension:{event.id}:{ref}:{r.chat_id}",
+                    {
+                        "text": messages.date_moved(
+                            event, kd, change.previous_at, self._reader(r.timezone)
+                        ).text,
+                        "disable_preview": True,
+                    },
+                )
+                for r in recipients
+            ]
+            await self.outbox.enqueue(event.id, "extension", ref, change.recorded_by, rows)
+
+    async def _cancel_stale(self, event: Event, kd: KeyDate, previous_at: dt.datetime) -> None:
+        """Cancel reminder broadcasts still pending for a key date's old instant."""
+        suffix = f"@{iso_utc(previous_at)}"
+        for broadcast in await self.db.outbox.list_broadcasts(200, event_id=event.id):
+            if (
+                broadcast.kind == "reminder"
+                and broadcast.ref.startswith(f"{event.id}:{kd.id}:")
+                and broadcast.ref.endswith(suffix)
+                and broadcast.finished_at is None
+            ):
+                cancelled = await self.db.outbox.cancel_broadcast(broadcast.id)
+                log.info("reminder %s obsolete: %d row(s) cancelled", broadcast.ref, cancelled)
+
+    # -- rendering at send time -------------------------------------------------------------
+
+    def _reader(self, timezone: str | None) -> Reader:
+        zone = None
+        if timezone:
+            try:
+                zone = parse_zone(timezone)
+            except ValueError:
+                zone = None
+        return Reader(zone, self.book.clock.now())
+
+    def _text(self, event: Event, reminder: Reminder, timezone: str | None) -> str:
+        kd = event.key_date(reminder.key_date_id)
+        assert kd is not None
+        return messages.reminder(event, kd, self._reader(timezone)).text
+
+    async def render(self, row: OutboxRow) -> Mapping[str, Any] | None:
+        """The delivery engine's renderer: recompute a reminder's text as it is sent.
+
+        A reminder whose key date has moved or passed since it was queued is skipped
+        (returns None); any other payload is sent as it is.
+        """
+        payload = row.payload
+        if payload.get("template") != "reminder":
+            return payload
+        event = self.book.event(str(payload.get("event")))
+        kd = event.key_date(str(payload.get("key_date"))) if event else None
+        now = self.book.clock.now()
+        queued_for = parse_instant(str(payload.get("key_date_at")))
+        if event is None or kd is None or kd.at != queued_for or kd.at <= now:
+            return None
+        chat = await self.db.chats.get_chat(row.chat_id)
+        text = messages.reminder(event, kd, self._reader(chat.timezone if chat else None)).text
+        return {**payload, "text": text}

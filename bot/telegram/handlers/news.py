@@ -1,0 +1,178 @@
+"""Organizer news: /post (or /news with text) → preview → Send once → live status → report.
+
+/news with no text (or from someone who is not an admin) lists the latest news.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from typing import cast
+
+from telegram import CallbackQuery, Message, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.delivery import Progress
+from bot.render import messages
+from bot.render.messages import BroadcastView, Reply
+from bot.services.admin import AdminService
+from bot.telegram.common import Context, answer, chat_info, services, subscribers
+from bot.telegram.handlers import info
+from bot.telegram.handlers.admin import admin_only, ensure_admin_menu
+from bot.telegram.replies import edit_reply, send_reply
+
+log = logging.getLogger(__name__)
+
+_COMMAND = re.compile(r"^/\w+(@\w+)?\s*")
+STATUS_EVERY_SECONDS = 3.0
+"""How often the live status message is edited (Telegram counts edits against limits)."""
+
+
+def announcement_html(message: Message) -> str:
+    """The text to announce, as HTML: the replied-to message, or what follows the command.
+
+    Formatting comes from the message's entities (bold, italics, links…), so it survives.
+    """
+    source = message.reply_to_message
+    if source is not None and (source.text or source.caption):
+        return (source.text_html if source.text else source.caption_html).strip()
+    return _COMMAND.sub("", message.text_html or "", count=1).strip()
+
+
+async def post(update: Update, context: Context) -> None:
+    """Start a draft and show the preview with Send / Edit / Cancel."""
+    message = cast(Message, update.effective_message)
+    user = update.effective_user
+    svc = services(context)
+    html = announcement_html(message)
+    if not html or user is None:
+        await answer(update, context, messages.post_usage())
+        return
+    event = svc.subscribers.event
+    draft = svc.news.draft(user.id, html)
+    audience = await svc.news.audience(event)
+    chat_id = chat_info(update).chat_id
+    await send_reply(context.bot, chat_id, messages.news_post(event, html))
+    await send_reply(context.bot, chat_id, messages.post_controls(draft.id, audience))
+
+
+async def news_command(update: Update, context: Context) -> None:
+    """/news: admins with text post news; everyone else gets the latest news."""
+    user = update.effective_user
+    svc = services(context)
+    if context.args and svc.admin.is_admin(user.id if user else None):
+        await ensure_admin_menu(context, user.id if user else 0)
+        await post(update, context)
+        return
+    await answer(update, context, await info.news(update, context))
+
+
+async def on_post_button(update: Update, context: Context) -> None:
+    """post:send|edit|cancel:<draft id>: only the draft's author can act on it."""
+    query = cast(CallbackQuery, update.callback_query)
+    svc = services(context)
+    _, action, draft_id = (query.data or "post::").split(":", 2)
+    user = query.from_user
+    if not svc.admin.is_admin(user.id):
+        await svc.admin.refuse(user.id, f"post:{action}")
+        await query.answer("This button is for the organizers.", show_alert=True)
+        return
+    message = query.message if isinstance(query.message, Message) else None
+    if action == "edit":
+        await query.answer()
+        await answer(update, context, messages.post_edit())
+        return
+    if action == "cancel":
+        done = svc.news.discard(user.id, draft_id)
+        await query.answer("Cancelled" if done else "Nothing to cancel")
+        if message is not None:
+            await _edit(message, messages.post_cancelled() if done else messages.post_gone())
+        return
+    event = svc.subscribers.event
+    posted = await svc.news.confirm(
+        event, user.id, draft_id, channel_id=await _channel_id(context, event.announcement_channel)
+    )
+    if posted is None:
+        await query.answer("Already sent or cancelled; nothing more was sent.", show_alert=True)
+        return
+    await query.answer(f"Sending to {posted.recipients} chat(s)")
+    if message is None:
+        return
+
+    async def show(progress: Progress) -> None:
+        await _edit(message, messages.broadcast_status(progress))
+
+    svc.engine.watch(posted.broadcast_id, show, interval=STATUS_EVERY_SECONDS)
+
+
+async def _channel_id(context: Context, channel: str | int | None) -> int | None:
+    """Resolve the event's announcement channel (@name or id) to a chat id."""
+    if channel is None:
+        return None
+    if isinstance(channel, int) or str(channel).lstrip("-").isdigit():
+        return int(channel)
+    try:
+        return (await context.bot.get_chat(channel)).id
+    except TelegramError as exc:
+        log.warning("announcement channel %s unreachable: %s", channel, exc)
+        return None
+
+
+async def _edit(message: Message, reply: Reply) -> None:
+    with contextlib.suppress(BadRequest):  # "message is not modified" between two snapshots
+        await edit_reply(message, reply)
+
+
+async def stats(update: Update, context: Context, admin: AdminService) -> Reply:
+    """/stats: subscribers, zones, reminder settings, the outbox."""
+    svc = services(context)
+    view = await svc.admin.stats()
+    return messages.stats(
+        svc.subscribers.event, view, await subscribers(context).reader(chat_info(update))
+    )
+
+
+async def broadcasts(update: Update, context: Context, admin: AdminService) -> Reply:
+    """/broadcasts: the latest broadcasts and how they went."""
+    svc = services(context)
+    items = [
+        BroadcastView(
+            b.id,
+            b.kind,
+            b.ref,
+            b.status,
+            b.total,
+            int((b.report or {}).get("delivered", 0)),
+            b.created_at,
+            b.report is not None,
+        )
+        for b in await svc.news.broadcasts(svc.subscribers.event)
+    ]
+    return messages.broadcasts_list(items, await subscribers(context).reader(chat_info(update)))
+
+
+async def cancel(update: Update, context: Context, admin: AdminService) -> Reply:
+    """/cancel <broadcast id>."""
+    args = context.args or []
+    if len(args) != 1 or not args[0].lstrip("#").isdigit():
+        return Reply("Usage: <code>/cancel ID</code> (see /broadcasts for the ids)")
+    broadcast_id = int(args[0].lstrip("#"))
+    user = update.effective_user
+    count = await services(context).news.cancel(user.id if user else None, broadcast_id)
+    return messages.cancelled(broadcast_id, count)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add /post, /news, the post buttons, /stats, /broadcasts and /cancel."""
+    application.add_handler(CommandHandler("post", admin_only("post", _post_reply)))
+    application.add_handler(CommandHandler("news", news_command))
+    application.add_handler(CallbackQueryHandler(on_post_button, pattern=r"^post:"))
+    for name, respond in (("stats", stats), ("broadcasts", broadcasts), ("cancel", cancel)):
+        application.add_handler(CommandHandler(name, admin_only(name, respond)))
+
+
+async def _post_reply(update: Update, context: Context, admin: AdminService) -> None:
+    """Run /post; it sends its own messages (preview, then the buttons)."""
+    await post(update, context)

@@ -1,0 +1,163 @@
+"""Organizer news end to end: preview, one confirmation, delivery with formatting, report."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.domain.clock import FixedClock
+from bot.domain.model import Event
+from bot.sandbox.limits import Limits
+from bot.sandbox.server import Sandbox
+from bot.sandbox.world import TranscriptMessage, User
+from bot.services.subscribers import ChatInfo
+from tests.e2e.conftest import E2E_NOW, Harness
+
+pytestmark = pytest.mark.sandbox(bot_username="deadline_test_bot", limits=Limits.scaled(10))
+
+CHAIR, WEB_CHAIR = 5001, 5002
+
+
+@pytest.fixture
+async def newsroom(
+    sandbox: Sandbox, db_url: str, shipped_events: tuple[Event, ...]
+) -> AsyncIterator[Harness]:
+    h = Harness(
+        sandbox,
+        db_url,
+        FixedClock(E2E_NOW),
+        shipped_events,
+        admin_ids=frozenset({CHAIR, WEB_CHAIR}),
+    )
+    await h.start()
+    try:
+        yield h
+    finally:
+        if h.bot is not None:
+            await h.bot.shutdown()
+
+
+async def subscribers(h: Harness, count: int) -> list[User]:
+    people = [h.sandbox.create_user(f"Reader{i}") for i in range(count)]
+    for person in people:
+        await h.runtime.subscribers.subscribe(ChatInfo(person.id, "private"))
+    return people
+
+
+def news_in(sandbox: Sandbox, user: User) -> list[TranscriptMessage]:
+    return [m for m in sandbox.bot_messages(user.id) if m.content.startswith("📣")]
+
+
+async def preview(
+    h: Harness, admin: User, text: str, entities: list[dict] | None = None
+) -> TranscriptMessage:
+    """Send /post as ``admin``; return the message with the Send button."""
+    h.sandbox.send(admin, text, entities=entities)
+    await h.sandbox.wait_for_message(admin.id, timeout=10)  # the preview itself
+    return await h.sandbox.wait_for_message(
+        admin.id,
+        timeout=10,
+        predicate=lambda m: any("post:send" in b.get("callback_data", "") for b in m.buttons()),
+    )
+
+
+def send_button(message: TranscriptMessage) -> str:
+    return next(
+        b["callback_data"] for b in message.buttons() if b["callback_data"].startswith("post:send")
+    )
+
+
+async def finished_status(h: Harness, admin: User, status: TranscriptMessage) -> str:
+    conv = h.sandbox.world.conversation(h.sandbox.bot, admin.id)
+    for _ in range(200):
+        current = conv.by_id[status.message_id].content
+        if "finished" in current:
+            return current
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"status never finished: {conv.by_id[status.message_id].content}")
+
+
+async def test_an_admin_posts_formatted_news_once_to_every_active_subscriber(
+    newsroom: Harness,
+) -> None:
+    h, sandbox = newsroom, newsroom.sandbox
+    readers = await subscribers(h, 12)
+    blocked = readers[-1]
+    sandbox.block(blocked)
+    await asyncio.sleep(0.3)
+    chair = sandbox.create_user("Chair", user_id=CHAIR)
+    text = "/post The program is online! Details here"
+    entities = [
+        {"type": "bot_command", "offset": 0, "length": 5},
+        {"type": "bold", "offset": 6, "length": 22},
+        {"type": "text_link", "offset": 37, "length": 4, "url": "https://www.euromlsys.eu/program"},
+    ]
+    controls = await preview(h, chair, text, entities)
+    previewed = sandbox.bot_messages(chair.id)[-2]
+    assert previewed.entity_texts("bold")[-1] == "The program is online!"
+    assert "Send to 11 subscribers" in controls.buttons()[0]["text"]
+    send = send_button(controls)
+    answer = await h.press(chair, controls, send)
+    assert "Sending to 11" in str(answer.get("text"))
+    report = await finished_status(h, chair, controls)
+    assert "11 delivered" in report and "0 failed" in report
+    for reader in readers[:-1]:
+        (received,) = news_in(sandbox, reader)
+        assert "The program is online!" in received.entity_texts("bold")
+        assert any(e.get("url") == "https://www.euromlsys.eu/program" for e in received.entities)
+    assert news_in(sandbox, blocked) == []
+    again = await h.press(chair, controls, send, check=False)  # a double tap
+    assert "nothing more was sent" in str(again.get("text"))
+    await asyncio.sleep(0.5)
+    assert all(len(news_in(sandbox, r)) == 1 for r in readers[:-1])
+    latest = await h.ask(readers[0], "/news")
+    assert "The program is online!" in latest.content
+
+
+async def test_a_non_admin_post_is_refused_and_audited(newsroom: Harness) -> None:
+    mallory = newsroom.sandbox.create_user("Mallory")
+    reply = await newsroom.ask(mallory, "/post Free pizza")
+    assert "for the organizers" in reply.content
+    entries = await newsroom.runtime.db.audit.latest(5)
+    assert (entries[0].user_id, entries[0].action, entries[0].outcome) == (
+        mallory.id,
+        "post",
+        "refused",
+    )
+    news = await newsroom.ask(mallory, "/news Free pizza")  # /news with text is not a post for them
+    assert "The workshop website is up!" in news.content
+
+
+async def test_two_admins_drafts_do_not_mix(newsroom: Harness) -> None:
+    h, sandbox = newsroom, newsroom.sandbox
+    (reader,) = await subscribers(h, 1)
+    chair = sandbox.create_user("Chair", user_id=CHAIR)
+    web = sandbox.create_user("Web", user_id=WEB_CHAIR)
+    chair_controls = await preview(h, chair, "/post From the chair")
+    web_controls = await preview(h, web, "/news From the web chair")
+    # The web chair cannot send the chair's draft.
+    refused = await h.press(web, chair_controls, send_button(chair_controls))
+    assert "nothing more was sent" in str(refused.get("text"))
+    await h.press(web, web_controls, send_button(web_controls))
+    await finished_status(h, web, web_controls)
+    await h.press(chair, chair_controls, send_button(chair_controls))
+    await finished_status(h, chair, chair_controls)
+    texts = [m.content for m in news_in(sandbox, reader)]
+    assert sorted(t.split("\n")[-1] for t in texts) == ["From the chair", "From the web chair"]
+
+
+async def test_hostile_and_long_news_is_delivered_intact_and_split(newsroom: Harness) -> None:
+    h, sandbox = newsroom, newsroom.sandbox
+    (reader,) = await subscribers(h, 1)
+    chair = sandbox.create_user("Chair", user_id=CHAIR)
+    body = "Tags <b> & </b> stay text. " + "z" * 5000
+    controls = await preview(h, chair, f"/post {body}")
+    await h.press(chair, controls, send_button(controls))
+    await finished_status(h, chair, controls)
+    parts = [m.content for m in sandbox.bot_messages(reader.id)]
+    assert len(parts) == 2
+    joined = parts[0] + parts[1]
+    assert "Tags <b> & </b> stay text." in joined
+    assert joined.count("z") == 5000
