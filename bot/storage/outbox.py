@@ -27,7 +27,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import bindparam, case, func, literal, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -373,6 +373,29 @@ class OutboxRepository:
             .values(status="sent", message_id=message_id, sent_at=self._now(now), last_error=None)
         )
         return await self._execute(stmt)
+
+    async def mark_sent_many(
+        self, items: Sequence[tuple[int, int | None]], now: dt.datetime | None = None
+    ) -> int:
+        """Record many accepted messages ``(row id, message id)`` in one transaction.
+
+        The delivery engine's group commit: each worker still waits for its own row's
+        commit before its next request, so the duplicate window stays one row per worker.
+        Returns how many rows changed (rows already sent are left alone).
+        """
+        if not items:
+            return 0
+        o = outbox.c
+        at = self._now(now)
+        stmt = (
+            update(outbox)
+            .where(o.id == bindparam("row_id"), o.status != "sent")
+            .values(status="sent", message_id=bindparam("message_id"), sent_at=at, last_error=None)
+        )
+        params = [{"row_id": row_id, "message_id": message_id} for row_id, message_id in items]
+        async with self._writer.begin() as conn:
+            result = await conn.execute(stmt, params)
+        return int(result.rowcount)
 
     async def mark_failed(
         self,

@@ -264,3 +264,20 @@ async def test_concurrent_claimers_never_share_a_row(db_url: str, clock: FixedCl
     finally:
         for db in workers:
             await db.close()
+
+
+async def test_mark_sent_many_is_one_group_commit(db: Database, clock: FixedClock) -> None:
+    await add_chats(db, range(1, 6))
+    created = await db.outbox.create_broadcast(
+        EVENT, "news", "many", None, [(c, f"m:{c}", {"text": "x"}) for c in range(1, 6)]
+    )
+    rows = await db.outbox.claim_due(10)
+    first = [(r.id, 500 + r.chat_id) for r in rows[:3]]
+    assert await db.outbox.mark_sent_many(first, clock.now()) == 3
+    assert await db.outbox.mark_sent_many(first, clock.now()) == 0  # already sent: unchanged
+    assert await db.outbox.mark_sent_many([]) == 0
+    by_status = {
+        r.chat_id: (r.status, r.message_id) for r in await db.outbox.rows_for(created.broadcast_id)
+    }
+    assert [by_status[r.chat_id] for r in rows[:3]] == [("sent", 500 + r.chat_id) for r in rows[:3]]
+    assert {by_status[r.chat_id][0] for r in rows[3:]} == {"sending"}
