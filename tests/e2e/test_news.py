@@ -161,3 +161,24 @@ async def test_hostile_and_long_news_is_delivered_intact_and_split(newsroom: Har
     joined = parts[0] + parts[1]
     assert "Tags <b> & </b> stay text." in joined
     assert joined.count("z") == 5000
+
+
+async def test_replying_post_to_a_formatted_message_announces_it(newsroom: Harness) -> None:
+    h, sandbox = newsroom, newsroom.sandbox
+    (reader,) = await subscribers(h, 1)
+    chair = sandbox.create_user("Chair", user_id=CHAIR)
+    draft = sandbox.send(
+        chair,
+        "Deadline extended to 22 Feb",
+        entities=[{"type": "italic", "offset": 0, "length": 17}],
+    )
+    sandbox.send(chair, "/post", reply_to=draft)
+    controls = await sandbox.wait_for_message(
+        chair.id,
+        timeout=10,
+        predicate=lambda m: any("post:send" in b.get("callback_data", "") for b in m.buttons()),
+    )
+    await h.press(chair, controls, send_button(controls))
+    await finished_status(h, chair, controls)
+    (received,) = news_in(sandbox, reader)
+    assert received.entity_texts("italic") == ["Deadline extended"]

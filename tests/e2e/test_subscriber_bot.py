@@ -75,6 +75,7 @@ async def test_deep_links_open_that_answer(harness: Harness) -> None:
     sam = harness.sandbox.create_user("Sam")
     assert "key dates" in (await harness.ask(sam, "/start dates")).content
     assert "Eiko Yoneki" in (await harness.ask(sam, "/start contacts")).content
+    assert "Subscribed to EuroMLSys 2026" in (await harness.ask(sam, "/start subscribe")).content
 
 
 async def test_unknown_commands_get_help_never_silence(harness: Harness) -> None:
@@ -218,7 +219,7 @@ async def test_inline_mode_offers_dates_and_topics(harness: Harness) -> None:
     assert titles == ["EuroMLSys 2026: key dates", "Next: Paper submission deadline"]
     card = answer["results"][0]
     assert "Sun 15 Feb 2026, 23:59 AoE" in card["input_message_content"]["message_text"]
-    assert card["reply_markup"]["inline_keyboard"][0][0]["url"].endswith("?start=dates")
+    assert card["reply_markup"]["inline_keyboard"][0][0]["url"].endswith("?start=subscribe")
     answer = await sandbox.wait_for_inline_answer(
         sandbox.inline_query(sam, "graph neural nets"), timeout=10
     )

@@ -12,6 +12,7 @@ from bot.domain.topics import rank_topics
 from bot.render import messages
 from bot.render.messages import Reply
 from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.handlers import subscription
 
 Answer = Callable[[Update, Context], Awaitable[Reply]]
 
@@ -107,6 +108,9 @@ ANSWERS: dict[str, Answer] = {
 async def start(update: Update, context: Context) -> None:
     """/start, with an optional deep-link payload that opens that answer."""
     payload = (context.args or [""])[0].lower()
+    if payload == "subscribe":  # t.me/<bot>?start=subscribe: one tap from a shared card
+        await subscription.subscribe(update, context)
+        return
     if payload in ANSWERS:
         await subscribers(context).seen(chat_info(update))
         await answer(update, context, await ANSWERS[payload](update, context))

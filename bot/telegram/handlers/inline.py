@@ -43,7 +43,7 @@ async def on_inline_query(update: Update, context: Context) -> None:
         cards = messages.inline_date_cards(event, reader)
     username = context.bot.username
     button = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("🔔 Get reminders", url=f"https://t.me/{username}?start=dates")]]
+        [[InlineKeyboardButton("🔔 Get reminders", url=f"https://t.me/{username}?start=subscribe")]]
     )
     results = [_article(card, button) for card in cards]
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)
