@@ -684,22 +684,43 @@ def post_usage() -> Reply:
     return Reply(
         "Write the announcement after the command, formatted as you like:\n"
         "<code>/post The program is online!</code>\n"
-        "or reply <code>/post</code> to a message. You will see a preview first."
+        "or reply <code>/post</code> to a message. You will see a preview first.\n"
+        "To send it later, start with a line <code>at 2026-02-20 09:00 Europe/Berlin</code>"
+        " (or reply <code>/post at …</code>)."
     )
 
 
-def post_controls(draft_id: str, audience: int) -> Reply:
-    """The buttons under a preview: send, edit, cancel."""
+def post_controls(
+    draft_id: str, audience: int, send_at: dt.datetime | None = None, reader: Reader | None = None
+) -> Reply:
+    """The buttons under a preview: send (or schedule), edit, cancel."""
     people = f"{audience} subscriber{'s' if audience != 1 else ''}"
+    question = f"Send it to {people}?"
+    label = f"✅ Send to {people}"
+    if send_at is not None:
+        zone = reader.shown_zone if reader else UTC_ZONE
+        when = format_in_zone(send_at, zone)
+        question = (
+            f"Send it to {people} on {reader_time(send_at, reader) if reader else esc(when)}?"
+        )
+        label = f"🗓 Schedule for {people}"
     return Reply(
-        f"👆 This is exactly what subscribers will see. Send it to {people}?",
+        f"👆 This is exactly what subscribers will see. {question}",
         (
-            (Button(f"✅ Send to {people}", data=f"post:send:{draft_id}"),),
+            (Button(label, data=f"post:send:{draft_id}"),),
             (
                 Button("✏️ Edit", data=f"post:edit:{draft_id}"),
                 Button("✖️ Cancel", data=f"post:cancel:{draft_id}"),
             ),
         ),
+    )
+
+
+def post_scheduled(broadcast_id: int, send_at: dt.datetime, reader: Reader) -> Reply:
+    """Confirm a scheduled post."""
+    return Reply(
+        f"🗓 Scheduled: broadcast #{broadcast_id} goes out {reader_time(send_at, reader)}."
+        f" It survives restarts; <code>/cancel {broadcast_id}</code> stops it."
     )
 
 

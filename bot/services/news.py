@@ -8,6 +8,7 @@ repeated enqueue adds nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ class Draft:
     author_id: int
     html: str
     """The announcement body as Telegram HTML (from the message's entities, or escaped)."""
+    send_at: dt.datetime | None = None
+    """When to send it (``/post at …``); None: at once."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class Posted:
     news_id: int
     broadcast_id: int
     recipients: int
+    send_at: dt.datetime | None = None
+    """When it goes out, for a scheduled post."""
 
 
 class NewsService:
@@ -51,9 +56,9 @@ class NewsService:
         self.clock = clock
         self._drafts: dict[int, Draft] = {}
 
-    def draft(self, author_id: int, html: str) -> Draft:
+    def draft(self, author_id: int, html: str, send_at: dt.datetime | None = None) -> Draft:
         """Start (or replace) this admin's draft."""
-        draft = Draft(secrets.token_hex(6), author_id, html)
+        draft = Draft(secrets.token_hex(6), author_id, html, send_at)
         self._drafts[author_id] = draft
         return draft
 
@@ -81,7 +86,9 @@ class NewsService:
         if draft is None or draft.id != draft_id:
             return None
         del self._drafts[author_id]  # taken before any await: a second press finds nothing
-        return await self.publish(event, draft.html, author_id, channel_id=channel_id)
+        return await self.publish(
+            event, draft.html, author_id, channel_id=channel_id, send_at=draft.send_at
+        )
 
     async def publish(
         self,
@@ -90,12 +97,17 @@ class NewsService:
         author_id: int | None,
         *,
         channel_id: int | None = None,
+        send_at: dt.datetime | None = None,
     ) -> Posted:
         """Store the news item and enqueue one row per recipient (and part).
 
         ``channel_id`` is the event's announcement channel, which gets the post too.
+        With ``send_at`` the rows wait in the outbox until then: a scheduled post survives
+        restarts and ``/cancel`` stops it; the recipients are those subscribed now.
         """
-        item = await self.db.news.add_news(event.id, html, posted_by=author_id, source="admin")
+        item = await self.db.news.add_news(
+            event.id, html, posted_by=author_id, source="admin", posted_at=send_at
+        )
         parts = split_message(messages.news_post(event, html).text)
         recipients = [r.chat_id for r in await self.db.subscriptions.active_recipients(event.id)]
         if channel_id is not None and channel_id not in recipients:
@@ -109,12 +121,14 @@ class NewsService:
             for chat_id in recipients
             for index, part in enumerate(parts)
         ]
-        broadcast = await self.engine.enqueue(event.id, "news", str(item.id), author_id, rows)
+        broadcast = await self.engine.enqueue(
+            event.id, "news", str(item.id), author_id, rows, not_before=send_at
+        )
         log.info("news %d: broadcast %d to %d chat(s)", item.id, broadcast, len(recipients))
         await self.db.audit.record(
             author_id, "post", {"news": item.id, "broadcast": broadcast, "chats": len(recipients)}
         )
-        return Posted(item.id, broadcast, len(recipients))
+        return Posted(item.id, broadcast, len(recipients), send_at)
 
     async def broadcasts(self, event: Event, limit: int = 10) -> list[Broadcast]:
         """Return the latest broadcasts, newest first."""

@@ -118,7 +118,7 @@ class SubscriberService:
 
     async def latest_news(self, limit: int = 5) -> list[NewsEntry]:
         """Return the newest announcements first; config news carries no date of its own."""
-        items = await self.db.news.latest_news(self.event.id, limit)
+        items = await self.db.news.latest_news(self.event.id, limit, until=self.clock.now())
         return [
             NewsEntry(item.html, item.posted_at if item.source == "admin" else None)
             for item in items

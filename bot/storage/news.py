@@ -76,14 +76,14 @@ class NewsRepository:
             )
         return None if row is None else news_from_row(row)
 
-    async def latest_news(self, event_id: str, limit: int = 5) -> list[NewsItem]:
-        """Return the event's newest news first."""
-        stmt = (
-            select(news)
-            .where(news.c.event_id == event_id)
-            .order_by(news.c.posted_at.desc(), news.c.id.desc())
-            .limit(limit)
-        )
+    async def latest_news(
+        self, event_id: str, limit: int = 5, *, until: dt.datetime | None = None
+    ) -> list[NewsItem]:
+        """Return the event's newest news first (only those posted by ``until``, if given)."""
+        stmt = select(news).where(news.c.event_id == event_id)
+        if until is not None:
+            stmt = stmt.where(news.c.posted_at <= until)
+        stmt = stmt.order_by(news.c.posted_at.desc(), news.c.id.desc()).limit(limit)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [news_from_row(r) for r in rows]

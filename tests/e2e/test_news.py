@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
@@ -182,3 +183,35 @@ async def test_replying_post_to_a_formatted_message_announces_it(newsroom: Harne
     await finished_status(h, chair, controls)
     (received,) = news_in(sandbox, reader)
     assert received.entity_texts("italic") == ["Deadline extended"]
+
+
+async def test_a_scheduled_post_waits_survives_a_restart_and_goes_out_once(
+    newsroom: Harness,
+) -> None:
+    h, sandbox = newsroom, newsroom.sandbox
+    readers = await subscribers(h, 3)
+    chair = sandbox.create_user("Chair", user_id=CHAIR)
+    controls = await preview(h, chair, "/post at 2026-02-13 09:00 UTC\nSubmission site opens today")
+    assert "Schedule for 3 subscribers" in controls.buttons()[0]["text"]
+    assert "Fri 13 Feb 2026, 09:00 UTC" in controls.content
+    await h.press(chair, controls, send_button(controls))
+    await asyncio.sleep(1.5)
+    assert all(news_in(sandbox, r) == [] for r in readers)
+    latest = await h.ask(readers[0], "/news")
+    assert "Submission site opens" not in latest.content  # not published before its time
+    await h.restart()
+    assert isinstance(h.clock, FixedClock)
+    h.clock.set(h.clock.now() + dt.timedelta(days=2))
+    for _ in range(100):
+        if all(news_in(sandbox, r) for r in readers):
+            break
+        await asyncio.sleep(0.1)
+    assert all(len(news_in(sandbox, r)) == 1 for r in readers)
+
+
+async def test_a_past_or_malformed_schedule_is_refused(newsroom: Harness) -> None:
+    chair = newsroom.sandbox.create_user("Chair", user_id=CHAIR)
+    past = await newsroom.ask(chair, "/post at 2026-01-01 09:00 UTC\nToo late")
+    assert "has passed" in past.content
+    wrong = await newsroom.ask(chair, "/post at 2026-02-31 09:00 UTC\nNo such day")
+    assert "not a calendar date" in wrong.content

@@ -79,6 +79,8 @@ def every_reply(event: Event, reader: Reader, text: str) -> list[Reply]:
         *(Reply(card.text) for card in messages.inline_topic_cards(event, text, [])),
         messages.unknown_command(text),
         messages.plain_hint(),
+        messages.post_controls("d1", 3, NOW + dt.timedelta(days=1), reader),
+        messages.post_scheduled(7, NOW + dt.timedelta(days=1), reader),
         messages.throttled(),
         messages.something_went_wrong(),
         messages.group_admins_only(),

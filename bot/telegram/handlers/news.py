@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 import re
 from typing import cast
@@ -15,6 +16,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.delivery import Progress
+from bot.domain.times import TimeError, parse_when
 from bot.render import messages
 from bot.render.messages import BroadcastView, Reply
 from bot.services.admin import AdminService
@@ -26,19 +28,28 @@ from bot.telegram.replies import edit_reply, send_reply
 log = logging.getLogger(__name__)
 
 _COMMAND = re.compile(r"^/\w+(@\w+)?\s*")
+_SCHEDULE = re.compile(r"^at \d{4}-\d{2}-\d{2}\b")
 STATUS_EVERY_SECONDS = 3.0
 """How often the live status message is edited (Telegram counts edits against limits)."""
 
 
-def announcement_html(message: Message) -> str:
-    """The text to announce, as HTML: the replied-to message, or what follows the command.
+def announcement(message: Message) -> tuple[str | None, str]:
+    """Return (the ``at …`` time, if any, and the announcement as HTML).
 
-    Formatting comes from the message's entities (bold, italics, links…), so it survives.
+    The text is the replied-to message or what follows the command; its formatting comes
+    from the message's entities (bold, italics, links…), so it survives. ``/post at TIME``
+    on the first line schedules the post.
     """
+    after = _COMMAND.sub("", message.text_html or "", count=1).strip()
+    when = None
+    if _SCHEDULE.match(after):
+        first, _, after = after.partition("\n")
+        when = html.unescape(first[3:]).strip()
+        after = after.strip()
     source = message.reply_to_message
     if source is not None and (source.text or source.caption):
-        return (source.text_html if source.text else source.caption_html).strip()
-    return _COMMAND.sub("", message.text_html or "", count=1).strip()
+        after = (source.text_html if source.text else source.caption_html).strip()
+    return when, after
 
 
 async def post(update: Update, context: Context) -> None:
@@ -46,16 +57,29 @@ async def post(update: Update, context: Context) -> None:
     message = cast(Message, update.effective_message)
     user = update.effective_user
     svc = services(context)
-    html = announcement_html(message)
-    if not html or user is None:
+    when_text, body = announcement(message)
+    if not body or user is None:
         await answer(update, context, messages.post_usage())
         return
+    send_at = None
+    if when_text is not None:
+        try:
+            send_at = parse_when(when_text, "notification").at
+        except TimeError as exc:
+            await answer(update, context, messages.admin_failed(f"{exc}"))
+            return
+        if send_at <= svc.subscribers.clock.now():
+            await answer(update, context, messages.admin_failed(f"{when_text} has passed"))
+            return
     event = svc.subscribers.event
-    draft = svc.news.draft(user.id, html)
+    draft = svc.news.draft(user.id, body, send_at)
     audience = await svc.news.audience(event)
+    reader = await svc.subscribers.reader(chat_info(update))
     chat_id = chat_info(update).chat_id
-    await send_reply(context.bot, chat_id, messages.news_post(event, html))
-    await send_reply(context.bot, chat_id, messages.post_controls(draft.id, audience))
+    await send_reply(context.bot, chat_id, messages.news_post(event, body))
+    await send_reply(
+        context.bot, chat_id, messages.post_controls(draft.id, audience, send_at, reader)
+    )
 
 
 async def news_command(update: Update, context: Context) -> None:
@@ -96,6 +120,14 @@ async def on_post_button(update: Update, context: Context) -> None:
     )
     if posted is None:
         await query.answer("Already sent or cancelled; nothing more was sent.", show_alert=True)
+        return
+    if posted.send_at is not None:
+        await query.answer("Scheduled")
+        if message is not None:
+            reader = await svc.subscribers.reader(chat_info(update))
+            await _edit(
+                message, messages.post_scheduled(posted.broadcast_id, posted.send_at, reader)
+            )
         return
     await query.answer(f"Sending to {posted.recipients} chat(s)")
     if message is None:
