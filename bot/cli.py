@@ -309,23 +309,24 @@ def cmd_ics(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
-    """Run the bot with long polling until Ctrl-C or SIGTERM.
+    """Run the bot until Ctrl-C or SIGTERM: long polling, or webhook mode.
 
     Settings come from the environment: TELEGRAM_BOT_TOKEN (required),
-    TELEGRAM_API_BASE_URL, DATABASE_URL, ADMIN_IDS, BOT_CONFIG, LOG_LEVEL.
+    TELEGRAM_API_BASE_URL, DATABASE_URL, ADMIN_IDS, BOT_CONFIG, LOG_LEVEL; for webhook
+    mode WEBHOOK_URL, WEBHOOK_SECRET and PORT. See the README's "Deploying".
     """
-    settings = Settings.from_env()
-    if args.config:
-        settings = replace(settings, config_path=Path(args.config))
+    settings = _settings(args)
     if settings.token is None:
         raise SettingsError(
             "TELEGRAM_BOT_TOKEN is not set; to try the bot offline, run: deadline-bot demo"
         )
-    from bot.bootstrap import RunOptions, run_bot  # the Telegram stack loads only here
+    # The Telegram stack loads only for the commands that use it.
+    from telegram.error import InvalidToken
 
-    load_events(settings.config_path)  # a broken config stops here, before any connection
+    from bot.bootstrap import RunOptions, run_bot
     from bot.storage.urls import normalize_database_url
 
+    load_events(settings.config_path)  # a broken config stops here, before any connection
     try:
         normalize_database_url(settings.database_url, settings.data_dir)
     except ValueError as exc:  # a bad setting (exit 2), not a crash with a traceback
@@ -340,8 +341,6 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     )
     setup_logging(settings.log_level_number, secrets=[settings.token])
     clock = OffsetClock(parse_instant(args.now)) if args.now else SystemClock()
-    from telegram.error import InvalidToken
-
     try:
         return asyncio.run(run_bot(settings, clock, options))
     except InvalidToken:  # its message quotes the whole token: never let it reach stderr
@@ -374,9 +373,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     """
     from bot import demo  # the Telegram stack loads only for commands that use it
 
-    settings = Settings.from_env()
-    if args.config:
-        settings = replace(settings, config_path=Path(args.config))
+    settings = _settings(args)
     load_events(settings.config_path)
     setup_logging(max(settings.log_level_number, logging.WARNING))
     clock = OffsetClock(parse_instant(args.now)) if args.now else SystemClock()
