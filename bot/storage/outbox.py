@@ -156,8 +156,10 @@ class OutboxRepository:
             if status == "cancelled" or not new_rows:
                 return CreatedBroadcast(broadcast_id, 0)
             inserted = await self._insert_rows(conn, broadcast_id, new_rows, due, now)
-            total = select(func.count()).where(outbox.c.broadcast_id == broadcast_id)
-            values: dict[str, Any] = {"total": total.scalar_subquery()}
+            # An increment, not a count: under READ COMMITTED a concurrent creator's rows
+            # are invisible to this transaction's count, while the row lock taken by the
+            # UPDATE serializes increments, and ON CONFLICT makes `inserted` exact.
+            values: dict[str, Any] = {"total": b.total + inserted}
             if inserted and status == "done":
                 values.update(status="pending", finished_at=None)
             await conn.execute(update(broadcasts).where(b.id == broadcast_id).values(**values))
