@@ -86,8 +86,7 @@ async def test_progress_callbacks_report_sensible_numbers(rig: Rig) -> None:
     assert all(p.total == 300 and p.sent + p.left <= 300 for p in seen)
     middle = [p for p in seen if 0 < p.sent < 300]
     assert middle and all(p.rate > 0 and p.eta_s is not None for p in middle)
-    # ×10 limits: 280 msg/s configured; the measured rate is in that range.
-    assert all(p.rate < 320 for p in middle)
+    # The pace itself is a benchmark figure (bench/bench_delivery.py), not asserted here.
     last = seen[-1]
     assert last.finished and (last.sent, last.left, last.failed) == (300, 0, 0)
     assert last.report is not None and last.report["delivered"] == 300
