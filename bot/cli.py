@@ -184,6 +184,11 @@ def config_path(args: argparse.Namespace) -> Path:
     return Path(args.config or os.environ.get("BOT_CONFIG") or DEFAULT_CONFIG)
 
 
+def live_clock(now: str | None) -> Clock:
+    """Return the system clock, or one that starts at ``--now`` and keeps flowing."""
+    return OffsetClock(parse_instant(now)) if now else SystemClock()
+
+
 def clock_from(now: str | None) -> Clock:
     """Return the system clock, or one stopped at ``--now``."""
     return FixedClock(parse_instant(now)) if now else SystemClock()
@@ -340,7 +345,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         allow_ephemeral_sqlite=args.allow_ephemeral_sqlite,
     )
     setup_logging(settings.log_level_number, secrets=[settings.token])
-    clock = OffsetClock(parse_instant(args.now)) if args.now else SystemClock()
+    clock = live_clock(args.now)
     try:
         return asyncio.run(run_bot(settings, clock, options))
     except InvalidToken:  # its message quotes the whole token: never let it reach stderr
@@ -376,7 +381,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     settings = _settings(args)
     load_events(settings.config_path)
     setup_logging(max(settings.log_level_number, logging.WARNING))
-    clock = OffsetClock(parse_instant(args.now)) if args.now else SystemClock()
+    clock = live_clock(args.now)
     demo.main(settings, clock)
     return EXIT_OK
 

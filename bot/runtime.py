@@ -80,14 +80,12 @@ class Runtime:
         limiter = PriorityRateLimiter(limits or DeliveryLimits.telegram())
         application = build_application(token, base_url=base_url, rate_limiter=limiter)
         admins = admin_ids | frozenset().union(*(e.admins for e in book.events))
-        runtime_box: list[Runtime] = []
-
-        async def alert_admins(text: str) -> None:
-            if runtime_box:
-                await runtime_box[0].alert_admins(text)
-
         engine = DeliveryEngine(
-            db, application.bot, clock, workers=workers, on_admin_alert=alert_admins
+            db,
+            application.bot,
+            clock,
+            workers=workers,
+            on_admin_alert=lambda text: alert_admins(application, admins, text),
         )
         assert application.job_queue is not None
         scheduler = JobQueueScheduler(application.job_queue, clock)
@@ -95,18 +93,9 @@ class Runtime:
         engine.renderer = reminders.render
         admin = AdminService(db, reminders, admins)
         runtime = cls(db, clock, book, subscribers, reminders, engine, application, admins, admin)
-        runtime_box.append(runtime)
         news = NewsService(db, engine, clock)
         common.install(application, common.Services(subscribers, reminders, engine, admin, news))
         return runtime
-
-    async def alert_admins(self, text: str) -> None:
-        """Tell every admin about something that needs a person (best effort)."""
-        for admin in sorted(self.admin_ids):
-            with contextlib.suppress(Exception):
-                await self.application.bot.send_message(
-                    admin, f"⚠️ {esc(text)}", parse_mode=ParseMode.HTML
-                )
 
     async def run(
         self, stop: asyncio.Event, *, poll_timeout: int = 10, webhook: WebhookTarget | None = None
@@ -145,3 +134,14 @@ class Runtime:
                 await self.engine.stop(grace=STOP_GRACE_SECONDS)
                 await application.stop()
         await self.db.close()
+
+
+async def alert_admins(
+    application: Application,  # type: ignore[type-arg]
+    admin_ids: frozenset[int],
+    text: str,
+) -> None:
+    """Tell every admin about something that needs a person (best effort)."""
+    for admin in sorted(admin_ids):
+        with contextlib.suppress(Exception):
+            await application.bot.send_message(admin, f"⚠️ {esc(text)}", parse_mode=ParseMode.HTML)

@@ -45,11 +45,6 @@ class KeyDate:
     reminders: tuple[str, ...] | None = None
     """Reminder offsets for this date only ('7d', '3h', 'on the day'); None: the policy's."""
 
-    @property
-    def is_extended(self) -> bool:
-        """Whether the date was moved from an earlier time."""
-        return bool(self.history)
-
     def extended_to(self, as_written: str, at: dt.datetime, zone: Zone) -> KeyDate:
         """Return this date moved to a new time, the current one kept in its history."""
         past = (*self.history, PastTime(self.as_written, self.at))

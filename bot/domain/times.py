@@ -10,6 +10,7 @@ never ``tzinfo=pytz.timezone(...)``.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -117,8 +118,6 @@ def parse_zone(text: str) -> Zone:
 
 def _zone_hint(name: str) -> str:
     """Suggest the IANA names closest to a misspelt one."""
-    import difflib
-
     close = difflib.get_close_matches(name, pytz.all_timezones, n=2, cutoff=0.75)
     return f" (did you mean {' or '.join(close)}?)" if close else ""
 

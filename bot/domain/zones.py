@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -133,6 +134,4 @@ def _fuzzy(query: str) -> tuple[str, ...]:
 
 def difflib_matches(word: str, options: list[str]) -> list[str]:
     """Return close matches of ``word`` among ``options``, best first."""
-    import difflib
-
     return difflib.get_close_matches(word.replace("_", " "), options, n=3, cutoff=0.75)

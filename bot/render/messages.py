@@ -325,7 +325,7 @@ def contacts(event: Event) -> Reply:
     return Reply("\n".join(lines))
 
 
-def cfp(event: Event, reader: Reader) -> Reply:
+def cfp(event: Event) -> Reply:
     """Answer /cfp: the summary, where and by when to submit, publication and its opt-out."""
     lines = [f"📄 <b>{esc(event.name)}</b>"]
     if event.summary:

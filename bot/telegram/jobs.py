@@ -52,7 +52,3 @@ class JobQueueScheduler:
         for job in jobs:
             job.schedule_removal()
         return len(jobs)
-
-    def job_ids(self) -> list[str]:
-        """Return the ids of the scheduled jobs (for /stats and tests)."""
-        return sorted(job.name or "" for job in self.job_queue.jobs())

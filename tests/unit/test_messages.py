@@ -57,7 +57,7 @@ def every_reply(event: Event, reader: Reader, text: str) -> list[Reply]:
         messages.scope(event, text, matches),
         messages.scope(event, "", []),
         messages.contacts(event),
-        messages.cfp(event, reader),
+        messages.cfp(event),
         messages.venue(event, reader),
         messages.news(event, news, reader),
         messages.news(event, [], reader),

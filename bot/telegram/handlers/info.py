@@ -54,8 +54,7 @@ async def contacts(update: Update, context: Context) -> Reply:
 
 async def cfp(update: Update, context: Context) -> Reply:
     """The call: summary, submission, publication."""
-    service = subscribers(context)
-    return messages.cfp(service.event, await service.reader(chat_info(update)))
+    return messages.cfp(subscribers(context).event)
 
 
 async def venue(update: Update, context: Context) -> Reply:
