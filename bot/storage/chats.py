@@ -183,6 +183,7 @@ class ChatRepository:
                 first_name=old["first_name"],
                 timezone=old["timezone"],
                 language_code=old["language_code"],
+                default_series=old["default_series"],
                 active=True,
                 inactive_reason=None,
                 first_seen=now,
@@ -197,6 +198,7 @@ class ChatRepository:
             .values(
                 timezone=func.coalesce(chats.c.timezone, old["timezone"]),
                 language_code=func.coalesce(chats.c.language_code, old["language_code"]),
+                default_series=func.coalesce(chats.c.default_series, old["default_series"]),
                 updated_at=now,
             )
         )
@@ -205,9 +207,9 @@ class ChatRepository:
         copy_subs = (
             upsert_insert(self._engine, subscriptions)
             .from_select(
-                ["event_id", "chat_id", "subscribed_at", "unsubscribed_at", "reminders", "active"],
+                ["series_id", "chat_id", "subscribed_at", "unsubscribed_at", "reminders", "active"],
                 select(
-                    s.event_id,
+                    s.series_id,
                     _literal_chat(new_id),
                     s.subscribed_at,
                     s.unsubscribed_at,
@@ -228,8 +230,8 @@ class ChatRepository:
         copy_mutes = (
             upsert_insert(self._engine, muted_key_dates)
             .from_select(
-                ["event_id", "chat_id", "key_date_id", "muted_at"],
-                select(m.event_id, _literal_chat(new_id), m.key_date_id, m.muted_at).where(
+                ["series_id", "chat_id", "key_date_id", "muted_at"],
+                select(m.series_id, _literal_chat(new_id), m.key_date_id, m.muted_at).where(
                     m.chat_id == old_id
                 ),
             )

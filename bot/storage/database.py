@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.domain.clock import Clock
 from bot.storage.audit import AuditRepository
 from bot.storage.chats import ChatRepository
+from bot.storage.editions import EditionRepository
 from bot.storage.engine import create_engine
 from bot.storage.extensions import ExtensionRepository
 from bot.storage.kv import KeyValueRepository
@@ -28,8 +29,8 @@ DEFAULT_DATA_DIR = Path("data")
 class Database:
     """A connected database and its repositories.
 
-    ``chats``, ``subscriptions``, ``news``, ``extensions``, ``audit``, ``kv`` and
-    ``outbox`` each own one concern; every method is one short transaction.
+    ``chats``, ``subscriptions``, ``news``, ``extensions``, ``audit``, ``kv``,
+    ``outbox`` and ``editions`` each own one concern; every method is one short transaction.
     """
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
@@ -42,6 +43,7 @@ class Database:
         self.audit = AuditRepository(engine, clock)
         self.kv = KeyValueRepository(engine, clock)
         self.outbox = OutboxRepository(engine, clock)
+        self.editions = EditionRepository(engine, clock, self.outbox)
 
     @classmethod
     async def connect(

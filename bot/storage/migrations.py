@@ -14,8 +14,10 @@ have transactional DDL, so a failing step leaves the database as it was.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -222,9 +224,137 @@ def _migration_2(conn: Connection) -> None:
     )
 
 
+# --- migration 3: series and editions ------------------------------------------------
+#
+# Subscriptions, muted dates and a chat's choice belong to a *series* from now on
+# (``euromlsys``), so they carry over from one edition (``euromlsys2026``) to the next.
+# Every edition the old release worked with is entered in ``editions`` (not announced:
+# its followers subscribed to it), so only an edition loaded later is announced.
+
+_V3_TRAILING_YEAR = re.compile(r"^(?P<series>[a-z0-9][a-z0-9_-]*?)[-_]?(?P<year>(?:19|20|21)\d\d)$")
+_V3_KINDS_BEFORE = "('reminder', 'news', 'extension')"
+_V3_KINDS_AFTER = "('reminder', 'news', 'extension', 'edition')"
+
+
+def _v3_series(event_id: str) -> tuple[str, int | None]:
+    """The series and year an edition id names (a frozen copy of the rule of the time)."""
+    match = _V3_TRAILING_YEAR.match(event_id)
+    return (match["series"], int(match["year"])) if match else (event_id, None)
+
+
+def _v3_editions(conn: Connection) -> None:
+    md = MetaData(naming_convention=NAMING)
+    table = Table(
+        "editions",
+        md,
+        Column("event_id", String(64), primary_key=True),
+        Column("series_id", String(64), nullable=False),
+        Column("year", Integer),
+        Column("first_seen", UTCDateTime, nullable=False),
+        Column("announced_at", UTCDateTime),
+        Index(None, "series_id"),
+    )
+    table.create(conn, checkfirst=False)
+    ids: set[str] = set()
+    for name in ("subscriptions", "muted_key_dates", "news", "extensions", "broadcasts"):
+        ids |= {str(v) for (v,) in conn.exec_driver_sql(f"SELECT DISTINCT event_id FROM {name}")}
+    for (key,) in conn.execute(text("SELECT key FROM kv WHERE key LIKE 'keydate:%'")):
+        ids.add(str(key).split(":")[1])
+    now = _server_now(conn)
+    for event_id in sorted(ids):
+        series, year = _v3_series(event_id)
+        conn.execute(
+            insert(table).values(
+                event_id=event_id, series_id=series, year=year, first_seen=now, announced_at=None
+            )
+        )
+
+
+def _v3_subscriptions_by_series(conn: Connection) -> None:
+    for name in ("subscriptions", "muted_key_dates"):
+        conn.exec_driver_sql(f"ALTER TABLE {name} RENAME COLUMN event_id TO series_id")
+    rows = conn.exec_driver_sql(
+        "SELECT series_id, chat_id, subscribed_at, unsubscribed_at, reminders, active"
+        " FROM subscriptions"
+    ).all()
+    winners: dict[tuple[str, int], tuple[Any, ...]] = {}
+    for row in sorted(rows, key=lambda r: (bool(r[5]), str(r[2]))):
+        # Per chat and series, the active and most recent subscription of its editions wins.
+        winners[(_v3_series(row[0])[0], int(row[1]))] = tuple(row)
+    moved = [row for row in rows if _v3_series(row[0])[0] != row[0]]
+    if moved:
+        conn.execute(
+            text("DELETE FROM subscriptions WHERE series_id = :s AND chat_id = :c"),
+            [{"s": r[0], "c": r[1]} for r in moved],
+        )
+        for (series, chat), won in winners.items():
+            if won[0] == series:
+                continue  # the series' own row won and is still there
+            conn.execute(
+                text("DELETE FROM subscriptions WHERE series_id = :s AND chat_id = :c"),
+                {"s": series, "c": chat},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO subscriptions (series_id, chat_id, subscribed_at,"
+                    " unsubscribed_at, reminders, active) VALUES (:s, :c, :sa, :ua, :r, :a)"
+                ),
+                {"s": series, "c": chat, "sa": won[2], "ua": won[3], "r": won[4], "a": won[5]},
+            )
+    mutes = conn.exec_driver_sql(
+        "SELECT series_id, chat_id, key_date_id, muted_at FROM muted_key_dates"
+    ).all()
+    kept: dict[tuple[str, int, str], tuple[Any, ...]] = {}
+    for row in sorted(mutes, key=lambda r: str(r[3]), reverse=True):
+        kept[(_v3_series(row[0])[0], int(row[1]), str(row[2]))] = tuple(row)  # earliest wins
+    if any(_v3_series(r[0])[0] != r[0] for r in mutes):
+        conn.exec_driver_sql("DELETE FROM muted_key_dates")
+        conn.execute(
+            text(
+                "INSERT INTO muted_key_dates (series_id, chat_id, key_date_id, muted_at)"
+                " VALUES (:s, :c, :k, :m)"
+            ),
+            [{"s": s, "c": c, "k": k, "m": row[3]} for (s, c, k), row in kept.items()],
+        )
+
+
+def _v3_edition_broadcasts(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ALTER TABLE broadcasts DROP CONSTRAINT ck_broadcasts_kind")
+        conn.exec_driver_sql(
+            "ALTER TABLE broadcasts ADD CONSTRAINT ck_broadcasts_kind"
+            f" CHECK (kind IN {_V3_KINDS_AFTER})"
+        )
+        return
+    # SQLite cannot alter a CHECK; widening one by editing the stored table definition is
+    # the procedure SQLite documents for it (https://sqlite.org/lang_altertable.html §7),
+    # inside this transaction, with the schema version bumped so every connection rereads.
+    (sql,) = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'broadcasts'"
+    ).one()
+    if _V3_KINDS_BEFORE not in sql:
+        raise RuntimeError(f"unexpected broadcasts table definition: {sql}")
+    (version,) = conn.exec_driver_sql("PRAGMA schema_version").one()
+    conn.exec_driver_sql("PRAGMA writable_schema = ON")
+    conn.execute(
+        text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = 'broadcasts'"),
+        {"sql": sql.replace(_V3_KINDS_BEFORE, _V3_KINDS_AFTER)},
+    )
+    conn.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+    conn.exec_driver_sql("PRAGMA writable_schema = OFF")
+
+
+def _migration_3(conn: Connection) -> None:
+    _v3_editions(conn)
+    _v3_subscriptions_by_series(conn)
+    conn.exec_driver_sql("ALTER TABLE chats ADD COLUMN default_series VARCHAR(64)")
+    _v3_edition_broadcasts(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "chats, subscriptions, news, extensions, audit, kv, outbox", _migration_1),
     Migration(2, "chats.language_code; outbox (broadcast_id, status) index", _migration_2),
+    Migration(3, "series: subscriptions by series, editions, chats.default_series", _migration_3),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

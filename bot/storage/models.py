@@ -9,7 +9,7 @@ from typing import Any, Literal, NamedTuple
 
 ReminderMode = Literal["all", "deadlines", "off"]
 NewsSource = Literal["config", "admin"]
-BroadcastKind = Literal["reminder", "news", "extension"]
+BroadcastKind = Literal["reminder", "news", "extension", "edition"]
 BroadcastStatus = Literal["pending", "running", "done", "cancelled"]
 OutboxStatus = Literal["pending", "sending", "sent", "failed", "blocked", "cancelled", "skipped"]
 
@@ -38,9 +38,9 @@ class Chat:
 
 @dataclass(frozen=True)
 class Subscription:
-    """A chat's subscription to one event (kept, inactive, after unsubscribing)."""
+    """A chat's subscription to one series (kept, inactive, after unsubscribing)."""
 
-    event_id: str
+    series_id: str
     chat_id: int
     subscribed_at: dt.datetime
     """When the chat last (re)subscribed."""

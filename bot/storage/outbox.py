@@ -124,6 +124,23 @@ class OutboxRepository:
         rows on a finished broadcast reopen it (``pending``); a cancelled broadcast
         takes no new rows. Rows are due at ``not_before`` (default: now).
         """
+        async with self._writer.begin() as conn:
+            return await self.create_broadcast_in(
+                conn, event_id, kind, ref, created_by, rows, not_before=not_before
+            )
+
+    async def create_broadcast_in(
+        self,
+        conn: AsyncConnection,
+        event_id: str,
+        kind: BroadcastKind,
+        ref: str,
+        created_by: int | None,
+        rows: Iterable[NewOutboxRow | tuple[int, str, Mapping[str, Any]]],
+        *,
+        not_before: dt.datetime | None = None,
+    ) -> CreatedBroadcast:
+        """:meth:`create_broadcast` inside the caller's transaction (a unit of work)."""
         if kind not in BROADCAST_KINDS:
             raise ValueError(f"broadcast kind must be one of {BROADCAST_KINDS}, not {kind!r}")
         now = self._clock.now()
@@ -149,20 +166,19 @@ class OutboxRepository:
             .on_conflict_do_nothing()
         )
         find = select(b.id, b.status).where(b.event_id == event_id, b.kind == kind, b.ref == ref)
-        async with self._writer.begin() as conn:
-            await conn.execute(make)
-            broadcast_id, status = (await conn.execute(find)).one()
-            broadcast_id = int(broadcast_id)
-            if status == "cancelled" or not new_rows:
-                return CreatedBroadcast(broadcast_id, 0)
-            inserted = await self._insert_rows(conn, broadcast_id, new_rows, due, now)
-            # An increment, not a count: under READ COMMITTED a concurrent creator's rows
-            # are invisible to this transaction's count, while the row lock taken by the
-            # UPDATE serializes increments, and ON CONFLICT makes `inserted` exact.
-            values: dict[str, Any] = {"total": b.total + inserted}
-            if inserted and status == "done":
-                values.update(status="pending", finished_at=None)
-            await conn.execute(update(broadcasts).where(b.id == broadcast_id).values(**values))
+        await conn.execute(make)
+        broadcast_id, status = (await conn.execute(find)).one()
+        broadcast_id = int(broadcast_id)
+        if status == "cancelled" or not new_rows:
+            return CreatedBroadcast(broadcast_id, 0)
+        inserted = await self._insert_rows(conn, broadcast_id, new_rows, due, now)
+        # An increment, not a count: under READ COMMITTED a concurrent creator's rows
+        # are invisible to this transaction's count, while the row lock taken by the
+        # UPDATE serializes increments, and ON CONFLICT makes `inserted` exact.
+        values: dict[str, Any] = {"total": b.total + inserted}
+        if inserted and status == "done":
+            values.update(status="pending", finished_at=None)
+        await conn.execute(update(broadcasts).where(b.id == broadcast_id).values(**values))
         return CreatedBroadcast(broadcast_id, inserted)
 
     async def _insert_rows(

@@ -5,9 +5,12 @@ has run; the migrations (not ``metadata.create_all``) build it. A test reflects 
 migrated database and checks that it matches these tables.
 
 Conventions: instants are :class:`UTCDateTime` (aware UTC); Telegram chat and user
-ids are ``BIGINT``; everything that belongs to an event carries its ``event_id``, so
-one database serves several events; closed sets of values are ``CHECK``-ed;
-nothing a user did is deleted (unsubscribing flips ``active``).
+ids are ``BIGINT``; what people choose (subscriptions, muted dates, a chat's default)
+belongs to a *series* (``series_id``: ``euromlsys``), so it carries over from one
+edition to the next; what happens to one edition (news, extensions, broadcasts)
+carries its ``event_id`` (``euromlsys2026``); one database serves several series;
+closed sets of values are ``CHECK``-ed; nothing a user did is deleted
+(unsubscribing flips ``active``).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ NAMING = {
 CHAT_TYPES = ("private", "group", "supergroup", "channel")
 REMINDER_MODES = ("all", "deadlines", "off")
 NEWS_SOURCES = ("config", "admin")
-BROADCAST_KINDS = ("reminder", "news", "extension")
+BROADCAST_KINDS = ("reminder", "news", "extension", "edition")
 BROADCAST_STATUSES = ("pending", "running", "done", "cancelled")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "blocked", "cancelled", "skipped")
 
@@ -76,12 +79,15 @@ chats = Table(
     Column("migrated_to", BigInteger),
     # Added by migration 2.
     Column("language_code", String(16)),
+    # Added by migration 3: the series the chat chose to talk about (when it follows several).
+    Column("default_series", String(64)),
 )
 
 subscriptions = Table(
     "subscriptions",
     metadata,
-    Column("event_id", String(64), primary_key=True),
+    # Renamed from event_id by migration 3.
+    Column("series_id", String(64), primary_key=True),
     Column("chat_id", BigInteger, ForeignKey("chats.chat_id"), primary_key=True),
     Column("subscribed_at", UTCDateTime, nullable=False),
     Column("unsubscribed_at", UTCDateTime),
@@ -93,10 +99,23 @@ subscriptions = Table(
 muted_key_dates = Table(
     "muted_key_dates",
     metadata,
-    Column("event_id", String(64), primary_key=True),
+    # Renamed from event_id by migration 3.
+    Column("series_id", String(64), primary_key=True),
     Column("chat_id", BigInteger, ForeignKey("chats.chat_id"), primary_key=True),
     Column("key_date_id", String(64), primary_key=True),
     Column("muted_at", UTCDateTime, nullable=False),
+)
+
+editions = Table(
+    # Added by migration 3: every edition the bot has loaded, so a new one is told once.
+    "editions",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("series_id", String(64), nullable=False),
+    Column("year", Integer),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("announced_at", UTCDateTime),
+    Index(None, "series_id"),
 )
 
 news = Table(

@@ -1,0 +1,609 @@
+--
+-- PostgreSQL database dump
+--
+
+\restrict OrN5gJF2mRcHtw7xtOR5X6P7LOV6xjrkG3VRMAeDGTsg2fIizPEgjWV2Zu6WvUM
+
+-- Dumped from database version 15.20 (Debian 15.20-0+deb12u1)
+-- Dumped by pg_dump version 15.20 (Debian 15.20-0+deb12u1)
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: deadline_bot_release; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA deadline_bot_release;
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: audit; Type: TABLE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE TABLE deadline_bot_release.audit (
+    id bigint NOT NULL,
+    at timestamp with time zone NOT NULL,
+    user_id bigint,
+    action character varying(64) NOT NULL,
+    detail text NOT NULL,
+    outcome character varying(32) NOT NULL
+);
+
+
+--
+-- Name: audit_id_seq; Type: SEQUENCE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE SEQUENCE deadline_bot_release.audit_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: audit_id_seq; Type: SEQUENCE OWNED BY; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER SEQUENCE deadline_bot_release.audit_id_seq OWNED BY deadline_bot_release.audit.id;
+
+
+--
+-- Name: broadcasts; Type: TABLE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE TABLE deadline_bot_release.broadcasts (
+    id bigint NOT NULL,
+    event_id character varying(64) NOT NULL,
+    kind character varying(16) NOT NULL,
+    ref character varying(255) NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    created_by bigint,
+    status character varying(16) NOT NULL,
+    total integer NOT NULL,
+    report text,
+    finished_at timestamp with time zone,
+    CONSTRAINT ck_broadcasts_kind CHECK (((kind)::text = ANY ((ARRAY['reminder'::character varying, 'news'::character varying, 'extension'::character varying])::text[]))),
+    CONSTRAINT ck_broadcasts_status CHECK (((status)::text = ANY ((ARRAY['pending'::character varying, 'running'::character varying, 'done'::character varying, 'cancelled'::character varying])::text[])))
+);
+
+
+--
+-- Name: broadcasts_id_seq; Type: SEQUENCE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE SEQUENCE deadline_bot_release.broadcasts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: broadcasts_id_seq; Type: SEQUENCE OWNED BY; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER SEQUENCE deadline_bot_release.broadcasts_id_seq OWNED BY deadline_bot_release.broadcasts.id;
+
+
+--
+-- Name: chats; Type: TABLE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE TABLE deadline_bot_release.chats (
+    chat_id bigint NOT NULL,
+    type character varying(16) NOT NULL,
+    title text,
+    username character varying(64),
+    first_name text,
+    timezone character varying(64),
+    active boolean NOT NULL,
+    inactive_reason character varying(32),
+    first_seen timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    migrated_to bigint,
+    language_code character varying(16)
+);
+
+
+--
+-- Name: extensions; Type: TABLE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE TABLE deadline_bot_release.extensions (
+    id bigint NOT NULL,
+    event_id character varying(64) NOT NULL,
+    key_date_id character varying(64) NOT NULL,
+    previous_at timestamp with time zone NOT NULL,
+    new_at timestamp with time zone NOT NULL,
+    new_as_written text NOT NULL,
+    recorded_at timestamp with time zone NOT NULL,
+    recorded_by bigint
+);
+
+
+--
+-- Name: extensions_id_seq; Type: SEQUENCE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE SEQUENCE deadline_bot_release.extensions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: extensions_id_seq; Type: SEQUENCE OWNED BY; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER SEQUENCE deadline_bot_release.extensions_id_seq OWNED BY deadline_bot_release.extensions.id;
+
+
+--
+-- Name: kv; Type: TABLE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE TABLE deadline_bot_release.kv (
+    key character varying(128) NOT NULL,
+    value text NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: muted_key_dates; Type: TABLE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE TABLE deadline_bot_release.muted_key_dates (
+    event_id character varying(64) NOT NULL,
+    chat_id bigint NOT NULL,
+    key_date_id character varying(64) NOT NULL,
+    muted_at timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: news; Type: TABLE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE TABLE deadline_bot_release.news (
+    id bigint NOT NULL,
+    event_id character varying(64) NOT NULL,
+    html text NOT NULL,
+    posted_at timestamp with time zone NOT NULL,
+    posted_by bigint,
+    source character varying(16) NOT NULL,
+    source_key character varying(128),
+    CONSTRAINT ck_news_source CHECK (((source)::text = ANY ((ARRAY['config'::character varying, 'admin'::character varying])::text[])))
+);
+
+
+--
+-- Name: news_id_seq; Type: SEQUENCE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE SEQUENCE deadline_bot_release.news_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: news_id_seq; Type: SEQUENCE OWNED BY; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER SEQUENCE deadline_bot_release.news_id_seq OWNED BY deadline_bot_release.news.id;
+
+
+--
+-- Name: outbox; Type: TABLE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE TABLE deadline_bot_release.outbox (
+    id bigint NOT NULL,
+    broadcast_id bigint NOT NULL,
+    chat_id bigint NOT NULL,
+    idempotency_key character varying(255) NOT NULL,
+    payload text NOT NULL,
+    status character varying(16) NOT NULL,
+    attempts integer NOT NULL,
+    next_attempt_at timestamp with time zone NOT NULL,
+    claimed_at timestamp with time zone,
+    message_id bigint,
+    last_error text,
+    created_at timestamp with time zone NOT NULL,
+    sent_at timestamp with time zone,
+    CONSTRAINT ck_outbox_status CHECK (((status)::text = ANY ((ARRAY['pending'::character varying, 'sending'::character varying, 'sent'::character varying, 'failed'::character varying, 'blocked'::character varying, 'cancelled'::character varying, 'skipped'::character varying])::text[])))
+);
+
+
+--
+-- Name: outbox_id_seq; Type: SEQUENCE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE SEQUENCE deadline_bot_release.outbox_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: outbox_id_seq; Type: SEQUENCE OWNED BY; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER SEQUENCE deadline_bot_release.outbox_id_seq OWNED BY deadline_bot_release.outbox.id;
+
+
+--
+-- Name: schema_version; Type: TABLE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE TABLE deadline_bot_release.schema_version (
+    version integer NOT NULL,
+    description text NOT NULL,
+    applied_at timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: subscriptions; Type: TABLE; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE TABLE deadline_bot_release.subscriptions (
+    event_id character varying(64) NOT NULL,
+    chat_id bigint NOT NULL,
+    subscribed_at timestamp with time zone NOT NULL,
+    unsubscribed_at timestamp with time zone,
+    reminders character varying(16) NOT NULL,
+    active boolean NOT NULL,
+    CONSTRAINT ck_subscriptions_reminders CHECK (((reminders)::text = ANY ((ARRAY['all'::character varying, 'deadlines'::character varying, 'off'::character varying])::text[])))
+);
+
+
+--
+-- Name: audit id; Type: DEFAULT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.audit ALTER COLUMN id SET DEFAULT nextval('deadline_bot_release.audit_id_seq'::regclass);
+
+
+--
+-- Name: broadcasts id; Type: DEFAULT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.broadcasts ALTER COLUMN id SET DEFAULT nextval('deadline_bot_release.broadcasts_id_seq'::regclass);
+
+
+--
+-- Name: extensions id; Type: DEFAULT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.extensions ALTER COLUMN id SET DEFAULT nextval('deadline_bot_release.extensions_id_seq'::regclass);
+
+
+--
+-- Name: news id; Type: DEFAULT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.news ALTER COLUMN id SET DEFAULT nextval('deadline_bot_release.news_id_seq'::regclass);
+
+
+--
+-- Name: outbox id; Type: DEFAULT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.outbox ALTER COLUMN id SET DEFAULT nextval('deadline_bot_release.outbox_id_seq'::regclass);
+
+
+--
+-- Data for Name: audit; Type: TABLE DATA; Schema: deadline_bot_release; Owner: -
+--
+
+INSERT INTO deadline_bot_release.audit VALUES (1, '2026-02-01 12:00:00+00', 7, 'post', '{"broadcast":2,"chats":3,"news":2}', 'ok');
+
+
+--
+-- Data for Name: broadcasts; Type: TABLE DATA; Schema: deadline_bot_release; Owner: -
+--
+
+INSERT INTO deadline_bot_release.broadcasts VALUES (1, 'euromlsys2026', 'reminder', 'euromlsys2026:paper:7d@2026-02-16T11:59:00Z', '2026-02-01 12:00:00+00', NULL, 'pending', 2, NULL, NULL);
+INSERT INTO deadline_bot_release.broadcasts VALUES (2, 'euromlsys2026', 'news', '2', '2026-02-01 12:00:00+00', 7, 'pending', 3, NULL, NULL);
+
+
+--
+-- Data for Name: chats; Type: TABLE DATA; Schema: deadline_bot_release; Owner: -
+--
+
+INSERT INTO deadline_bot_release.chats VALUES (43, 'private', NULL, NULL, 'Bob', NULL, true, NULL, '2026-02-01 12:00:00+00', '2026-02-01 12:00:00+00', NULL, NULL);
+INSERT INTO deadline_bot_release.chats VALUES (44, 'private', NULL, NULL, 'Carl', NULL, true, NULL, '2026-02-01 12:00:00+00', '2026-02-01 12:00:00+00', NULL, NULL);
+INSERT INTO deadline_bot_release.chats VALUES (42, 'private', NULL, NULL, 'Ada', 'Europe/Berlin', true, NULL, '2026-02-01 12:00:00+00', '2026-02-01 12:00:00+00', NULL, 'en');
+INSERT INTO deadline_bot_release.chats VALUES (-1002000000001, 'supergroup', 'ML Sys reading group', NULL, NULL, 'Asia/Tokyo', true, NULL, '2026-02-01 12:00:00+00', '2026-02-01 12:00:00+00', NULL, NULL);
+INSERT INTO deadline_bot_release.chats VALUES (45, 'private', NULL, NULL, 'Dora', NULL, false, 'blocked', '2026-02-01 12:00:00+00', '2026-02-01 12:00:00+00', NULL, NULL);
+
+
+--
+-- Data for Name: extensions; Type: TABLE DATA; Schema: deadline_bot_release; Owner: -
+--
+
+
+
+--
+-- Data for Name: kv; Type: TABLE DATA; Schema: deadline_bot_release; Owner: -
+--
+
+INSERT INTO deadline_bot_release.kv VALUES ('keydate:euromlsys2026:paper', '2026-02-16T11:59:00Z', '2026-02-01 12:00:00+00');
+INSERT INTO deadline_bot_release.kv VALUES ('keydate:euromlsys2026:notification', '2026-03-15T12:00:00Z', '2026-02-01 12:00:00+00');
+INSERT INTO deadline_bot_release.kv VALUES ('keydate:euromlsys2026:final-paper', '2026-03-26T11:59:00Z', '2026-02-01 12:00:00+00');
+INSERT INTO deadline_bot_release.kv VALUES ('keydate:euromlsys2026:workshop', '2026-04-26T23:00:00Z', '2026-02-01 12:00:00+00');
+
+
+--
+-- Data for Name: muted_key_dates; Type: TABLE DATA; Schema: deadline_bot_release; Owner: -
+--
+
+INSERT INTO deadline_bot_release.muted_key_dates VALUES ('euromlsys2026', 42, 'notification', '2026-02-01 12:00:00+00');
+
+
+--
+-- Data for Name: news; Type: TABLE DATA; Schema: deadline_bot_release; Owner: -
+--
+
+INSERT INTO deadline_bot_release.news VALUES (1, 'euromlsys2026', 'The workshop website is up!', '2026-02-01 12:00:00+00', NULL, 'config', 'website-up');
+INSERT INTO deadline_bot_release.news VALUES (2, 'euromlsys2026', '<b>Registration is open</b>', '2026-02-01 12:00:00+00', 7, 'admin', NULL);
+
+
+--
+-- Data for Name: outbox; Type: TABLE DATA; Schema: deadline_bot_release; Owner: -
+--
+
+INSERT INTO deadline_bot_release.outbox VALUES (3, 2, -1002000000001, 'news:2:-1002000000001:0', '{"disable_preview":false,"parse_mode":"HTML","text":"📣 <b>EuroMLSys 2026</b>\n\n<b>Registration is open</b>"}', 'sent', 1, '2026-02-01 12:00:00+00', '2026-02-01 12:00:00+00', 1001, NULL, '2026-02-01 12:00:00+00', '2026-02-01 12:00:00+00');
+INSERT INTO deadline_bot_release.outbox VALUES (1, 1, 42, 'reminder:euromlsys2026:paper:7d@2026-02-16T11:59:00Z:42', '{"disable_preview":true,"event":"euromlsys2026","key_date":"paper","key_date_at":"2026-02-16T11:59:00Z","template":"reminder","text":"⏰ <b>Paper submission deadline</b> is due in 2 weeks (<b>EuroMLSys 2026</b>)\n\n🗓 Sun 15 Feb 2026, 23:59 AoE (UTC−12)\n🕑 <tg-time unix=\"1771243140\" format=\"wDT\">Mon 16 Feb 2026, 12:59 CET (UTC+1)</tg-time>\n\nDetails: <a href=\"https://www.euromlsys.eu\">https://www.euromlsys.eu</a>\nFewer reminders: /settings · all dates: /dates"}', 'pending', 1, '2026-02-01 12:00:00+00', '2026-02-01 12:00:00+00', NULL, NULL, '2026-02-01 12:00:00+00', NULL);
+INSERT INTO deadline_bot_release.outbox VALUES (2, 1, 43, 'reminder:euromlsys2026:paper:7d@2026-02-16T11:59:00Z:43', '{"disable_preview":true,"event":"euromlsys2026","key_date":"paper","key_date_at":"2026-02-16T11:59:00Z","template":"reminder","text":"⏰ <b>Paper submission deadline</b> is due in 2 weeks (<b>EuroMLSys 2026</b>)\n\n🗓 Sun 15 Feb 2026, 23:59 AoE (UTC−12)\n🕑 <tg-time unix=\"1771243140\" format=\"wDT\">Mon 16 Feb 2026, 11:59 UTC</tg-time>\n\nDetails: <a href=\"https://www.euromlsys.eu\">https://www.euromlsys.eu</a>\nFewer reminders: /settings · all dates: /dates"}', 'pending', 1, '2026-02-01 12:00:00+00', '2026-02-01 12:00:00+00', NULL, NULL, '2026-02-01 12:00:00+00', NULL);
+INSERT INTO deadline_bot_release.outbox VALUES (4, 2, 42, 'news:2:42:0', '{"disable_preview":false,"parse_mode":"HTML","text":"📣 <b>EuroMLSys 2026</b>\n\n<b>Registration is open</b>"}', 'pending', 1, '2026-02-01 12:00:00+00', '2026-02-01 12:00:00+00', NULL, NULL, '2026-02-01 12:00:00+00', NULL);
+INSERT INTO deadline_bot_release.outbox VALUES (5, 2, 43, 'news:2:43:0', '{"disable_preview":false,"parse_mode":"HTML","text":"📣 <b>EuroMLSys 2026</b>\n\n<b>Registration is open</b>"}', 'pending', 1, '2026-02-01 12:00:00+00', '2026-02-01 12:00:00+00', NULL, NULL, '2026-02-01 12:00:00+00', NULL);
+
+
+--
+-- Data for Name: schema_version; Type: TABLE DATA; Schema: deadline_bot_release; Owner: -
+--
+
+INSERT INTO deadline_bot_release.schema_version VALUES (1, 'chats, subscriptions, news, extensions, audit, kv, outbox', '2026-02-01 12:00:00+00');
+INSERT INTO deadline_bot_release.schema_version VALUES (2, 'chats.language_code; outbox (broadcast_id, status) index', '2026-02-01 12:00:00+00');
+
+
+--
+-- Data for Name: subscriptions; Type: TABLE DATA; Schema: deadline_bot_release; Owner: -
+--
+
+INSERT INTO deadline_bot_release.subscriptions VALUES ('euromlsys2026', 43, '2026-02-01 12:00:00+00', NULL, 'all', true);
+INSERT INTO deadline_bot_release.subscriptions VALUES ('euromlsys2026', 45, '2026-02-01 12:00:00+00', NULL, 'all', true);
+INSERT INTO deadline_bot_release.subscriptions VALUES ('euromlsys2026', 42, '2026-02-01 12:00:00+00', NULL, 'deadlines', true);
+INSERT INTO deadline_bot_release.subscriptions VALUES ('euromlsys2026', -1002000000001, '2026-02-01 12:00:00+00', NULL, 'off', true);
+INSERT INTO deadline_bot_release.subscriptions VALUES ('euromlsys2026', 44, '2026-02-01 12:00:00+00', '2026-02-01 12:00:00+00', 'all', false);
+
+
+--
+-- Name: audit_id_seq; Type: SEQUENCE SET; Schema: deadline_bot_release; Owner: -
+--
+
+SELECT pg_catalog.setval('deadline_bot_release.audit_id_seq', 1, true);
+
+
+--
+-- Name: broadcasts_id_seq; Type: SEQUENCE SET; Schema: deadline_bot_release; Owner: -
+--
+
+SELECT pg_catalog.setval('deadline_bot_release.broadcasts_id_seq', 2, true);
+
+
+--
+-- Name: extensions_id_seq; Type: SEQUENCE SET; Schema: deadline_bot_release; Owner: -
+--
+
+SELECT pg_catalog.setval('deadline_bot_release.extensions_id_seq', 1, false);
+
+
+--
+-- Name: news_id_seq; Type: SEQUENCE SET; Schema: deadline_bot_release; Owner: -
+--
+
+SELECT pg_catalog.setval('deadline_bot_release.news_id_seq', 2, true);
+
+
+--
+-- Name: outbox_id_seq; Type: SEQUENCE SET; Schema: deadline_bot_release; Owner: -
+--
+
+SELECT pg_catalog.setval('deadline_bot_release.outbox_id_seq', 5, true);
+
+
+--
+-- Name: audit pk_audit; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.audit
+    ADD CONSTRAINT pk_audit PRIMARY KEY (id);
+
+
+--
+-- Name: broadcasts pk_broadcasts; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.broadcasts
+    ADD CONSTRAINT pk_broadcasts PRIMARY KEY (id);
+
+
+--
+-- Name: chats pk_chats; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.chats
+    ADD CONSTRAINT pk_chats PRIMARY KEY (chat_id);
+
+
+--
+-- Name: extensions pk_extensions; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.extensions
+    ADD CONSTRAINT pk_extensions PRIMARY KEY (id);
+
+
+--
+-- Name: kv pk_kv; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.kv
+    ADD CONSTRAINT pk_kv PRIMARY KEY (key);
+
+
+--
+-- Name: muted_key_dates pk_muted_key_dates; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.muted_key_dates
+    ADD CONSTRAINT pk_muted_key_dates PRIMARY KEY (event_id, chat_id, key_date_id);
+
+
+--
+-- Name: news pk_news; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.news
+    ADD CONSTRAINT pk_news PRIMARY KEY (id);
+
+
+--
+-- Name: outbox pk_outbox; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.outbox
+    ADD CONSTRAINT pk_outbox PRIMARY KEY (id);
+
+
+--
+-- Name: schema_version pk_schema_version; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.schema_version
+    ADD CONSTRAINT pk_schema_version PRIMARY KEY (version);
+
+
+--
+-- Name: subscriptions pk_subscriptions; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.subscriptions
+    ADD CONSTRAINT pk_subscriptions PRIMARY KEY (event_id, chat_id);
+
+
+--
+-- Name: broadcasts uq_broadcasts_event_id_kind_ref; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.broadcasts
+    ADD CONSTRAINT uq_broadcasts_event_id_kind_ref UNIQUE (event_id, kind, ref);
+
+
+--
+-- Name: news uq_news_event_id_source_key; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.news
+    ADD CONSTRAINT uq_news_event_id_source_key UNIQUE (event_id, source_key);
+
+
+--
+-- Name: outbox uq_outbox_idempotency_key; Type: CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.outbox
+    ADD CONSTRAINT uq_outbox_idempotency_key UNIQUE (idempotency_key);
+
+
+--
+-- Name: ix_audit_at; Type: INDEX; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE INDEX ix_audit_at ON deadline_bot_release.audit USING btree (at);
+
+
+--
+-- Name: ix_extensions_event_id_key_date_id; Type: INDEX; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE INDEX ix_extensions_event_id_key_date_id ON deadline_bot_release.extensions USING btree (event_id, key_date_id);
+
+
+--
+-- Name: ix_news_event_id_posted_at; Type: INDEX; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE INDEX ix_news_event_id_posted_at ON deadline_bot_release.news USING btree (event_id, posted_at);
+
+
+--
+-- Name: ix_outbox_broadcast_id_status; Type: INDEX; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE INDEX ix_outbox_broadcast_id_status ON deadline_bot_release.outbox USING btree (broadcast_id, status);
+
+
+--
+-- Name: ix_outbox_status_next_attempt_at; Type: INDEX; Schema: deadline_bot_release; Owner: -
+--
+
+CREATE INDEX ix_outbox_status_next_attempt_at ON deadline_bot_release.outbox USING btree (status, next_attempt_at);
+
+
+--
+-- Name: muted_key_dates fk_muted_key_dates_chat_id_chats; Type: FK CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.muted_key_dates
+    ADD CONSTRAINT fk_muted_key_dates_chat_id_chats FOREIGN KEY (chat_id) REFERENCES deadline_bot_release.chats(chat_id);
+
+
+--
+-- Name: outbox fk_outbox_broadcast_id_broadcasts; Type: FK CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.outbox
+    ADD CONSTRAINT fk_outbox_broadcast_id_broadcasts FOREIGN KEY (broadcast_id) REFERENCES deadline_bot_release.broadcasts(id);
+
+
+--
+-- Name: subscriptions fk_subscriptions_chat_id_chats; Type: FK CONSTRAINT; Schema: deadline_bot_release; Owner: -
+--
+
+ALTER TABLE ONLY deadline_bot_release.subscriptions
+    ADD CONSTRAINT fk_subscriptions_chat_id_chats FOREIGN KEY (chat_id) REFERENCES deadline_bot_release.chats(chat_id);
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+\unrestrict OrN5gJF2mRcHtw7xtOR5X6P7LOV6xjrkG3VRMAeDGTsg2fIizPEgjWV2Zu6WvUM
+
