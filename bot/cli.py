@@ -20,6 +20,7 @@ from typing import NoReturn, TextIO
 
 from bot.domain.clock import Clock, FixedClock, OffsetClock, SystemClock
 from bot.domain.config import ConfigError, load_events
+from bot.domain.model import Event
 from bot.domain.times import TimeError, Zone, parse_instant, parse_zone
 from bot.logs import setup_logging
 from bot.render.cli_text import (
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--tz", metavar="ZONE", help="also show times in ZONE (IANA name, UTC+8, AoE)"
     )
     _add_now(dates)
+    _add_event(dates)
     dates.add_argument("--json", action="store_true", help="print JSON instead of a table")
     dates.set_defaults(handler=cmd_dates)
 
@@ -97,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", help="list the reminders still to fire", description=_doc(cmd_plan)
     )
     _add_now(plan_)
+    _add_event(plan_)
     plan_.add_argument("--until", metavar="ISO", help="only reminders up to this instant")
     plan_.add_argument("--json", action="store_true", help="print JSON instead of a table")
     plan_.set_defaults(handler=cmd_plan)
@@ -109,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--from", dest="start", metavar="ISO", required=True)
     simulate.add_argument("--to", dest="end", metavar="ISO", required=True)
     simulate.add_argument("--tz", metavar="ZONE", help="the reader's zone (default: UTC)")
+    _add_event(simulate)
     simulate.set_defaults(handler=cmd_simulate)
 
     news = commands.add_parser(
@@ -127,11 +131,22 @@ def build_parser() -> argparse.ArgumentParser:
     ics = commands.add_parser(
         "ics", help="write the .ics calendar of the key dates", description=_doc(cmd_ics)
     )
-    ics.add_argument("--event", metavar="ID", help="only this event (default: every event)")
+    _add_event(ics)
     ics.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (default: standard output)"
     )
     ics.set_defaults(handler=cmd_ics)
+
+    rollover = commands.add_parser(
+        "new-edition",
+        help="write the next edition's file from the last one (dates left to fill in)",
+        description=_doc(cmd_new_edition),
+    )
+    rollover.add_argument("series", metavar="SERIES", help="the series, e.g. euromlsys")
+    rollover.add_argument(
+        "-o", "--output", metavar="FILE", help="where to write (default: next to the last one)"
+    )
+    rollover.set_defaults(handler=cmd_new_edition)
 
     run_ = commands.add_parser(
         "run",
@@ -175,6 +190,30 @@ def _add_now(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_event(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--event",
+        metavar="ID",
+        help="only this series or edition, e.g. euromlsys or euromlsys2026 (default: every one)",
+    )
+
+
+def select_events(events: tuple[Event, ...], wanted: str | None) -> tuple[Event, ...]:
+    """Return the editions ``--event`` names: a series (all its editions) or one edition."""
+    from bot.domain.series import find_series, group_series
+
+    if not wanted:
+        return events
+    exact = tuple(e for e in events if e.id == wanted)
+    if exact:
+        return exact
+    series = find_series(group_series(events), wanted)
+    if series is None:
+        known = ", ".join(sorted({e.series or e.id for e in events} | {e.id for e in events}))
+        raise SettingsError(f"no event {wanted!r}; the config has: {known}")
+    return series.editions
+
+
 def _doc(command: Command) -> str:
     return (command.__doc__ or "").strip()
 
@@ -207,7 +246,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_dates(args: argparse.Namespace, out: TextIO) -> int:
     """Print every key date as written, in UTC, in --tz, with its countdown."""
-    events = load_events(config_path(args))
+    events = select_events(load_events(config_path(args)), args.event)
     zone: Zone | None = parse_zone(args.tz) if args.tz else None
     now = clock_from(args.now).now()
     if args.json:
@@ -222,7 +261,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     """List every reminder still to fire: its id, key date and instant in UTC."""
     from bot.domain.plan import plan
 
-    events = load_events(config_path(args))
+    events = select_events(load_events(config_path(args)), args.event)
     now = clock_from(args.now).now()
     until = parse_instant(args.until) if args.until else None
     reminders = plan(events, now, until)
@@ -238,16 +277,25 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
     """Print, in order, every reminder subscribers would receive between --from and --to.
 
     Each is rendered as a reader in --tz would see it at that moment: the organizers'
-    preview of the whole reminder campaign.
+    preview of the whole reminder campaign. A series' new edition comes first: the
+    announcement its followers get once when the bot loads the file.
     """
     from bot.delivery.payload import plain_text
     from bot.domain.plan import all_reminders
+    from bot.domain.series import group_series
     from bot.render import messages
+    from bot.render.series import new_edition
 
-    events = load_events(config_path(args))
+    events = select_events(load_events(config_path(args)), args.event)
     start, end = parse_instant(args.start), parse_instant(args.end)
     zone = parse_zone(args.tz) if args.tz else None
     shown = []
+    for series in group_series(events):
+        # A series' newest edition, when it has a date ahead: announced once when loaded.
+        latest = series.latest
+        if len(series.editions) > 1 and latest.next_date(start) is not None:
+            text = plain_text(new_edition(latest, messages.Reader(zone, start)).text)
+            shown.append((start, f"new edition {latest.id} (once, when the bot loads it)", text))
     for reminder in all_reminders(events):
         if start <= reminder.fire_at <= end and reminder.fire_at < reminder.key_date_at:
             event = next(e for e in events if e.id == reminder.event_id)
@@ -296,13 +344,7 @@ def cmd_ics(args: argparse.Namespace, out: TextIO) -> int:
     """Write an .ics calendar: a VEVENT per key date at its exact instant, with alarms."""
     from bot.calendar import event_calendar
 
-    events = load_events(config_path(args))
-    if args.event:
-        chosen = tuple(event for event in events if event.id == args.event)
-        if not chosen:
-            known = ", ".join(event.id for event in events)
-            raise SettingsError(f"no event {args.event!r}; the config has: {known}")
-        events = chosen
+    events = select_events(load_events(config_path(args)), args.event)
     data = event_calendar(events, SystemClock().now())
     if args.output:
         Path(args.output).write_bytes(data)
@@ -310,6 +352,41 @@ def cmd_ics(args: argparse.Namespace, out: TextIO) -> int:
     else:
         out.flush()
         sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def cmd_new_edition(args: argparse.Namespace, out: TextIO) -> int:
+    """Write the next edition's file from the series' last one, every date left to fill in.
+
+    Topics, contacts, venue and reminder policy are copied, the year moves on, and every
+    key date says TBD: 'deadline-bot check' refuses the file until each one is filled.
+    """
+    from bot.domain.rollover import next_edition, render_file
+    from bot.domain.series import find_series, group_series
+    from bot.domain.yamlsource import load_yaml
+
+    path = config_path(args)
+    events = load_events(path)
+    series = find_series(group_series(events), args.series)
+    if series is None:
+        known = ", ".join(sorted({e.series or e.id for e in events}))
+        raise SettingsError(f"no series {args.series!r}; the config has: {known}")
+    last = series.latest
+    raw = load_yaml(Path(last.source).read_text(encoding="utf-8")).value
+    try:
+        new_id, fields = next_edition(raw, last)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+    target = Path(args.output) if args.output else Path(last.source).with_name(f"{new_id}.yaml")
+    if target.exists():
+        raise SettingsError(f"{target} exists already; edit it, or choose another with -o")
+    target.write_text(render_file(fields, last), encoding="utf-8")
+    dates = len(fields["key_dates"])
+    out.write(
+        f"wrote {target}: {new_id}, copied from {last.id}.\n"
+        f"Fill in its {dates} date{'s' if dates != 1 else ''} (TBD), then: deadline-bot check\n"
+        "Then /reload (or restart): the followers of the series get the call once.\n"
+    )
     return EXIT_OK
 
 

@@ -19,6 +19,7 @@ from bot.delivery import DeliveryEngine, PriorityRateLimiter, Progress, plain_te
 from bot.delivery.progress import progress_from
 from bot.deploy.lock import InstanceLock
 from bot.domain.clock import Clock
+from bot.domain.series import series_of
 from bot.render import messages
 from bot.render.html import esc
 from bot.services.events import EventBook
@@ -43,7 +44,7 @@ async def stats(settings: Settings, clock: Clock, out: TextIO) -> int:
     db, book = await _open(settings, clock)
     try:
         event = book.primary
-        counts = await db.subscriptions.stats(event.id)
+        counts = await db.subscriptions.stats(series_of(event))
         out.write(f"{event.short_name} [{event.id}]\n")
         out.write(
             f"subscribers: {counts.active} active, {counts.inactive} inactive"
@@ -97,7 +98,7 @@ async def news(
         body = text.strip() if is_html else esc(text.strip())
         if not body:
             raise SettingsError("the news text is empty")
-        audience = len(await db.subscriptions.active_recipients(event.id))
+        audience = len(await db.subscriptions.active_recipients(series_of(event)))
         out.write("Preview (as subscribers will see it):\n\n")
         out.write(plain_text(messages.news_post(event, body).text) + "\n\n")
         if not yes and not confirm(f"Send to {audience} subscriber(s)? [y/N] "):

@@ -250,6 +250,11 @@ class DeliveryEngine:
         self._housekeep.set()
         return created.broadcast_id
 
+    def wake(self) -> None:
+        """Look for due rows now: a unit of work elsewhere has just written some."""
+        self._wake.set()
+        self._housekeep.set()
+
     async def cancel(self, broadcast_id: int) -> int:
         """Cancel a broadcast: rows not yet sent become ``cancelled``; returns how many."""
         taken = self._rows.remove(lambda row: row.broadcast_id == broadcast_id)

@@ -120,12 +120,11 @@ def find_series(catalog: Sequence[Series], word: str) -> Series | None:
 def parse_choice(
     catalog: Sequence[Series], words: Sequence[str]
 ) -> tuple[Choice | None, list[str]]:
-    """Read an optional leading event and year from a command's words.
+    """Read an optional leading event (and year) from a command's words.
 
-    ``mlsys``, ``euromlsys2026``, ``euromlsys 2026`` and ``2026`` (a year alone: the
-    caller's default series) are understood. Returns what was named (``None``: nothing;
-    a choice with only a year is returned with the catalog's first series replaced by
-    the caller) and the words left over.
+    ``mlsys``, ``euromlsys2026``, ``EuroMLSys-2026`` and ``euromlsys 2026`` are understood
+    (a year alone is :func:`leading_year`'s). Returns what was named (``None``: the first
+    word names no series) and the words left over.
     """
     if not words:
         return None, []

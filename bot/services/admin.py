@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass
 
 from bot.domain.config import ConfigError
+from bot.domain.model import Event
+from bot.domain.series import Series, group_series, series_of, should_announce
 from bot.domain.times import TimeError, iso_utc
 from bot.render.messages import StatsView
 from bot.services.events import DateChange
@@ -23,6 +25,8 @@ class Outcome:
     ok: bool
     message: str
     changes: tuple[DateChange, ...] = ()
+    editions: tuple[str, ...] = ()
+    """New editions announced by a reload (their ids)."""
 
 
 class AdminService:
@@ -33,9 +37,42 @@ class AdminService:
         self.reminders = reminders
         self.admin_ids = admin_ids
 
-    def is_admin(self, user_id: int | None) -> bool:
-        """Whether this Telegram user id may use admin commands."""
-        return user_id is not None and user_id in self.admin_ids
+    def is_admin(self, user_id: int | None, series: str | None = None) -> bool:
+        """Whether this user may use admin commands (for ``series``: of that series).
+
+        ``ADMIN_IDS`` administer every series; an edition file's ``admins`` only theirs.
+        Without ``series``: whether the user administers any.
+        """
+        if user_id is None:
+            return False
+        if user_id in self.admin_ids:
+            return True
+        catalog = self.reminders.book.catalog
+        if series is None:
+            return any(user_id in s.admins for s in catalog)
+        found = self.reminders.book.series(series)
+        return found is not None and user_id in found.admins
+
+    def series_of_admin(self, user_id: int | None) -> list[Series]:
+        """The series this user administers, in the bot's order."""
+        return [s for s in self.reminders.book.catalog if self.is_admin(user_id, s.id)]
+
+    async def preview_editions(self) -> list[tuple[Event, int]]:
+        """Re-read the config (changing nothing) and return each edition a reload announces.
+
+        With how many followers would get it now. A broken config raises ConfigError.
+        """
+        book = self.reminders.book
+        loaded = book.config_loader(book.config_path)
+        found = []
+        for series in group_series(loaded):
+            known = await self.db.editions.known(series.id)
+            ids = {k.event_id for k in known}
+            for edition in series.editions:
+                if edition.id not in ids and should_announce(edition, known, book.clock.now()):
+                    followers = await self.db.subscriptions.active_recipients(series.id)
+                    found.append((edition, len(followers)))
+        return found
 
     async def refuse(self, user_id: int | None, action: str) -> None:
         """Log and audit an admin command tried by someone who is not an admin."""
@@ -49,13 +86,16 @@ class AdminService:
         except ConfigError as exc:
             await self.db.audit.record(user_id, "reload", exc.report(), outcome="failed")
             return Outcome(False, exc.report())
-        detail = {"moved": [f"{c.event_id}:{c.key_date_id}" for c in changes]}
+        announced = [e.id for e in self.reminders.announced_last]
+        detail = {"moved": [f"{c.event_id}:{c.key_date_id}" for c in changes], "new": announced}
         await self.db.audit.record(user_id, "reload", detail)
-        return Outcome(True, "", tuple(changes))
+        return Outcome(True, "", tuple(changes), tuple(announced))
 
-    async def extend(self, user_id: int | None, key_date_id: str, written: str) -> Outcome:
-        """Extend a key date of the bot's event, announce it once and reschedule."""
-        event = self.reminders.book.primary
+    async def extend(
+        self, user_id: int | None, key_date_id: str, written: str, event: Event | None = None
+    ) -> Outcome:
+        """Extend a key date of an edition (default: the bot's), announce it once, reschedule."""
+        event = event or self.reminders.book.primary
         detail = {"key_date": key_date_id, "to": written}
         try:
             change = await self.reminders.extend(event.id, key_date_id, written, user_id)
@@ -69,11 +109,13 @@ class AdminService:
         await self.db.audit.record(user_id, "extend", detail)
         return Outcome(True, "", (change,))
 
-    async def stats(self) -> StatsView:
-        """Return the figures of /stats."""
-        event = self.reminders.book.primary
-        counts = await self.db.subscriptions.stats(event.id)
-        upcoming = self.reminders.upcoming()
+    async def stats(self, series: str | None = None) -> StatsView:
+        """Return the figures of /stats for a series (default: the bot's first)."""
+        sid = series or series_of(self.reminders.book.primary)
+        counts = await self.db.subscriptions.stats(sid)
+        found = self.reminders.book.series(sid)
+        ids = {e.id for e in found.editions} if found else set()
+        upcoming = [r for r in self.reminders.upcoming() if r.event_id in ids]
         return StatsView(
             active=counts.active,
             inactive=counts.inactive,

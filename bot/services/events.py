@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.domain.clock import Clock
-from bot.domain.config import load_events
+from bot.domain.config import load_events, series_from_id
 from bot.domain.model import Event, KeyDate
+from bot.domain.series import Series, group_series, series_of
 from bot.domain.times import AOE_ZONE, iso_utc, parse_instant, parse_when
 from bot.storage.database import Database
 
@@ -62,9 +63,43 @@ class EventBook:
         return self._events
 
     @property
+    def config_loader(self) -> Callable[[Path], tuple[Event, ...]]:
+        """How the config is read (for a preview that changes nothing)."""
+        return self._loader
+
+    @property
+    def catalog(self) -> tuple[Series, ...]:
+        """Every series the bot carries, each with its editions (extensions applied)."""
+        return group_series(self._events)
+
+    def series(self, series_id: str) -> Series | None:
+        """Return the series with this id."""
+        return next((s for s in self.catalog if s.id == series_id), None)
+
+    def current(self, series_id: str) -> Event | None:
+        """Return the series' current edition (next key date ahead, else the latest)."""
+        found = self.series(series_id)
+        return None if found is None else found.current(self.clock.now())
+
+    @property
     def primary(self) -> Event:
-        """The event this bot speaks about (the first one loaded)."""
-        return self._events[0]
+        """The edition the bot speaks about by default: the first series' current one."""
+        return self.catalog[0].current(self.clock.now())
+
+    async def adopt_keys(self) -> int:
+        """Move subscriptions kept under an edition's id (or its id's series) to its series.
+
+        Migration 3 moved ``euromlsys2026`` rows to ``euromlsys`` by the id's rule; a file
+        that names its series otherwise (``series: mlsys-europe``) gets them here. Keys
+        that a loaded series uses are never taken. Idempotent; returns how many moved.
+        """
+        carried = {s.id for s in self.catalog}
+        moved = 0
+        for event in self._config:
+            target = series_of(event)
+            for legacy in {event.id, series_from_id(event.id)} - carried - {target}:
+                moved += await self.db.subscriptions.merge_series(legacy, target)
+        return moved
 
     def event(self, event_id: str) -> Event | None:
         """Return the event with this id."""

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.delivery import DeliveryEngine
 from bot.domain.clock import Clock
 from bot.domain.model import Event
+from bot.domain.series import series_of
 from bot.render import messages
 from bot.render.html import split_message
 from bot.storage.database import Database
@@ -34,6 +36,8 @@ class Draft:
     """The announcement body as Telegram HTML (from the message's entities, or escaped)."""
     send_at: dt.datetime | None = None
     """When to send it (``/post at …``); None: at once."""
+    series: str | None = None
+    """The series it goes to (its followers); None: the bot's first."""
 
 
 @dataclass(frozen=True)
@@ -56,9 +60,15 @@ class NewsService:
         self.clock = clock
         self._drafts: dict[int, Draft] = {}
 
-    def draft(self, author_id: int, html: str, send_at: dt.datetime | None = None) -> Draft:
-        """Start (or replace) this admin's draft."""
-        draft = Draft(secrets.token_hex(6), author_id, html, send_at)
+    def draft(
+        self,
+        author_id: int,
+        html: str,
+        send_at: dt.datetime | None = None,
+        series: str | None = None,
+    ) -> Draft:
+        """Start (or replace) this admin's draft for the followers of ``series``."""
+        draft = Draft(secrets.token_hex(6), author_id, html, send_at, series)
         self._drafts[author_id] = draft
         return draft
 
@@ -76,7 +86,7 @@ class NewsService:
 
     async def audience(self, event: Event) -> int:
         """Return how many chats a news item would reach now."""
-        return len(await self.db.subscriptions.active_recipients(event.id))
+        return len(await self.db.subscriptions.active_recipients(series_of(event)))
 
     async def confirm(
         self, event: Event, author_id: int, draft_id: str, *, channel_id: int | None = None
@@ -109,7 +119,8 @@ class NewsService:
             event.id, html, posted_by=author_id, source="admin", posted_at=send_at
         )
         parts = split_message(messages.news_post(event, html).text)
-        recipients = [r.chat_id for r in await self.db.subscriptions.active_recipients(event.id)]
+        followers = await self.db.subscriptions.active_recipients(series_of(event))
+        recipients = [r.chat_id for r in followers]
         if channel_id is not None and channel_id not in recipients:
             recipients.append(channel_id)
         rows = [
@@ -130,9 +141,13 @@ class NewsService:
         )
         return Posted(item.id, broadcast, len(recipients), send_at)
 
-    async def broadcasts(self, event: Event, limit: int = 10) -> list[Broadcast]:
-        """Return the latest broadcasts, newest first."""
-        return await self.db.outbox.list_broadcasts(limit, event_id=event.id)
+    async def broadcasts(self, editions: Sequence[Event], limit: int = 10) -> list[Broadcast]:
+        """Return the latest broadcasts of these editions (a series'), newest first."""
+        found = [
+            b for e in editions for b in await self.db.outbox.list_broadcasts(limit, event_id=e.id)
+        ]
+        found.sort(key=lambda b: (b.created_at, b.id), reverse=True)
+        return found[:limit]
 
     async def cancel(self, author_id: int | None, broadcast_id: int) -> int:
         """Cancel a running broadcast; return how many messages will not be sent."""

@@ -18,12 +18,14 @@ from typing import Any, Protocol
 
 from bot.domain.model import Event, KeyDate
 from bot.domain.plan import Reminder, all_reminders, overdue, plan
+from bot.domain.series import series_of, should_announce
 from bot.domain.times import iso_utc, parse_instant, parse_zone
 from bot.render import messages
 from bot.render.messages import Reader
+from bot.render.series import new_edition
 from bot.services.events import DateChange, EventBook
 from bot.storage.database import Database
-from bot.storage.models import OutboxRow
+from bot.storage.models import OutboxRow, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,10 @@ class Enqueuer(Protocol):
         """Write the rows in one transaction; return the broadcast id."""
         ...
 
+    def wake(self) -> None:
+        """Look for new rows now (they were written by a unit of work of their own)."""
+        ...
+
 
 JOB_PREFIX = "reminder:"
 
@@ -75,6 +81,8 @@ class ReminderService:
         self.book = book
         self.outbox = outbox
         self.scheduler = scheduler
+        self.announced_last: list[Event] = []
+        """The editions the last start or reload announced."""
 
     # -- scheduling ----------------------------------------------------------------------
 
@@ -101,17 +109,89 @@ class ReminderService:
 
     async def start(self) -> None:
         """Apply recorded changes, catch up on what downtime missed, schedule the rest."""
+        await self.book.adopt_keys()
         changes = await self.book.refresh()
         await self.announce(changes)
+        await self.announce_editions()
         await self.catch_up()
         self.reschedule()
 
     async def reload(self) -> list[DateChange]:
-        """Re-read the config, announce moved dates, reschedule (a no-op reload sends nothing)."""
+        """Re-read the config, announce moved dates and new editions, reschedule.
+
+        A reload that changes nothing sends nothing.
+        """
         changes = await self.book.reload()
+        await self.book.adopt_keys()
         await self.announce(changes)
+        await self.announce_editions()
         self.reschedule()
         return changes
+
+    async def new_editions(self) -> list[Event]:
+        """The loaded editions the bot has never seen, that loading them announces."""
+        now = self.book.clock.now()
+        found = []
+        for series in self.book.catalog:
+            known = await self.db.editions.known(series.id)
+            ids = {k.event_id for k in known}
+            found += [
+                e for e in series.editions if e.id not in ids and should_announce(e, known, now)
+            ]
+        return found
+
+    async def announce_editions(self) -> list[int]:
+        """Announce each newly loaded edition to its series' followers, once.
+
+        An edition is new when the bot never loaded it; it is announced when its series
+        had an edition before and it is the newest, with a key date ahead (else it is
+        only recorded). The ledger row and the outbox rows are one transaction. Returns
+        the broadcast ids.
+        """
+        now = self.book.clock.now()
+        sent = []
+        self.announced_last = []
+        for series in self.book.catalog:
+            known = await self.db.editions.known(series.id)
+            ids = {k.event_id for k in known}
+            for edition in series.editions:
+                if edition.id in ids:
+                    continue
+                if not should_announce(edition, known, now):
+                    await self.db.editions.record(edition.id, series.id, edition.year)
+                    continue
+                made = await self.db.editions.announce(
+                    edition.id, series.id, edition.year, self._edition_rows(edition)
+                )
+                if made is not None:
+                    log.info(
+                        "new edition %s: broadcast %d to %d chat(s)",
+                        edition.id,
+                        made.broadcast_id,
+                        made.inserted,
+                    )
+                    self.outbox.wake()
+                    sent.append(made.broadcast_id)
+                    self.announced_last.append(edition)
+        return sent
+
+    def _edition_rows(
+        self, edition: Event
+    ) -> Callable[[list[Recipient]], list[tuple[int, str, dict[str, Any]]]]:
+        def rows(recipients: list[Recipient]) -> list[tuple[int, str, dict[str, Any]]]:
+            return [
+                (
+                    r.chat_id,
+                    f"edition:{edition.id}:{r.chat_id}",
+                    {
+                        "text": new_edition(edition, self._reader(r.timezone)).text,
+                        "disable_preview": True,
+                    },
+                )
+                for r in recipients
+            ]
+
+        return rows
 
     async def extend(
         self, event_id: str, key_date_id: str, written: str, recorded_by: int | None
@@ -138,7 +218,7 @@ class ReminderService:
         assert event is not None
         ref = broadcast_ref(reminder)
         recipients = await self.db.subscriptions.active_recipients(
-            event.id, key_date_id=reminder.key_date_id, kind=reminder.kind
+            series_of(event), key_date_id=reminder.key_date_id, kind=reminder.kind
         )
         rows = [
             (
@@ -195,7 +275,7 @@ class ReminderService:
             if kd.at <= now:
                 continue
             ref = f"{kd.id}@{iso_utc(kd.at)}"
-            recipients = await self.db.subscriptions.active_recipients(event.id)
+            recipients = await self.db.subscriptions.active_recipients(series_of(event))
             rows = [
                 (
                     r.chat_id,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.clock import Clock
 from bot.domain.model import Event
+from bot.domain.series import Series, leading_year, parse_choice, series_of
 from bot.domain.times import TimeError, Zone, parse_zone
 from bot.render.html import esc
 from bot.render.messages import NewsEntry, Reader
@@ -29,6 +31,24 @@ class ChatInfo:
     def is_group(self) -> bool:
         """Whether this is a group or supergroup (short replies, admin-only changes)."""
         return self.type in {"group", "supergroup"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a command is about: a series and one of its editions, or a question to ask.
+
+    ``series`` is None when the chat must choose (it follows several and chose none);
+    ``missing`` names a word that is no event, ``no_year`` a year the series lacks.
+    """
+
+    series: Series | None
+    edition: Event | None
+    rest: tuple[str, ...] = ()
+    """The command's words after the event (e.g. the words of ``/scope mlsys words``)."""
+    missing: str | None = None
+    no_year: int | None = None
+    named: bool = False
+    """True when the command named the event itself."""
 
 
 class SubscriberService:
@@ -80,48 +100,116 @@ class SubscriberService:
         await self.seen(chat)
         await self.db.chats.set_timezone(chat.chat_id, zone.label)
 
-    async def is_subscribed(self, chat_id: int) -> bool:
-        """Whether the chat is subscribed to the bot's event."""
-        return await self.db.subscriptions.is_subscribed(self.event.id, chat_id)
+    # -- which series a command is about -------------------------------------------------
 
-    async def subscribe(self, chat: ChatInfo) -> bool:
-        """Subscribe the chat; True when it was not subscribed before."""
+    def _series_id(self, series: str | None) -> str:
+        return series if series is not None else series_of(self.event)
+
+    async def default_series(self, chat_id: int) -> Series | None:
+        """The chat's default: the only series, else the only one it follows, else its choice."""
+        catalog = self.book.catalog
+        if len(catalog) == 1:
+            return catalog[0]
+        followed = [s for s in catalog if s.id in await self.db.subscriptions.followed(chat_id)]
+        if len(followed) == 1:
+            return followed[0]
+        chosen = await self.db.subscriptions.default_series(chat_id)
+        return next((s for s in catalog if s.id == chosen), None)
+
+    async def target(self, chat_id: int, words: Sequence[str] = ()) -> Target:
+        """Read an optional event (``mlsys``, ``euromlsys 2026``, ``2026``) from ``words``.
+
+        Without one, the chat's default series; when it has none, a target without a
+        series (the handler asks with buttons). The edition is the series' current one,
+        or the one of the year named.
+        """
+        catalog = self.book.catalog
+        choice, rest = parse_choice(catalog, words)
+        year: int | None
+        series: Series | None
+        if choice is not None:
+            series, year, named = choice.series, choice.year, True
+        else:
+            year, rest = leading_year(words)
+            series, named = await self.default_series(chat_id), False
+        if series is None:
+            return Target(None, None, tuple(rest))
+        if year is None:
+            return Target(series, series.current(self.clock.now()), tuple(rest), named=named)
+        edition = series.edition(year)
+        if edition is None:
+            return Target(series, None, tuple(rest), no_year=year, named=named)
+        return Target(series, edition, tuple(rest), named=True)
+
+    async def choose(self, chat: ChatInfo, series_id: str) -> bool:
+        """Remember the series the chat talks about; False for an unknown series."""
+        if self.book.series(series_id) is None:
+            return False
         await self.seen(chat)
-        return await self.db.subscriptions.subscribe(self.event.id, chat.chat_id)
+        return await self.db.subscriptions.choose_series(chat.chat_id, series_id)
 
-    async def unsubscribe(self, chat: ChatInfo) -> bool:
+    async def following(self, chat_id: int) -> list[str]:
+        """The ids of the series the chat follows."""
+        return await self.db.subscriptions.followed(chat_id)
+
+    # -- subscriptions (to a series; default: the bot's first) ------------------------------
+
+    async def is_subscribed(self, chat_id: int, series: str | None = None) -> bool:
+        """Whether the chat follows the series."""
+        return await self.db.subscriptions.is_subscribed(self._series_id(series), chat_id)
+
+    async def subscribe(self, chat: ChatInfo, series: str | None = None) -> bool:
+        """Subscribe the chat to the series; True when it was not subscribed before."""
+        await self.seen(chat)
+        return await self.db.subscriptions.subscribe(self._series_id(series), chat.chat_id)
+
+    async def unsubscribe(self, chat: ChatInfo, series: str | None = None) -> bool:
         """Unsubscribe the chat (its row is kept); True when it was subscribed."""
-        return await self.db.subscriptions.unsubscribe(self.event.id, chat.chat_id)
+        return await self.db.subscriptions.unsubscribe(self._series_id(series), chat.chat_id)
 
-    async def reminder_choices(self, chat_id: int) -> tuple[bool, str, frozenset[str]]:
+    async def reminder_choices(
+        self, chat_id: int, series: str | None = None
+    ) -> tuple[bool, str, frozenset[str]]:
         """Return (subscribed, reminder mode, muted key-date ids)."""
-        subscription = await self.db.subscriptions.get_subscription(self.event.id, chat_id)
+        sid = self._series_id(series)
+        subscription = await self.db.subscriptions.get_subscription(sid, chat_id)
         if subscription is None or not subscription.active:
             return False, "all", frozenset()
-        muted = await self.db.subscriptions.muted_key_dates(self.event.id, chat_id)
+        muted = await self.db.subscriptions.muted_key_dates(sid, chat_id)
         return True, subscription.reminders, muted
 
-    async def set_mode(self, chat_id: int, mode: ReminderMode) -> None:
+    async def set_mode(self, chat_id: int, mode: ReminderMode, series: str | None = None) -> None:
         """Choose all reminders, deadlines only, or none."""
-        await self.db.subscriptions.set_reminder_mode(self.event.id, chat_id, mode)
+        await self.db.subscriptions.set_reminder_mode(self._series_id(series), chat_id, mode)
 
-    async def toggle_key_date(self, chat_id: int, key_date_id: str) -> bool:
-        """Mute or unmute one key date's reminders; True when it is now muted."""
-        if self.event.key_date(key_date_id) is None:
+    async def toggle_key_date(
+        self, chat_id: int, key_date_id: str, series: str | None = None
+    ) -> bool:
+        """Mute or unmute one key date's reminders (in every edition); True when now muted."""
+        sid = self._series_id(series)
+        found = self.book.series(sid)
+        if found is None or all(e.key_date(key_date_id) is None for e in found.editions):
             raise KeyError(key_date_id)
-        muted = await self.db.subscriptions.muted_key_dates(self.event.id, chat_id)
+        muted = await self.db.subscriptions.muted_key_dates(sid, chat_id)
         if key_date_id in muted:
-            await self.db.subscriptions.unmute_key_date(self.event.id, chat_id, key_date_id)
+            await self.db.subscriptions.unmute_key_date(sid, chat_id, key_date_id)
             return False
-        await self.db.subscriptions.mute_key_date(self.event.id, chat_id, key_date_id)
+        await self.db.subscriptions.mute_key_date(sid, chat_id, key_date_id)
         return True
 
-    async def latest_news(self, limit: int = 5) -> list[NewsEntry]:
-        """Return the newest announcements first; config news carries no date of its own."""
-        items = await self.db.news.latest_news(self.event.id, limit, until=self.clock.now())
+    async def latest_news(self, limit: int = 5, series: str | None = None) -> list[NewsEntry]:
+        """Return the series' newest announcements first (every edition's)."""
+        found = self.book.series(self._series_id(series))
+        editions = found.editions if found is not None else (self.event,)
+        items = [
+            item
+            for edition in editions
+            for item in await self.db.news.latest_news(edition.id, limit, until=self.clock.now())
+        ]
+        items.sort(key=lambda item: (item.posted_at, item.id), reverse=True)
         return [
             NewsEntry(item.html, item.posted_at if item.source == "admin" else None)
-            for item in items
+            for item in items[:limit]
         ]
 
     async def chat_left(self, chat_id: int, reason: str) -> None:

@@ -17,6 +17,7 @@ from bot.telegram.handlers import (
     inline,
     members,
     news,
+    series,
     subscription,
     timezone,
 )
@@ -67,6 +68,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     news.register(application)  # before info: /news with text is an admin's post
     info.register(application)
     subscription.register(application)
+    series.register(application)
     timezone.register(application)
     members.register(application)
     calendar.register(application)

@@ -26,7 +26,7 @@ async def _subscribe(url: str, chat_ids: list[int]) -> None:
     async with await Database.connect(url, SystemClock(), migrate=True) as db:
         for chat_id in chat_ids:
             await db.chats.upsert_chat(chat_id, "private", first_name="Reader")
-            await db.subscriptions.subscribe("euromlsys2026", chat_id)
+            await db.subscriptions.subscribe("euromlsys", chat_id)
 
 
 def test_news_from_the_shell_reaches_every_subscriber_once(

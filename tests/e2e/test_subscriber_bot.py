@@ -149,7 +149,7 @@ async def test_blocking_marks_inactive_and_unblocking_reactivates(harness: Harne
             break
         await asyncio.sleep(0.05)
     assert await active()
-    assert [r.chat_id for r in await db.subscriptions.active_recipients("euromlsys2026")] == [
+    assert [r.chat_id for r in await db.subscriptions.active_recipients("euromlsys")] == [
         sam.id
     ]
 

@@ -98,7 +98,7 @@ async def test_release_database_upgrades_in_place(db_url: str) -> None:
             )
         assert keys_after == keys_before
         assert await db.kv.get("keydate:euromlsys2026:paper") == "2026-02-16T11:59:00Z"
-        assert [n.html for n in await db.news.latest_news("euromlsys2026", 10)][0] == (
+        assert next(n.html for n in await db.news.latest_news("euromlsys2026", 10)) == (
             "<b>Registration is open</b>"
         )
         # The release's edition is known, not to be announced again.

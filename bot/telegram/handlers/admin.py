@@ -8,7 +8,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
+from bot.domain.config import ConfigError
+from bot.domain.series import Series, series_of
 from bot.render import messages
+from bot.render import series as series_text
 from bot.render.messages import AuditView, Reply
 from bot.services.admin import AdminService
 from bot.telegram.common import Context, answer, chat_info, services, subscribers
@@ -50,36 +53,90 @@ async def ensure_admin_menu(context: Context, admin_id: int) -> None:
         published.add(admin_id)
 
 
+async def admin_series(
+    update: Update, context: Context, admin: AdminService, words: list[str], command: str
+) -> tuple[Series, list[str]] | Reply:
+    """Which series an admin command is for, and the words after it.
+
+    A first word that is a series' id names it (the sender must administer it); else the
+    only series the sender administers; else the chat's default, when theirs; else ask.
+    """
+    user = update.effective_user
+    user_id = user.id if user else None
+    service = subscribers(context)
+    catalog = service.book.catalog
+    named = next((s for s in catalog if words and s.id == words[0].lower()), None)
+    if named is not None:
+        if not admin.is_admin(user_id, named.id):
+            await admin.refuse(user_id, f"{command}:{named.id}")
+            return series_text.not_admin_of(named, service.clock.now())
+        return named, words[1:]
+    mine = admin.series_of_admin(user_id)
+    if len(mine) == 1:
+        return mine[0], words
+    default = await service.default_series(chat_info(update).chat_id)
+    if default is not None and default in mine:
+        return default, words
+    return series_text.admin_which(command, mine, service.clock.now())
+
+
 async def admin_menu(update: Update, context: Context, admin: AdminService) -> Reply:
     """/admin: the organizers' commands."""
     return messages.admin_help(subscribers(context).event)
 
 
 async def reload(update: Update, context: Context, admin: AdminService) -> Reply:
-    """/reload: re-read the config, announce moved dates once, reschedule."""
+    """/reload: re-read the config, announce moved dates and new editions once, reschedule."""
     user = update.effective_user
     outcome = await admin.reload(user.id if user else None)
     if not outcome.ok:
         return messages.admin_failed(outcome.message)
     moved = [f"{c.event_id}:{c.key_date_id}" for c in outcome.changes]
-    return messages.reloaded(subscribers(context).event, moved)
+    reply = messages.reloaded(subscribers(context).event, moved)
+    if outcome.editions:
+        reply = Reply(reply.text + "\n" + series_text.editions_announced(outcome.editions))
+    return reply
+
+
+async def preview(update: Update, context: Context, admin: AdminService) -> Reply:
+    """/preview: the announcement a new edition's file will send when loaded."""
+    user = update.effective_user
+    service = subscribers(context)
+    try:
+        found = await admin.preview_editions()
+    except ConfigError as exc:
+        return messages.admin_failed(exc.report())
+    mine = {s.id for s in admin.series_of_admin(user.id if user else None)}
+    found = [(e, n) for e, n in found if series_of(e) in mine]
+    if not found:
+        return series_text.no_new_edition()
+    reader = await service.reader(chat_info(update))
+    for edition, followers in found[1:]:
+        await answer(update, context, series_text.new_edition_preview(edition, followers, reader))
+    edition, followers = found[0]
+    return series_text.new_edition_preview(edition, followers, reader)
 
 
 async def extend(update: Update, context: Context, admin: AdminService) -> Reply:
-    """/extend <key date> <new time>."""
+    """/extend [event] <key date> <new time>."""
     service = subscribers(context)
-    args = context.args or []
+    chosen = await admin_series(update, context, admin, list(context.args or []), "extend")
+    if isinstance(chosen, Reply):
+        return chosen
+    series, args = chosen
+    event = series.current(service.clock.now())
     if len(args) < 2:
-        return messages.extend_usage(service.event)
+        return messages.extend_usage(event)
     user = update.effective_user
-    outcome = await admin.extend(user.id if user else None, args[0], " ".join(args[1:]))
+    outcome = await admin.extend(user.id if user else None, args[0], " ".join(args[1:]), event)
     if not outcome.ok:
         return messages.admin_failed(outcome.message)
     (change,) = outcome.changes
-    kd = service.event.key_date(change.key_date_id)
+    extended = service.book.event(event.id) or event
+    kd = extended.key_date(change.key_date_id)
     assert kd is not None
     reader = await service.reader(chat_info(update))
-    return messages.extended(service.event, kd, change.previous_at, reader)
+    return messages.extended(extended, kd, change.previous_at, reader)
 
 
 async def audit(update: Update, context: Context, admin: AdminService) -> Reply:
@@ -97,5 +154,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         ("reload", reload),
         ("extend", extend),
         ("audit", audit),
+        ("preview", preview),
     ):
         application.add_handler(CommandHandler(name, admin_only(name, respond)))

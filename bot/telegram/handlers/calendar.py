@@ -8,14 +8,21 @@ from telegram.ext import Application, CommandHandler
 
 from bot.calendar import calendar_filename, event_calendar
 from bot.render import messages
-from bot.telegram.common import Context, chat_info, subscribers
+from bot.render.messages import Reply
+from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.targets import resolve
 
 
 async def send_calendar(update: Update, context: Context) -> None:
     """Send the .ics file of the event's key dates."""
     service = subscribers(context)
     chat = chat_info(update)
-    event = service.event
+    target = await resolve(update, context, "calendar")
+    if isinstance(target, Reply):
+        await answer(update, context, target)
+        return
+    assert target.edition is not None
+    event = target.edition
     data = event_calendar([event], service.clock.now())
     caption = messages.calendar_caption(event)
     await context.bot.send_document(

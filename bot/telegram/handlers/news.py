@@ -22,7 +22,7 @@ from bot.render.messages import BroadcastView, Reply
 from bot.services.admin import AdminService
 from bot.telegram.common import Context, answer, chat_info, services, subscribers
 from bot.telegram.handlers import info
-from bot.telegram.handlers.admin import admin_only, ensure_admin_menu
+from bot.telegram.handlers.admin import admin_only, admin_series, ensure_admin_menu
 from bot.telegram.replies import edit_reply, send_reply
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,18 @@ async def post(update: Update, context: Context) -> None:
     message = cast(Message, update.effective_message)
     user = update.effective_user
     svc = services(context)
+    words = (message.text or "").split()[1:2]
+    chosen = await admin_series(update, context, svc.admin, words, "post")
+    if isinstance(chosen, Reply):
+        await answer(update, context, chosen)
+        return
+    series, rest = chosen
     when_text, body = announcement(message)
+    if rest != words:  # "/post mlsys …": the first word named the series
+        body = re.sub(rf"^{re.escape(words[0])}\s*", "", body, count=1, flags=re.IGNORECASE)
+        if _SCHEDULE.match(body):
+            first, _, body = body.partition("\n")
+            when_text, body = html.unescape(first[3:]).strip(), body.strip()
     if not body or user is None:
         await answer(update, context, messages.post_usage())
         return
@@ -71,8 +82,8 @@ async def post(update: Update, context: Context) -> None:
         if send_at <= svc.subscribers.clock.now():
             await answer(update, context, messages.admin_failed(f"{when_text} has passed"))
             return
-    event = svc.subscribers.event
-    draft = svc.news.draft(user.id, body, send_at)
+    event = series.current(svc.subscribers.clock.now())
+    draft = svc.news.draft(user.id, body, send_at, series.id)
     audience = await svc.news.audience(event)
     reader = await svc.subscribers.reader(chat_info(update))
     chat_id = chat_info(update).chat_id
@@ -114,9 +125,19 @@ async def on_post_button(update: Update, context: Context) -> None:
         if message is not None:
             await _edit(message, messages.post_cancelled() if done else messages.post_gone())
         return
-    event = svc.subscribers.event
+    draft = svc.news.current(user.id)
+    series = svc.subscribers.book.series(draft.series or "") if draft else None
+    series = series or svc.subscribers.book.catalog[0]
+    if not svc.admin.is_admin(user.id, series.id):
+        await svc.admin.refuse(user.id, f"post:{series.id}")
+        await query.answer("You are not an organizer of that event.", show_alert=True)
+        return
+    event = series.current(svc.subscribers.clock.now())
     posted = await svc.news.confirm(
-        event, user.id, draft_id, channel_id=await _channel_id(context, event.announcement_channel)
+        event,
+        user.id,
+        draft_id,
+        channel_id=await _channel_id(context, series.announcement_channel),
     )
     if posted is None:
         await query.answer("Already sent or cancelled; nothing more was sent.", show_alert=True)
@@ -158,17 +179,24 @@ async def _edit(message: Message, reply: Reply) -> None:
 
 
 async def stats(update: Update, context: Context, admin: AdminService) -> Reply:
-    """/stats: subscribers, zones, reminder settings, the outbox."""
+    """/stats [event]: subscribers, zones, reminder settings, the outbox."""
     svc = services(context)
-    view = await svc.admin.stats()
-    return messages.stats(
-        svc.subscribers.event, view, await subscribers(context).reader(chat_info(update))
-    )
+    chosen = await admin_series(update, context, admin, list(context.args or []), "stats")
+    if isinstance(chosen, Reply):
+        return chosen
+    series, _ = chosen
+    view = await svc.admin.stats(series.id)
+    event = series.current(svc.subscribers.clock.now())
+    return messages.stats(event, view, await subscribers(context).reader(chat_info(update)))
 
 
 async def broadcasts(update: Update, context: Context, admin: AdminService) -> Reply:
-    """/broadcasts: the latest broadcasts and how they went."""
+    """/broadcasts [event]: the latest broadcasts of the event and how they went."""
     svc = services(context)
+    chosen = await admin_series(update, context, admin, list(context.args or []), "broadcasts")
+    if isinstance(chosen, Reply):
+        return chosen
+    series, _ = chosen
     items = [
         BroadcastView(
             b.id,
@@ -180,7 +208,7 @@ async def broadcasts(update: Update, context: Context, admin: AdminService) -> R
             b.created_at,
             b.report is not None,
         )
-        for b in await svc.news.broadcasts(svc.subscribers.event)
+        for b in await svc.news.broadcasts(series.editions)
     ]
     return messages.broadcasts_list(items, await subscribers(context).reader(chat_info(update)))
 

@@ -9,12 +9,15 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.domain.model import Event
+from bot.domain.series import Series
 from bot.render import messages
 from bot.render.messages import Reply
-from bot.services.subscribers import ChatInfo
+from bot.services.subscribers import ChatInfo, Target
 from bot.storage.models import ReminderMode
 from bot.telegram.common import Context, answer, chat_info, subscribers
 from bot.telegram.replies import edit_reply
+from bot.telegram.targets import resolve
 
 GROUP_ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
@@ -30,26 +33,60 @@ async def may_change(update: Update, context: Context, chat: ChatInfo) -> bool:
     return member.status in GROUP_ADMINS
 
 
+async def subscribe_reply(update: Update, context: Context) -> Reply:
+    """/subscribe [event]: follow the event (a group: its admins only)."""
+    return await _subscribe(update, context)
+
+
+async def unsubscribe_reply(update: Update, context: Context) -> Reply:
+    """/unsubscribe [event]."""
+    return await _unsubscribe(update, context)
+
+
 async def _subscribe(update: Update, context: Context) -> Reply:
     chat = chat_info(update)
     if not await may_change(update, context, chat):
         return messages.group_admins_only()
+    target = await resolve(update, context, "subscribe")
+    if isinstance(target, Reply):
+        return target
     service = subscribers(context)
-    return messages.subscribed(service.event, was_new=await service.subscribe(chat))
+    event, series = _about(target)
+    return messages.subscribed(event, was_new=await service.subscribe(chat, series))
 
 
 async def _unsubscribe(update: Update, context: Context) -> Reply:
     chat = chat_info(update)
     if not await may_change(update, context, chat):
         return messages.group_admins_only()
+    target = await resolve(update, context, "unsubscribe")
+    if isinstance(target, Reply):
+        return target
     service = subscribers(context)
-    return messages.unsubscribed(service.event, was_subscribed=await service.unsubscribe(chat))
+    event, series = _about(target)
+    return messages.unsubscribed(event, was_subscribed=await service.unsubscribe(chat, series))
 
 
-async def _settings(context: Context, chat_id: int) -> Reply:
+async def _settings(context: Context, chat_id: int, series: Series | None = None) -> Reply:
     service = subscribers(context)
-    subscribed, mode, muted = await service.reminder_choices(chat_id)
-    return messages.settings(service.event, subscribed=subscribed, mode=mode, muted=muted)
+    series = series or await service.default_series(chat_id)
+    event = series.current(service.clock.now()) if series else service.event
+    sid = series.id if series else None
+    subscribed, mode, muted = await service.reminder_choices(chat_id, sid)
+    return messages.settings(event, subscribed=subscribed, mode=mode, muted=muted)
+
+
+def _about(target: Target) -> tuple[Event, str]:
+    assert target.series is not None and target.edition is not None
+    return target.edition, target.series.id
+
+
+async def settings_reply(update: Update, context: Context) -> Reply:
+    """/settings [event]: reminder choices as inline toggles."""
+    target = await resolve(update, context, "settings")
+    if isinstance(target, Reply):
+        return target
+    return await _settings(context, chat_info(update).chat_id, target.series)
 
 
 async def subscribe(update: Update, context: Context) -> None:
@@ -64,7 +101,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
 
 async def settings(update: Update, context: Context) -> None:
     """/settings: reminder choices as inline toggles."""
-    await answer(update, context, await _settings(context, chat_info(update).chat_id))
+    await answer(update, context, await settings_reply(update, context))
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -86,12 +123,14 @@ async def on_button(update: Update, context: Context) -> None:
         return
     service = subscribers(context)
     kind, _, value = data.partition(":")
+    chosen = await service.default_series(chat.chat_id)
+    series = chosen.id if chosen else None
     if kind == "mode" and value in {"all", "deadlines", "off"}:
-        await service.set_mode(chat.chat_id, cast(ReminderMode, value))
+        await service.set_mode(chat.chat_id, cast(ReminderMode, value), series)
         note = dict(messages.REMINDER_MODES)[value]
     elif kind == "mute":
         try:
-            muted = await service.toggle_key_date(chat.chat_id, value)
+            muted = await service.toggle_key_date(chat.chat_id, value, series)
         except KeyError:
             await query.answer("That date is no longer in the call.", show_alert=True)
             return

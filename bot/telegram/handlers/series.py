@@ -1,0 +1,141 @@
+"""Many series in one bot: /events, /follow, /unfollow, their buttons, ``?start=<series>``.
+
+Following a series is subscribing to it: its reminders and news, edition after edition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+from telegram import CallbackQuery, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.domain.series import Series, find_series
+from bot.render import messages
+from bot.render import series as series_text
+from bot.render.messages import Reply
+from bot.render.series import SeriesLine
+from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.handlers.subscription import may_change
+
+Answer = Callable[[Update, Context], Awaitable[Reply]]
+
+
+async def events_reply(update: Update, context: Context) -> Reply:
+    """Every series with its next date, and a follow or unfollow button for each."""
+    service = subscribers(context)
+    chat = chat_info(update)
+    following = set(await service.following(chat.chat_id))
+    lines = [SeriesLine(s, s.id in following) for s in service.book.catalog]
+    return series_text.events_list(lines, await service.reader(chat))
+
+
+async def events(update: Update, context: Context) -> None:
+    """/events: the series this bot follows, each with its next date."""
+    await answer(update, context, await events_reply(update, context))
+
+
+def _named(context: Context) -> tuple[Series | None, str]:
+    word = (context.args or [""])[0]
+    return (find_series(subscribers(context).book.catalog, word) if word else None), word
+
+
+async def _change(update: Update, context: Context, series: Series, follow: bool) -> Reply:
+    """Follow or unfollow ``series`` for the chat (in a group: its admins only)."""
+    chat = chat_info(update)
+    if not await may_change(update, context, chat):
+        return messages.group_admins_only()
+    service = subscribers(context)
+    edition = series.current(service.clock.now())
+    if follow:
+        was_new = await service.subscribe(chat, series.id)
+        await service.choose(chat, series.id)
+        return series_text.followed(edition, was_new=was_new)
+    return series_text.unfollowed(edition, was_following=await service.unsubscribe(chat, series.id))
+
+
+async def _follow_command(update: Update, context: Context, follow: bool) -> None:
+    series, word = _named(context)
+    catalog = subscribers(context).book.catalog
+    if series is None and not word and len(catalog) == 1:
+        series = catalog[0]
+    if series is None:
+        now = subscribers(context).clock.now()
+        reply = (
+            series_text.unknown_series(word, catalog, now)
+            if word
+            else await events_reply(update, context)
+        )
+        await answer(update, context, reply)
+        return
+    await answer(update, context, await _change(update, context, series, follow))
+
+
+async def follow(update: Update, context: Context) -> None:
+    """/follow ID: reminders and news of that series (without ID: the list, with buttons)."""
+    await _follow_command(update, context, True)
+
+
+async def unfollow(update: Update, context: Context) -> None:
+    """/unfollow ID: no more reminders or news of that series."""
+    await _follow_command(update, context, False)
+
+
+async def follow_link(update: Update, context: Context, payload: str) -> bool:
+    """``t.me/<bot>?start=<series>``: follow the series and open it; False if none is named."""
+    service = subscribers(context)
+    series = find_series(service.book.catalog, payload) if payload else None
+    if series is None:
+        return False
+    await service.seen(chat_info(update))
+    await answer(update, context, await _change(update, context, series, True))
+    context.args = [series.id]
+    from bot.telegram.handlers import info  # info imports this module
+
+    await answer(update, context, await info.dates(update, context))
+    return True
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """``follow:<series>``, ``unfollow:<series>``, ``pick:<command>:<series>``."""
+    query = cast(CallbackQuery, update.callback_query)
+    kind, _, rest = (query.data or "").partition(":")
+    service = subscribers(context)
+    if kind == "pick":
+        command, _, series_id = rest.partition(":")
+        respond = _pickable().get(command)
+        if respond is None or not await service.choose(chat_info(update), series_id):
+            await query.answer("This button is out of date; try /events.")
+            return
+        await query.answer()
+        context.args = [series_id]
+        await answer(update, context, await respond(update, context))
+        return
+    series = service.book.series(rest)
+    if series is None:
+        await query.answer("I no longer follow that event; see /events.")
+        return
+    reply = await _change(update, context, series, kind == "follow")
+    await query.answer("Following" if kind == "follow" else "Unfollowed")
+    await answer(update, context, reply)
+
+
+def _pickable() -> dict[str, Answer]:
+    """The commands a choose button can finish: every answer, and the subscription ones."""
+    from bot.telegram.handlers import info, subscription  # info imports this module
+
+    return {
+        **info.ANSWERS,
+        "subscribe": subscription.subscribe_reply,
+        "unsubscribe": subscription.unsubscribe_reply,
+        "settings": subscription.settings_reply,
+    }
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add /events, /follow, /unfollow and their buttons."""
+    application.add_handler(CommandHandler("events", events))
+    application.add_handler(CommandHandler("follow", follow))
+    application.add_handler(CommandHandler("unfollow", unfollow))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(follow|unfollow|pick):"))
