@@ -149,9 +149,7 @@ async def test_blocking_marks_inactive_and_unblocking_reactivates(harness: Harne
             break
         await asyncio.sleep(0.05)
     assert await active()
-    assert [r.chat_id for r in await db.subscriptions.active_recipients("euromlsys")] == [
-        sam.id
-    ]
+    assert [r.chat_id for r in await db.subscriptions.active_recipients("euromlsys")] == [sam.id]
 
 
 async def test_groups_short_replies_botname_commands_and_admin_only_subscription(
