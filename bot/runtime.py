@@ -91,7 +91,7 @@ class Runtime:
         scheduler = JobQueueScheduler(application.job_queue, clock)
         reminders = ReminderService(db, book, engine, scheduler)
         engine.renderer = reminders.render
-        admin = AdminService(db, reminders, admins)
+        admin = AdminService(db, reminders, admin_ids)  # plus each series' own admins
         runtime = cls(db, clock, book, subscribers, reminders, engine, application, admins, admin)
         news = NewsService(db, engine, clock)
         common.install(application, common.Services(subscribers, reminders, engine, admin, news))

@@ -1,0 +1,140 @@
+"""Several series in one bot: follow, unfollow, defaults, deep links, per-series admins,
+and reminders of both series to one chat with no duplicate and no flood-limit breach."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.domain.clock import FixedClock
+from bot.domain.config import load_events
+from bot.sandbox.limits import Limits
+from bot.sandbox.server import Sandbox
+from tests.e2e.conftest import E2E_NOW, Harness
+
+pytestmark = pytest.mark.sandbox(bot_username="deadline_test_bot", limits=Limits.scaled(10))
+
+EURO_ADMIN = 4242
+MLSYS_ADMIN = 5151
+
+
+@pytest.fixture
+async def two(sandbox: Sandbox, db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    """EuroMLSys 2026 (organizer 4242) and MLSys 2026 (organizer 5151) in one bot."""
+    config = tmp_path / "config"
+    config.mkdir()
+    shipped = Path("config/euromlsys2026.yaml").read_text(encoding="utf-8")
+    (config / "euromlsys2026.yaml").write_text(
+        shipped + f"\nadmins: [{EURO_ADMIN}]\n", encoding="utf-8"
+    )
+    mlsys = Path(__file__).with_name("data") / "mlsys2026.yaml"
+    (config / "mlsys2026.yaml").write_text(mlsys.read_text(encoding="utf-8"), encoding="utf-8")
+    h = Harness(sandbox, db_url, FixedClock(E2E_NOW), load_events(config), config_path=config)
+    await h.start()
+    try:
+        yield h
+    finally:
+        if h.bot is not None:
+            await h.bot.shutdown()
+
+
+async def test_follow_unfollow_and_the_default_event(two: Harness) -> None:
+    sam = two.sandbox.create_user("Sam")
+    listing = await two.ask(sam, "/events")
+    assert "EuroMLSys 2026" in listing.content and "MLSys 2026" in listing.content
+    assert "Paper submission deadline" in listing.content  # each with its next date
+    # No follow, no choice: the bot asks, and remembers the answer.
+    ask = await two.ask(sam, "/dates")
+    assert "Which event?" in ask.content
+    await two.press(sam, ask, "pick:dates:mlsys")
+    picked = await two.sandbox.wait_for_message(sam.id, timeout=10)
+    assert "MLSys 2026: key dates" in picked.content and "EuroMLSys" not in picked.content
+    assert "MLSys 2026: key dates" in (await two.ask(sam, "/dates")).content
+    # Following exactly one series makes it the default.
+    follow = await two.ask(sam, "/follow euromlsys")
+    assert "Following" in follow.content and "EuroMLSys 2026" in follow.content
+    assert "EuroMLSys 2026: key dates" in (await two.ask(sam, "/dates")).content
+    # An explicit event answers for it, whatever the default.
+    assert "MLSys 2026: key dates" in (await two.ask(sam, "/dates mlsys")).content
+    topics = await two.ask(sam, "/topics euromlsys")
+    assert "Scheduling algorithms" in topics.content
+    # Buttons: follow the second one from /events, then /unfollow it.
+    listing = await two.ask(sam, "/events")
+    await two.press(sam, listing, "follow:mlsys")
+    assert "Following" in (await two.sandbox.wait_for_message(sam.id, timeout=10)).content
+    assert set(await two.service.following(sam.id)) == {"euromlsys", "mlsys"}
+    gone = await two.ask(sam, "/unfollow mlsys")
+    assert "no longer follow" in gone.content
+    assert await two.service.following(sam.id) == ["euromlsys"]
+    unknown = await two.ask(sam, "/follow neurips")
+    assert "I know:" in unknown.content and "mlsys" in unknown.content
+
+
+async def test_a_deep_link_follows_and_opens_the_series(two: Harness) -> None:
+    tia = two.sandbox.create_user("Tia")
+    followed = await two.ask(tia, "/start mlsys")
+    assert "Following" in followed.content and "MLSys 2026" in followed.content
+    opened = await two.sandbox.wait_for_message(tia.id, timeout=10)
+    assert "MLSys 2026: key dates" in opened.content
+    assert await two.service.following(tia.id) == ["mlsys"]
+
+
+async def test_admins_act_on_their_own_series_only(two: Harness) -> None:
+    sandbox = two.sandbox
+    fan, other = sandbox.create_user("Fan"), sandbox.create_user("Other")
+    assert "Following" in (await two.ask(fan, "/follow mlsys")).content
+    assert "Following" in (await two.ask(other, "/follow euromlsys")).content
+    olivia = sandbox.create_user("Olivia", user_id=EURO_ADMIN)
+    mark = sandbox.create_user("Mark", user_id=MLSYS_ADMIN)
+    refused = await two.ask(olivia, "/post mlsys Our program is online")
+    assert "not an organizer of" in refused.content and "MLSys 2026" in refused.content
+    assert "not an organizer" in (await two.ask(mark, "/stats euromlsys")).content
+    stats = await two.ask(olivia, "/stats")
+    assert "EuroMLSys 2026" in stats.content
+    preview = await two.ask(mark, "/post The MLSys program is online")
+    assert "The MLSys program is online" in preview.content
+    controls = await sandbox.wait_for_message(mark.id, timeout=10)
+    send = next(
+        b["callback_data"]
+        for row in controls.reply_markup["inline_keyboard"]
+        for b in row
+        if str(b.get("callback_data", "")).startswith("post:send:")
+    )
+    await two.press(mark, controls, send)
+    await two.runtime.engine.wait_idle(timeout=30)
+    got = [m.content for m in sandbox.bot_messages(fan.id) if "program is online" in m.content]
+    assert len(got) == 1 and "MLSys 2026" in got[0]
+    assert not [m for m in sandbox.bot_messages(other.id) if "program is online" in m.content]
+    audit = await two.ask(olivia, "/audit")
+    assert "refused" in audit.content
+
+
+async def test_reminders_of_two_series_reach_one_chat_once_each_within_limits(
+    two: Harness,
+) -> None:
+    sandbox = two.sandbox
+    uma = sandbox.create_user("Uma")
+    for series in ("euromlsys", "mlsys"):
+        assert "Following" in (await two.ask(uma, f"/follow {series}")).content
+    group = sandbox.create_group("Reading group", members=[uma], admins=[uma])
+    for series in ("euromlsys", "mlsys"):
+        reply = await two.ask(uma, f"/follow {series}", chat=group)
+        assert "Following" in reply.content
+    reminders = two.runtime.reminders
+    before = sandbox.counters.total_429
+    for _ in range(2):  # a repeated firing (a restart, a catch-up) adds nothing
+        await reminders.fire("euromlsys2026:paper:3h")
+        await reminders.fire("mlsys2026:paper:3h")
+        await reminders.fire("euromlsys2026:paper:1d")
+        await reminders.fire("mlsys2026:paper:1d")
+    await two.runtime.engine.wait_idle(timeout=60)
+    for chat in (uma.id, group.id):
+        texts = [m.content for m in sandbox.bot_messages(chat) if m.content.startswith("⏰")]
+        assert len(texts) == 4, texts
+        assert sum("(EuroMLSys 2026)" in t for t in texts) == 2
+        assert sum("(MLSys 2026)" in t for t in texts) == 2
+    assert sandbox.counters.total_429 == before  # paced under every per-chat limit
+    assert dt.datetime(2026, 2, 16, 11, 59, tzinfo=dt.UTC) > two.clock.now()
