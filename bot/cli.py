@@ -366,7 +366,7 @@ def cmd_new_edition(args: argparse.Namespace, out: TextIO) -> int:
     from bot.domain.yamlsource import load_yaml
 
     path = config_path(args)
-    events = load_events(path)
+    events = _valid_events(path)
     series = find_series(group_series(events), args.series)
     if series is None:
         known = ", ".join(sorted({e.series or e.id for e in events}))
@@ -388,6 +388,19 @@ def cmd_new_edition(args: argparse.Namespace, out: TextIO) -> int:
         "Then /reload (or restart): the followers of the series get the call once.\n"
     )
     return EXIT_OK
+
+
+def _valid_events(path: Path) -> tuple[Event, ...]:
+    """Load every file that is valid (a new edition's file may still wait for its dates)."""
+    from bot.domain.config import config_files, load_event_text
+
+    events = []
+    for file in config_files(path):
+        try:
+            events.append(load_event_text(file.read_text(encoding="utf-8"), str(file)))
+        except ConfigError:
+            continue
+    return tuple(events)
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:

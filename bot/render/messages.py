@@ -191,6 +191,7 @@ COMMANDS_HELP: tuple[tuple[str, str], ...] = (
     ("cfp", "the call: summary, submission, publication"),
     ("venue", "when and where"),
     ("news", "the latest announcements"),
+    ("events", "every event I follow; /follow ID, /unfollow ID"),
     ("subscribe", "get reminders and news"),
     ("unsubscribe", "stop them"),
     ("timezone", "set your time zone: /timezone Europe/Berlin"),
@@ -208,7 +209,8 @@ ADMIN_COMMANDS_HELP: tuple[tuple[str, str], ...] = (
     ("stats", "subscribers, time zones, reminder settings, recent broadcasts"),
     ("broadcasts", "the latest broadcasts and their reports"),
     ("cancel", "cancel a running broadcast: /cancel ID"),
-    ("reload", "re-read the event config"),
+    ("reload", "re-read the event config (a new edition is announced once)"),
+    ("preview", "what a new edition's file will announce, before /reload"),
     ("extend", "extend a date: /extend paper 2026-02-22 23:59 AoE"),
     ("audit", "the latest admin actions"),
 )

@@ -149,6 +149,11 @@ class NewsService:
         found.sort(key=lambda b: (b.created_at, b.id), reverse=True)
         return found[:limit]
 
+    async def edition_of(self, broadcast_id: int) -> str | None:
+        """The edition (event id) a broadcast belongs to, or None for an unknown id."""
+        broadcast = await self.db.outbox.get_broadcast(broadcast_id)
+        return None if broadcast is None else broadcast.event_id
+
     async def cancel(self, author_id: int | None, broadcast_id: int) -> int:
         """Cancel a running broadcast; return how many messages will not be sent."""
         count = await self.engine.cancel(broadcast_id)

@@ -20,7 +20,9 @@ from bot.domain.times import parse_zone
 from bot.sandbox.limits import Limits
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import User
+from bot.services.events import EventBook
 from bot.services.subscribers import ChatInfo
+from bot.storage import Database
 from tests.e2e.conftest import Harness
 
 pytestmark = pytest.mark.sandbox(bot_username="deadline_test_bot", limits=Limits.scaled(10))
@@ -124,3 +126,21 @@ async def test_the_2026_subscribers_get_the_2027_call_once(
     finally:
         if h.bot is not None:
             await h.bot.shutdown()
+
+
+async def test_a_file_naming_another_series_adopts_the_old_keys(
+    db: Database, tmp_path: Path
+) -> None:
+    """Rows kept under the edition's id (or the id's rule) move to the series the file names."""
+    clock = FixedClock(AFTER_2026)
+    for chat, key in ((1, "euromlsys"), (2, "euromlsys2026")):
+        await db.chats.upsert_chat(chat, "private")
+        await db.subscriptions.subscribe(key, chat)
+    shipped = Path("config/euromlsys2026.yaml").read_text(encoding="utf-8")
+    renamed = shipped.replace("series: euromlsys\n", "series: mlsys-europe\n")
+    (tmp_path / "euromlsys2026.yaml").write_text(renamed, encoding="utf-8")
+    book = EventBook(db, clock, tmp_path)
+    assert await book.adopt_keys() == 2
+    assert await book.adopt_keys() == 0
+    assert [r.chat_id for r in await db.subscriptions.active_recipients("mlsys-europe")] == [1, 2]
+    assert book.current("mlsys-europe") is not None

@@ -108,6 +108,12 @@ async def test_admins_act_on_their_own_series_only(two: Harness) -> None:
     got = [m.content for m in sandbox.bot_messages(fan.id) if "program is online" in m.content]
     assert len(got) == 1 and "MLSys 2026" in got[0]
     assert not [m for m in sandbox.bot_messages(other.id) if "program is online" in m.content]
+    found = await two.runtime.db.outbox.list_broadcasts(event_id="mlsys2026")
+    (news,) = [b for b in found if b.kind == "news"]
+    assert "not an organizer" in (await two.ask(olivia, f"/cancel {news.id}")).content
+    listed = await two.ask(mark, "/broadcasts")
+    assert f"#{news.id}" in listed.content
+    assert f"#{news.id}" not in (await two.ask(olivia, "/broadcasts")).content
     audit = await two.ask(olivia, "/audit")
     assert "refused" in audit.content
 

@@ -16,8 +16,10 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.delivery import Progress
+from bot.domain.series import series_of
 from bot.domain.times import TimeError, parse_when
 from bot.render import messages
+from bot.render import series as series_text
 from bot.render.messages import BroadcastView, Reply
 from bot.services.admin import AdminService
 from bot.telegram.common import Context, answer, chat_info, services, subscribers
@@ -220,7 +222,16 @@ async def cancel(update: Update, context: Context, admin: AdminService) -> Reply
         return Reply("Usage: <code>/cancel ID</code> (see /broadcasts for the ids)")
     broadcast_id = int(args[0].lstrip("#"))
     user = update.effective_user
-    count = await services(context).news.cancel(user.id if user else None, broadcast_id)
+    svc = services(context)
+    edition = await svc.news.edition_of(broadcast_id)
+    event = svc.subscribers.book.event(edition) if edition else None
+    if event is not None and not admin.is_admin(user.id if user else None, series_of(event)):
+        await admin.refuse(user.id if user else None, f"cancel:{broadcast_id}")
+        return series_text.not_admin_of(
+            svc.subscribers.book.series(series_of(event)) or svc.subscribers.book.catalog[0],
+            svc.subscribers.clock.now(),
+        )
+    count = await svc.news.cancel(user.id if user else None, broadcast_id)
     return messages.cancelled(broadcast_id, count)
 
 
