@@ -121,11 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     news.add_argument("text", help="the announcement (plain text unless --html)")
     news.add_argument("--html", action="store_true", help="the text is Telegram HTML")
     news.add_argument("--yes", action="store_true", help="send without asking")
+    _add_event(news, "the first series")
     news.set_defaults(handler=cmd_news)
 
     stats = commands.add_parser(
         "stats", help="subscribers, reminder settings, broadcasts", description=_doc(cmd_stats)
     )
+    _add_event(stats, "the first series")
     stats.set_defaults(handler=cmd_stats)
 
     ics = commands.add_parser(
@@ -190,11 +192,11 @@ def _add_now(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_event(parser: argparse.ArgumentParser) -> None:
+def _add_event(parser: argparse.ArgumentParser, default: str = "every one") -> None:
     parser.add_argument(
         "--event",
         metavar="ID",
-        help="only this series or edition, e.g. euromlsys or euromlsys2026 (default: every one)",
+        help=f"only this series or edition, e.g. euromlsys or euromlsys2026 (default: {default})",
     )
 
 
@@ -323,6 +325,7 @@ def cmd_news(args: argparse.Namespace, out: TextIO) -> int:
             yes=args.yes,
             out=out,
             confirm=shell.ask_terminal,
+            only=args.event,
         )
     )
 
@@ -331,7 +334,7 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     """Print subscribers (active, inactive, by zone), reminder settings and broadcasts."""
     from bot import shell
 
-    return asyncio.run(shell.stats(_settings(args), SystemClock(), out))
+    return asyncio.run(shell.stats(_settings(args), SystemClock(), out, only=args.event))
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -19,7 +19,8 @@ from bot.delivery import DeliveryEngine, PriorityRateLimiter, Progress, plain_te
 from bot.delivery.progress import progress_from
 from bot.deploy.lock import InstanceLock
 from bot.domain.clock import Clock
-from bot.domain.series import series_of
+from bot.domain.model import Event
+from bot.domain.series import find_series, series_of
 from bot.render import messages
 from bot.render.html import esc
 from bot.services.events import EventBook
@@ -39,11 +40,11 @@ async def _open(settings: Settings, clock: Clock) -> tuple[Database, EventBook]:
     return db, book
 
 
-async def stats(settings: Settings, clock: Clock, out: TextIO) -> int:
-    """Print subscribers, reminder settings, zones and the latest broadcasts."""
+async def stats(settings: Settings, clock: Clock, out: TextIO, *, only: str | None = None) -> int:
+    """Print subscribers, reminder settings, zones and the latest broadcasts (of ``only``)."""
     db, book = await _open(settings, clock)
     try:
-        event = book.primary
+        event = chosen_edition(book, only)
         counts = await db.subscriptions.stats(series_of(event))
         out.write(f"{event.short_name} [{event.id}]\n")
         out.write(
@@ -61,6 +62,20 @@ async def stats(settings: Settings, clock: Clock, out: TextIO) -> int:
         return 0
     finally:
         await db.close()
+
+
+def chosen_edition(book: EventBook, wanted: str | None) -> Event:
+    """The current edition of the series ``--event`` names (an edition id names its own)."""
+    if not wanted:
+        return book.primary
+    exact = book.event(wanted)
+    if exact is not None:
+        return exact
+    series = find_series(book.catalog, wanted)
+    if series is None:
+        known = ", ".join(s.id for s in book.catalog)
+        raise SettingsError(f"no event {wanted!r}; the config has: {known}")
+    return series.current(book.clock.now())
 
 
 def progress_line(progress: Progress) -> str:
@@ -85,8 +100,12 @@ async def news(
     yes: bool,
     out: TextIO,
     confirm: Callable[[str], bool],
+    only: str | None = None,
 ) -> int:
-    """Preview, confirm and post a news item; follow it to the report. Returns an exit status."""
+    """Preview, confirm and post a news item; follow it to the report. Returns an exit status.
+
+    ``only`` names the series (or edition) whose followers get it; default the first.
+    """
     db, book = await _open(settings, clock)
     lock = InstanceLock(
         settings.database_url,
@@ -94,7 +113,7 @@ async def news(
         data_dir=settings.data_dir,
     )
     try:
-        event = book.primary
+        event = chosen_edition(book, only)
         body = text.strip() if is_html else esc(text.strip())
         if not body:
             raise SettingsError("the news text is empty")
