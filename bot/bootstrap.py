@@ -189,11 +189,15 @@ async def _health(runtime: Runtime, lock: InstanceLock) -> HealthReport:
 
 
 async def calendar_file(runtime: Runtime, event_id: str) -> CalendarFile | None:
-    """Return an event's .ics with a stable DTSTAMP: the last time its dates changed."""
-    event = runtime.book.event(event_id)
+    """Return an event's .ics with a stable DTSTAMP: the last time its dates changed.
+
+    A series' id (``/calendar/euromlsys.ics``) serves its current edition, so one
+    subscription follows the series from one edition to the next.
+    """
+    event = runtime.book.event(event_id) or runtime.book.current(event_id)
     if event is None:
         return None
-    changed = [e.recorded_at for e in await runtime.db.extensions.extensions_for(event_id)]
+    changed = [e.recorded_at for e in await runtime.db.extensions.extensions_for(event.id)]
     config_time = dt.datetime.fromtimestamp(os.stat(event.source).st_mtime, tz=dt.UTC)
     last_modified = max([config_time, *changed]).replace(microsecond=0)
     return CalendarFile(event_calendar([event], last_modified), last_modified)

@@ -200,6 +200,9 @@ async def test_webhook_mode_end_to_end(sandbox: Sandbox, spawn: Spawn, sqlite_ur
             assert await response.read() == b""
         async with http.get(f"{base}/calendar/no-such-event.ics") as response:
             assert response.status == 404
+        async with http.get(f"{base}/calendar/euromlsys.ics") as response:  # the series' feed
+            assert response.status == 200
+            assert b"UID:euromlsys2026-paper@" in await response.read()
 
         # A second instance on the same database: a hot standby whose health check passes.
         standby_port = free_port()
