@@ -12,7 +12,7 @@ from bot.domain.model import Event
 from bot.domain.topics import rank_topics
 from bot.render import messages
 from bot.render import series as series_text
-from bot.render.messages import Reply
+from bot.render.messages import Reader, Reply
 from bot.render.series import SeriesLine
 from bot.services.subscribers import Target
 from bot.telegram.common import Context, answer, chat_info, subscribers
@@ -23,31 +23,52 @@ from bot.telegram.targets import heading, resolve
 Answer = Callable[[Update, Context], Awaitable[Reply]]
 
 
-async def dates(update: Update, context: Context) -> Reply:
+EventAnswer = Callable[[Update, Context, Target, Event], Awaitable[Reply]]
+
+
+def about_event(command: str) -> Callable[[EventAnswer], Answer]:
+    """Give an answer its event: ``/dates mlsys``, ``/dates 2026``, else the chat's default.
+
+    When the chat must choose, or names a year the series lacks, that is the reply.
+    """
+
+    def wrap(respond: EventAnswer) -> Answer:
+        async def answer_for(update: Update, context: Context) -> Reply:
+            target = await resolve(update, context, command)
+            if isinstance(target, Reply):
+                return target
+            assert target.edition is not None
+            return await respond(update, context, target, target.edition)
+
+        answer_for.__doc__ = respond.__doc__
+        return answer_for
+
+    return wrap
+
+
+async def _reader(update: Update, context: Context) -> Reader:
+    return await subscribers(context).reader(chat_info(update))
+
+
+@about_event("dates")
+async def dates(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """Every key date as written, in the reader's zone, with its countdown (/dates 2026)."""
-    target = await resolve(update, context, "dates")
-    if isinstance(target, Reply):
-        return target
-    reader = await subscribers(context).reader(chat_info(update))
-    return heading(target, messages.dates(_edition(target), reader), reader.now)
+    reader = await _reader(update, context)
+    return heading(target, messages.dates(event, reader), reader.now)
 
 
-async def next_date(update: Update, context: Context) -> Reply:
+@about_event("next")
+async def next_date(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """The next date ahead, or that this edition is over."""
-    target = await resolve(update, context, "next")
-    if isinstance(target, Reply):
-        return target
-    reader = await subscribers(context).reader(chat_info(update))
-    return heading(target, messages.next_date(_edition(target), reader), reader.now)
+    reader = await _reader(update, context)
+    return heading(target, messages.next_date(event, reader), reader.now)
 
 
-async def topics(update: Update, context: Context) -> Reply:
+@about_event("topics")
+async def topics(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """The call's topics."""
-    target = await resolve(update, context, "topics")
-    if isinstance(target, Reply):
-        return target
-    reader = await subscribers(context).reader(chat_info(update))
-    return heading(target, messages.topics(_edition(target), reader), reader.now)
+    reader = await _reader(update, context)
+    return heading(target, messages.topics(event, reader), reader.now)
 
 
 async def scope_of(words: str, context: Context, event: Event | None = None) -> Reply:
@@ -57,49 +78,36 @@ async def scope_of(words: str, context: Context, event: Event | None = None) -> 
     return messages.scope(event, words, rank_topics(words, items))
 
 
-async def scope(update: Update, context: Context) -> Reply:
+@about_event("scope")
+async def scope(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """Answer /scope [event] <words>: is my topic in scope."""
-    target = await resolve(update, context, "scope")
-    if isinstance(target, Reply):
-        return target
-    return await scope_of(" ".join(target.rest), context, _edition(target))
+    return await scope_of(" ".join(target.rest), context, event)
 
 
-async def contacts(update: Update, context: Context) -> Reply:
+@about_event("contacts")
+async def contacts(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """Whom to contact."""
-    target = await resolve(update, context, "contacts")
-    if isinstance(target, Reply):
-        return target
-    return messages.contacts(_edition(target))
+    return messages.contacts(event)
 
 
-async def cfp(update: Update, context: Context) -> Reply:
+@about_event("cfp")
+async def cfp(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """The call: summary, submission, publication."""
-    target = await resolve(update, context, "cfp")
-    if isinstance(target, Reply):
-        return target
-    return messages.cfp(_edition(target))
+    return messages.cfp(event)
 
 
-async def venue(update: Update, context: Context) -> Reply:
+@about_event("venue")
+async def venue(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """When, where, co-located with."""
-    target = await resolve(update, context, "venue")
-    if isinstance(target, Reply):
-        return target
-    reader = await subscribers(context).reader(chat_info(update))
-    return messages.venue(_edition(target), reader)
+    return messages.venue(event, await _reader(update, context))
 
 
-async def news(update: Update, context: Context) -> Reply:
+@about_event("news")
+async def news(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """The latest announcements of the series (every edition's)."""
-    target = await resolve(update, context, "news")
-    if isinstance(target, Reply):
-        return target
-    service = subscribers(context)
-    reader = await service.reader(chat_info(update))
     series = target.series.id if target.series else None
-    entries = await service.latest_news(series=series)
-    return messages.news(_edition(target), entries, reader)
+    entries = await subscribers(context).latest_news(series=series)
+    return messages.news(event, entries, await _reader(update, context))
 
 
 async def help_(update: Update, context: Context) -> Reply:
@@ -129,11 +137,6 @@ async def welcome(update: Update, context: Context) -> Reply:
         ]
         return series_text.events_list(lines, await service.reader(chat))
     return messages.welcome(service.event, subscribed=await service.is_subscribed(chat.chat_id))
-
-
-def _edition(target: Target) -> Event:
-    assert target.edition is not None
-    return target.edition
 
 
 ANSWERS: dict[str, Answer] = {
