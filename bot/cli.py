@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="validate the config and summarise each event", description=_doc(cmd_check)
     )
     check.add_argument("path", nargs="?", help="a YAML file or a folder (default: --config)")
+    _add_event(check, "every one; every file is checked either way")
     check.set_defaults(handler=cmd_check)
 
     dates = commands.add_parser(
@@ -240,7 +241,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     path = Path(args.path) if args.path else config_path(args)
     events = load_events(path)
     now = SystemClock().now()
-    for event in events:
+    for event in select_events(events, args.event):
         out.write(event_summary(event, now) + "\n\n")
     out.write(f"OK: {len(events)} event{'s' if len(events) != 1 else ''} in {path}\n")
     return EXIT_OK

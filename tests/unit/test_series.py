@@ -157,3 +157,6 @@ def test_event_option_and_simulate_show_the_new_edition(tmp_path: Path) -> None:
     err = io.StringIO()
     assert run(["--config", str(tmp_path), "dates", "--event", "nope"], io.StringIO(), err) == 2
     assert "no event 'nope'" in err.getvalue()
+    out = io.StringIO()
+    assert run(["--config", str(tmp_path), "check", "--event", "mlsys"], out, out) == 0
+    assert "Mlsys 2027" in out.getvalue() and "Euromlsys" not in out.getvalue()
