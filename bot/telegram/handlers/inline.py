@@ -1,7 +1,8 @@
 """Inline mode: shareable cards of the key dates, the next deadline, or the closest topics.
 
 ``@bot`` in any chat offers the dates and the next deadline; ``@bot topic words`` offers
-the topics closest to the words. Each card has a button back to the bot.
+the topics closest to the words; ``@bot mlsys …`` does so for that series. Each card has
+a button back to the bot.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.ext import Application, InlineQueryHandler
 
+from bot.domain.series import series_of
 from bot.domain.topics import rank_topics
 from bot.render import messages
 from bot.render.messages import InlineCard, Reader
@@ -33,17 +35,21 @@ async def on_inline_query(update: Update, context: Context) -> None:
     """Answer ``@bot`` and ``@bot words`` with shareable cards."""
     query = cast(InlineQuery, update.inline_query)
     service = subscribers(context)
-    event = service.event
+    # "@bot mlsys …" is about that series; otherwise the person's default, else the first.
+    target = await service.target(query.from_user.id, query.query.split())
+    event = target.edition or service.event
     reader = Reader(await service.zone_of(query.from_user.id), service.clock.now(), True)
-    words = query.query.strip()
+    words = " ".join(target.rest) if target.named else query.query.strip()
     if words:
         items = event.topics.items if event.topics else ()
         cards = messages.inline_topic_cards(event, words, rank_topics(words, items, limit=5))
     else:
         cards = messages.inline_date_cards(event, reader)
     username = context.bot.username
+    several = len(service.book.catalog) > 1
+    start = series_of(event) if several else "subscribe"  # ?start=<series> follows it
     button = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("🔔 Get reminders", url=f"https://t.me/{username}?start=subscribe")]]
+        [[InlineKeyboardButton("🔔 Get reminders", url=f"https://t.me/{username}?start={start}")]]
     )
     results = [_article(card, button) for card in cards]
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)
