@@ -142,7 +142,11 @@ def _reload_soon(runtime: Runtime) -> None:
             return
         outcome = await runtime.admin.reload(None)
         if outcome.ok:
-            log.info("config reloaded on SIGHUP; %d key date(s) moved", len(outcome.changes))
+            log.info(
+                "config reloaded on SIGHUP; %d key date(s) moved, new edition(s) announced: %s",
+                len(outcome.changes),
+                ", ".join(outcome.editions) or "none",
+            )
         else:
             log.error(
                 "config reload on SIGHUP failed; keeping the current one:\n%s", outcome.message
