@@ -118,7 +118,7 @@ def pick_data(command: str, series_id: str) -> str:
     return data
 
 
-def unknown_series(word: str, catalog: Sequence[Series], now: dt.datetime) -> Reply:
+def unknown_series(word: str, catalog: Sequence[Series]) -> Reply:
     """An argument that names no event the bot carries."""
     known = ", ".join(f"<code>{esc(s.id)}</code>" for s in catalog)
     return Reply(f"I don't follow an event called {esc(word)!r}. I know: {known}. /events")
@@ -128,7 +128,7 @@ def no_edition(series: Series, year: int) -> Reply:
     """``/dates 2019``: the series has no edition that year in the bot."""
     years = ", ".join(str(e.year) for e in series.editions if e.year is not None)
     return Reply(
-        f"I have no {esc(series.name)} edition of {year}."
+        f"I have no {year} edition of <code>{esc(series.id)}</code>."
         + (f" Editions I know: {esc(years)}." if years else "")
     )
 

@@ -109,6 +109,8 @@ async def test_the_2026_subscribers_get_the_2027_call_once(
         old = await h.ask(ann, "/dates 2026")
         assert "EuroMLSys 2026" in old.content and "Sun 15 Feb 2026" in old.content
         assert "not the current edition" in old.content
+        missing = await h.ask(ann, "/dates 2019")
+        assert "no 2019 edition" in missing.content and "2026, 2027" in missing.content
         assert "Tokyo" not in (await h.ask(ann, "/topics")).content  # answers for 2027
         # Settings and zone carried over to the new edition.
         assert await h.service.reminder_choices(ann.id) == (True, "deadlines", {"final-paper"})

@@ -61,9 +61,8 @@ async def _follow_command(update: Update, context: Context, follow: bool) -> Non
     if series is None and not word and len(catalog) == 1:
         series = catalog[0]
     if series is None:
-        now = subscribers(context).clock.now()
         reply = (
-            series_text.unknown_series(word, catalog, now)
+            series_text.unknown_series(word, catalog)
             if word
             else await events_reply(update, context)
         )
