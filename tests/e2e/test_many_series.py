@@ -66,6 +66,10 @@ async def test_follow_unfollow_and_the_default_event(two: Harness) -> None:
     await two.press(sam, listing, "follow:mlsys")
     assert "Following" in (await two.sandbox.wait_for_message(sam.id, timeout=10)).content
     assert set(await two.service.following(sam.id)) == {"euromlsys", "mlsys"}
+    # Following several: the one it chose last (here: by following it).
+    assert "MLSys 2026: key dates" in (await two.ask(sam, "/dates")).content
+    assert "EuroMLSys 2026" in (await two.ask(sam, "/next euromlsys")).content
+    assert "EuroMLSys 2026: key dates" in (await two.ask(sam, "/dates")).content
     gone = await two.ask(sam, "/unfollow mlsys")
     assert "no longer follow" in gone.content
     assert await two.service.following(sam.id) == ["euromlsys"]
