@@ -75,7 +75,7 @@ class SeriesLine:
 
 def events_list(lines: Sequence[SeriesLine], reader: Reader) -> Reply:
     """Answer /events: every series, its current edition's next date, follow buttons."""
-    blocks = ["🗂 <b>Events I follow for you</b>"]
+    blocks = ["🗂 <b>The events I know</b> (✅: you follow it)"]
     buttons: list[tuple[Button, ...]] = []
     for line in lines:
         edition = line.series.current(reader.now)
@@ -91,9 +91,12 @@ def events_list(lines: Sequence[SeriesLine], reader: Reader) -> Reply:
         blocks.append(f"{mark}{_title(edition)} (<code>{esc(line.series.id)}</code>): {when}")
         verb, data = ("Unfollow", "unfollow") if line.following else ("Follow", "follow")
         buttons.append((Button(f"{verb} {edition.short_name}", data=f"{data}:{line.series.id}"),))
+    example = esc(lines[0].series.id) if lines else "ID"
+    year = lines[0].series.editions[0].year if lines else None
+    past = f", <code>/dates {example} {year}</code> for that edition" if year else ""
     blocks.append(
-        "\n<code>/dates mlsys</code>, <code>/topics euromlsys</code>: any command takes an"
-        " event; <code>/follow ID</code>, <code>/unfollow ID</code>."
+        f"\nAny command takes an event: <code>/dates {example}</code>{past};"
+        " <code>/follow ID</code>, <code>/unfollow ID</code>."
     )
     return Reply("\n".join(blocks), tuple(buttons))
 
