@@ -172,3 +172,18 @@ def should_announce(edition: Event, known: Sequence[KnownEdition], now: dt.datet
         return False
     years = [k.year for k in others if k.year is not None]
     return edition.year is None or not years or edition.year > max(years)
+
+
+def new_editions(
+    series: Series, known: Sequence[KnownEdition], now: dt.datetime
+) -> tuple[Event | None, tuple[Event, ...]]:
+    """Split a series' editions the bot never loaded: the one to announce, the rest.
+
+    At most one is announced, the newest that :func:`should_announce` accepts (two new
+    files at once are one piece of news); the others are only recorded.
+    """
+    ids = {k.event_id for k in known}
+    unseen = [e for e in series.editions if e.id not in ids]
+    news = [e for e in unseen if should_announce(e, known, now)]
+    chosen = news[-1] if news else None
+    return chosen, tuple(e for e in unseen if e is not chosen)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.domain.config import ConfigError
 from bot.domain.model import Event
-from bot.domain.series import Series, group_series, series_of, should_announce
+from bot.domain.series import Series, group_series, new_editions, series_of
 from bot.domain.times import TimeError, iso_utc
 from bot.render.messages import StatsView
 from bot.services.events import DateChange
@@ -67,11 +67,10 @@ class AdminService:
         found = []
         for series in group_series(loaded):
             known = await self.db.editions.known(series.id)
-            ids = {k.event_id for k in known}
-            for edition in series.editions:
-                if edition.id not in ids and should_announce(edition, known, book.clock.now()):
-                    followers = await self.db.subscriptions.active_recipients(series.id)
-                    found.append((edition, len(followers)))
+            chosen, _ = new_editions(series, known, book.clock.now())
+            if chosen is not None:
+                followers = await self.db.subscriptions.active_recipients(series.id)
+                found.append((chosen, len(followers)))
         return found
 
     async def refuse(self, user_id: int | None, action: str) -> None:

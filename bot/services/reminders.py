@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from bot.domain.model import Event, KeyDate
 from bot.domain.plan import Reminder, all_reminders, overdue, plan
-from bot.domain.series import series_of, should_announce
+from bot.domain.series import new_editions, series_of
 from bot.domain.times import iso_utc, parse_instant, parse_zone
 from bot.render import messages
 from bot.render.messages import Reader
@@ -128,51 +128,37 @@ class ReminderService:
         self.reschedule()
         return changes
 
-    async def new_editions(self) -> list[Event]:
-        """The loaded editions the bot has never seen, that loading them announces."""
-        now = self.book.clock.now()
-        found = []
-        for series in self.book.catalog:
-            known = await self.db.editions.known(series.id)
-            ids = {k.event_id for k in known}
-            found += [
-                e for e in series.editions if e.id not in ids and should_announce(e, known, now)
-            ]
-        return found
-
     async def announce_editions(self) -> list[int]:
         """Announce each newly loaded edition to its series' followers, once.
 
         An edition is new when the bot never loaded it; it is announced when its series
         had an edition before and it is the newest, with a key date ahead (else it is
-        only recorded). The ledger row and the outbox rows are one transaction. Returns
-        the broadcast ids.
+        only recorded; see :func:`~bot.domain.series.new_editions`). The ledger row and
+        the outbox rows are one transaction. Returns the broadcast ids.
         """
         now = self.book.clock.now()
         sent = []
         self.announced_last = []
         for series in self.book.catalog:
             known = await self.db.editions.known(series.id)
-            ids = {k.event_id for k in known}
-            for edition in series.editions:
-                if edition.id in ids:
-                    continue
-                if not should_announce(edition, known, now):
-                    await self.db.editions.record(edition.id, series.id, edition.year)
-                    continue
-                made = await self.db.editions.announce(
-                    edition.id, series.id, edition.year, self._edition_rows(edition)
+            chosen, others = new_editions(series, known, now)
+            for edition in others:
+                await self.db.editions.record(edition.id, series.id, edition.year)
+            if chosen is None:
+                continue
+            made = await self.db.editions.announce(
+                chosen.id, series.id, chosen.year, self._edition_rows(chosen)
+            )
+            if made is not None:
+                log.info(
+                    "new edition %s: broadcast %d to %d chat(s)",
+                    chosen.id,
+                    made.broadcast_id,
+                    made.inserted,
                 )
-                if made is not None:
-                    log.info(
-                        "new edition %s: broadcast %d to %d chat(s)",
-                        edition.id,
-                        made.broadcast_id,
-                        made.inserted,
-                    )
-                    self.outbox.wake()
-                    sent.append(made.broadcast_id)
-                    self.announced_last.append(edition)
+                self.outbox.wake()
+                sent.append(made.broadcast_id)
+                self.announced_last.append(chosen)
         return sent
 
     def _edition_rows(

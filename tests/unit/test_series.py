@@ -17,6 +17,7 @@ from bot.domain.series import (
     find_series,
     group_series,
     leading_year,
+    new_editions,
     parse_choice,
     should_announce,
 )
@@ -96,6 +97,12 @@ def test_only_a_newer_edition_of_a_known_series_with_a_date_ahead_is_news() -> N
     assert not should_announce(e25, known, now)  # older: added for the record
     assert not should_announce(e26, [KnownEdition("euromlsys2027", 2027)], now)
     assert not should_announce(e27, known, dt.datetime(2028, 1, 1, tzinfo=UTC))  # all past
+    # Two new files at once: one piece of news, the newest; the other is only recorded.
+    (both,) = catalog(edition(2026), edition(2027), edition(2028))
+    chosen, others = new_editions(both, known, now)
+    assert chosen is not None and chosen.year == 2028
+    assert [e.year for e in others] == [2027]
+    assert new_editions(both, [], now) == (None, both.editions)  # a series seen first
 
 
 def test_the_next_edition_is_copied_with_every_date_left_to_fill(tmp_path: Path) -> None:
