@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -63,7 +64,7 @@ class AdminService:
         With how many followers would get it now. A broken config raises ConfigError.
         """
         book = self.reminders.book
-        loaded = book.config_loader(book.config_path)
+        loaded = await asyncio.to_thread(book.config_loader, book.config_path)
         found = []
         for series in group_series(loaded):
             known = await self.db.editions.known(series.id)
