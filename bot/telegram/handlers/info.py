@@ -11,9 +11,7 @@ from telegram.ext import Application, CommandHandler
 from bot.domain.model import Event
 from bot.domain.topics import rank_topics
 from bot.render import messages
-from bot.render import series as series_text
 from bot.render.messages import Reader, Reply
-from bot.render.series import SeriesLine
 from bot.services.subscribers import Target
 from bot.telegram.common import Context, answer, chat_info, subscribers
 from bot.telegram.handlers import series as series_handlers
@@ -131,11 +129,7 @@ async def welcome(update: Update, context: Context) -> Reply:
     chat = chat_info(update)
     await service.seen(chat)
     if len(service.book.catalog) > 1:
-        lines = [
-            SeriesLine(s, s.id in await service.following(chat.chat_id))
-            for s in service.book.catalog
-        ]
-        return series_text.events_list(lines, await service.reader(chat))
+        return await series_handlers.events_reply(update, context)
     return messages.welcome(service.event, subscribed=await service.is_subscribed(chat.chat_id))
 
 
