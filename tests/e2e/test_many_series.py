@@ -79,6 +79,8 @@ async def test_follow_unfollow_and_the_default_event(two: Harness) -> None:
 
 async def test_a_deep_link_follows_and_opens_the_series(two: Harness) -> None:
     tia = two.sandbox.create_user("Tia")
+    hello = await two.ask(tia, "/start")
+    assert "The events I know" in hello.content and "MLSys 2026" in hello.content
     followed = await two.ask(tia, "/start mlsys")
     assert "Following" in followed.content and "MLSys 2026" in followed.content
     opened = await two.sandbox.wait_for_message(tia.id, timeout=10)
