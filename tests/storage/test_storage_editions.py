@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
 import pytest
 
 from bot.domain.series import KnownEdition
 from bot.storage import Database
 from bot.storage.models import Recipient
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _followers(db: Database, *chats: int) -> None:
@@ -69,3 +76,25 @@ async def test_merge_series_moves_rows_and_keeps_the_better_one(db: Database) ->
     assert await db.subscriptions.muted_key_dates("euromlsys", 3) == {"paper"}
     assert await db.subscriptions.default_series(3) == "euromlsys"
     assert await db.subscriptions.followed(3) == ["euromlsys"]
+
+
+async def test_a_kill_between_the_steps_leaves_nothing(db: Database, db_url: str) -> None:
+    """SIGKILL after the ledger row, before the outbox rows: none of it stays."""
+    await _followers(db, 1, 2)
+    await db.editions.record("euromlsys2026", "euromlsys", 2026)
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.storage.edition_crash_child",
+        db_url,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(child.communicate(), 60)
+    assert child.returncode == -signal.SIGKILL, output.decode()
+    assert "building 2 row(s); killed now" in output.decode()
+    assert [k.event_id for k in await db.editions.known("euromlsys")] == ["euromlsys2026"]
+    assert await db.outbox.find_broadcast("euromlsys2027", "edition", "euromlsys2027") is None
+    made = await db.editions.announce("euromlsys2027", "euromlsys", 2027, _rows)
+    assert made is not None and made.inserted == 2  # the next start announces it, once
