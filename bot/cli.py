@@ -249,7 +249,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
     zone = parse_zone(args.tz) if args.tz else None
     shown = []
     for reminder in all_reminders(events):
-        if start <= reminder.fire_at <= end and reminder.fire_at < reminder.key_date_at:
+        if start <= reminder.fire_at <= end and reminder.fire_at < reminder.valid_until:
             event = next(e for e in events if e.id == reminder.event_id)
             kd = event.key_date(reminder.key_date_id)
             assert kd is not None

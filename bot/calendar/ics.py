@@ -178,7 +178,7 @@ def _valarm(summary: str, key_date: KeyDate, offset: dt.timedelta) -> icalendar.
     if offset:
         when = f"in {humanize_span(offset.total_seconds(), parts=2)}"
     else:
-        when = "today" if is_all_day(key_date) else "now"
+        when = "today" if key_date.date_only else "now"
     alarm = icalendar.Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", _text(f"{summary} {when}"))
