@@ -162,26 +162,49 @@ def _title(event: Event) -> str:
 # -- answers ---------------------------------------------------------------------------
 
 
-def welcome(event: Event, *, subscribed: bool) -> Reply:
-    """Answer /start: what the bot does, with a one-tap Subscribe button."""
+def edition_over(event: Event, now: dt.datetime) -> str | None:
+    """Say that every key date has passed (the last one, and when), or None while one is ahead."""
+    if not event.key_dates or event.next_date(now) is not None:
+        return None
+    last = event.dates_in_order()[-1]
+    return (
+        f"{_title(event)} is over: its last date, <b>{esc(last.title)}</b>, was"
+        f" {esc(format_in_zone(last.at, last.zone, with_time=False))}."
+    )
+
+
+def welcome(event: Event, *, subscribed: bool, now: dt.datetime | None = None) -> Reply:
+    """Answer /start: what the bot does, with a one-tap Subscribe button.
+
+    After the edition (every key date passed at ``now``) it says so, and what
+    subscribers still get: the organizers' news, and reminders for any date they add.
+    """
     where = ""
     if event.venue:
         where = f", {esc(event.venue.city)}"
-    text = (
-        f"👋 Hi! I keep you on time for {_title(event)}{where}.\n\n"
-        "I can tell you every key date in <b>your</b> time zone, check whether your topic is in"
-        " scope, tell you whom to contact, remind you before each deadline and pass on the"
-        " organizers' news.\n\n"
-        "Try /dates, /next, /topics, <code>/scope your topic</code>, /contacts, or just ask:"
-        " <i>when is the paper deadline?</i>\n/help lists everything."
-    )
+    over = edition_over(event, now) if now is not None else None
+    if over is not None:
+        text = (
+            f"👋 Hi! {over}\n\n"
+            "No reminder is left to send. Subscribers still get the organizers' news, and"
+            " reminders for any new date they announce.\n\n"
+            "/dates shows what happened when; /news the latest announcements; /help lists"
+            " everything."
+        )
+    else:
+        text = (
+            f"👋 Hi! I keep you on time for {_title(event)}{where}.\n\n"
+            "I can tell you every key date in <b>your</b> time zone, check whether your topic"
+            " is in scope, tell you whom to contact, remind you before each deadline and pass"
+            " on the organizers' news.\n\n"
+            "Try /dates, /next, /topics, <code>/scope your topic</code>, /contacts, or just"
+            " ask: <i>when is the paper deadline?</i>\n/help lists everything."
+        )
     if subscribed:
         text += "\n\n✅ You are subscribed. /settings chooses which reminders you get."
         return Reply(text, ((Button("⚙️ Settings", data=cb.encode(cb.OpenSettings())),),))
-    return Reply(
-        text,
-        ((Button("🔔 Subscribe to reminders and news", data=cb.encode(cb.Subscribe())),),),
-    )
+    label = "🔔 Subscribe to news" if over else "🔔 Subscribe to reminders and news"
+    return Reply(text, ((Button(label, data=cb.encode(cb.Subscribe())),),))
 
 
 COMMANDS_HELP: tuple[tuple[str, str], ...] = (
@@ -380,10 +403,17 @@ def news(event: Event, entries: Sequence[NewsEntry], reader: Reader) -> Reply:
     return Reply("\n".join(lines))
 
 
-def subscribed(event: Event, *, was_new: bool) -> Reply:
-    """Confirm /subscribe."""
+def subscribed(event: Event, *, was_new: bool, now: dt.datetime | None = None) -> Reply:
+    """Confirm /subscribe (after the edition: news, and reminders only for new dates)."""
     if not was_new:
         return Reply(f"You are already subscribed to {_title(event)}. /settings to adjust.")
+    if now is not None and edition_over(event, now) is not None:
+        return Reply(
+            f"🔔 Subscribed to {_title(event)}. Every date of this edition has passed, so you"
+            " will get the organizers' news, and reminders for any new date they announce."
+            " /unsubscribe stops everything.",
+            ((Button("⚙️ Settings", data=cb.encode(cb.OpenSettings())),),),
+        )
     return Reply(
         f"🔔 Subscribed to {_title(event)}: you will get reminders before each deadline and the"
         " organizers' news. /settings chooses which reminders; /timezone sets your zone;"

@@ -109,6 +109,22 @@ class ReminderService:
         await self.announce(changes)
         await self.catch_up()
         self.reschedule()
+        self.log_edition_status()
+
+    def log_edition_status(self) -> None:
+        """Say in the run log when an event has no key date ahead: what is over, what is left."""
+        now = self.book.clock.now()
+        for event in self.book.events:
+            if not event.key_dates or event.next_date(now) is not None:
+                continue
+            last = event.dates_in_order()[-1]
+            log.warning(
+                "%s is over: every key date has passed (the last, %s, at %s); no reminder is"
+                " left, subscribers get only news and reminders for dates added later",
+                event.id,
+                last.id,
+                iso_utc(last.at),
+            )
 
     async def reload(self) -> list[DateChange]:
         """Re-read the config, announce moved dates, reschedule (a no-op reload sends nothing)."""

@@ -36,7 +36,8 @@ async def _subscribe(update: Update, context: Context) -> Reply:
     if not await may_change(update, context, chat):
         return messages.group_admins_only()
     service = subscribers(context)
-    return messages.subscribed(service.event, was_new=await service.subscribe(chat))
+    was_new = await service.subscribe(chat)
+    return messages.subscribed(service.event, was_new=was_new, now=service.clock.now())
 
 
 async def _unsubscribe(update: Update, context: Context) -> Reply:
