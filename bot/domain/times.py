@@ -260,7 +260,7 @@ def _unwrap(zone_text: str) -> str:
     if text.startswith("(") and text.endswith(")"):
         return text[1:-1].strip()
     if "(" in text or ")" in text:
-        raise TimeError(f"{text!r}: unbalanced parenthesis; write the zone as AoE or (AoE)")
+        raise TimeError(f"{text!r} is not one zone; write it as AoE or (AoE), UTC-12 or (UTC-12)")
     return text
 
 

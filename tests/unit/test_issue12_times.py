@@ -233,3 +233,11 @@ key_dates:
     assert "Europe/Berlin" in report
     assert "demo.yaml:10: key_dates[0].at: 'EST' is an abbreviation" in report
     assert "write America/New_York or America/Toronto, or UTC-05:00 for a fixed offset" in report
+
+
+@pytest.mark.parametrize("text", ["12", "10", "A5", "UTC 12"])
+def test_timezone_input_without_a_sign_is_not_read_as_an_offset(text: str) -> None:
+    from bot.domain.zones import resolve_zone
+
+    choice = resolve_zone(text)
+    assert choice.zone is None  # was UTC+02:00, UTC, UTC+05:00
