@@ -39,11 +39,12 @@ def valid_until(key_date: KeyDate, offset: ReminderOffset) -> dt.datetime:
     """Return the instant after which a reminder no longer applies.
 
     A reminder announces a time still ahead, so it applies until the key date's instant.
-    The one exception is a reminder *at* a whole day (a date written without a time, an
-    'on the day' or zero offset): a notification's "decisions are due today", sent at the
-    start of that day where the date is read. It applies until that day ends there.
+    The one exception is a reminder *at* a notification or an event (an 'on the day' of
+    a date written without a time, or of one at 00:00; a zero offset): "decisions are due
+    today", sent at the start of that day where the date is read. It applies until that
+    day ends there. (A zero offset on a deadline is refused when the config is loaded.)
     """
-    if key_date.date_only and offset.before <= dt.timedelta(0):
+    if key_date.kind != "deadline" and offset.before <= dt.timedelta(0):
         local_day = to_zone(key_date.at, key_date.zone).date()
         return start_of_day(local_day + dt.timedelta(days=1), key_date.zone)
     return key_date.at

@@ -559,8 +559,8 @@ def reminder(event: Event, kd: KeyDate, reader: Reader) -> Reply:
     headline = f"⏰ <b>{esc(kd.title)}</b> {_DUE[kd.kind]} in {esc(left)}"
     if kd.date_only and kd.kind != "deadline":
         headline = f"⏰ <b>{esc(kd.title)}</b>: {esc(left)} to go"
-        if kd.at <= reader.now:  # the day has begun where the date is read: "due today"
-            headline = f"⏰ <b>{esc(kd.title)}</b> {_DUE[kd.kind]} today"
+    if kd.kind != "deadline" and kd.at <= reader.now:  # its day has begun: "due today"
+        headline = f"⏰ <b>{esc(kd.title)}</b> {_DUE[kd.kind]} today"
     lines = [f"{headline} ({_title(event)})", "", f"🗓 {written_time(kd)}"]
     if not (kd.date_only and kd.kind == "event"):
         lines.append(f"🕑 {reader_time(kd.at, reader)}")

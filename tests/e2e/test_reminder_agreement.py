@@ -69,6 +69,10 @@ DST_HEAVY = textwrap.dedent(
         kind: deadline
         at: 2026-10-04 23:59:59 Australia/Sydney
         reminders: ["7d", "1d 12h", "3h", "on the day"]
+      - id: midnight-decision
+        title: Midnight decision
+        kind: notification
+        at: 2026-10-25 00:00 Europe/London
       - id: la-decision
         title: Los Angeles decision
         kind: notification
