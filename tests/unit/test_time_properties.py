@@ -162,6 +162,9 @@ def test_start_of_day_on_and_around_switch_days(case: tuple[str, dt.datetime], s
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(12), tzinfo=UTC)
     expected = oracle_start_of_day(name, day, end)
     assert start_of_day(day, parse_zone(name)) == expected
+    # An event day written as a bare date at a venue in that zone starts then too.
+    venue = parse_zone(name)
+    assert parse_when(f"{day:%Y-%m-%d}", "event", date_zone=venue).at == expected
 
 
 SIGNS = st.sampled_from(["+", "-", "−"])
