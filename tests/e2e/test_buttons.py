@@ -79,6 +79,19 @@ async def test_a_date_toggled_in_news_only_mode_shows_it_and_stays_true_after(
     assert "no reminders" in str(answer.get("text"))
 
 
+async def test_an_old_settings_message_after_unsubscribing_changes_nothing(
+    harness: Harness,
+) -> None:
+    sam = harness.sandbox.create_user("Sam")
+    await harness.ask(sam, "/subscribe")
+    settings = await harness.ask(sam, "/settings")
+    await harness.ask(sam, "/unsubscribe")
+    answer = await harness.press(sam, settings, "mute:paper")
+    assert answer.get("text") == "You are not subscribed; /subscribe first."
+    await harness.ask(sam, "/subscribe")
+    assert await harness.service.reminder_choices(sam.id) == (True, "all", frozenset())
+
+
 async def test_settings_work_with_the_longest_key_date_id_the_schema_allows(
     sandbox: Sandbox, db_url: str, tmp_path: Path
 ) -> None:

@@ -93,6 +93,11 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer("Only this group's admins can change its settings.", show_alert=True)
         return
     service = subscribers(context)
+    if isinstance(action, cb.SetMode | cb.ToggleDate) and not await service.is_subscribed(
+        chat.chat_id
+    ):  # an old /settings message after /unsubscribe: change nothing, say why
+        await query.answer("You are not subscribed; /subscribe first.", show_alert=True)
+        return
     if isinstance(action, cb.SetMode):
         await service.set_mode(chat.chat_id, action.mode)
         note = dict(messages.REMINDER_MODES)[action.mode]
