@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,16 @@ log = logging.getLogger(__name__)
 
 _KNOWN_KEY = "keydate:{event}:{key_date}"
 """kv key of the instant the bot last acted on for a key date."""
+_KV_KEY_LIMIT = 128
+"""The kv table's key length (``String(128)``); ids may be 64 characters each."""
+
+
+def known_key(event_id: str, key_date_id: str) -> str:
+    """Return the kv key of a key date: readable, or a hash when two long ids don't fit."""
+    key = _KNOWN_KEY.format(event=event_id, key_date=key_date_id)
+    if len(key) <= _KV_KEY_LIMIT:
+        return key
+    return "keydate#" + hashlib.sha256(f"{event_id}:{key_date_id}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -125,7 +136,7 @@ class EventBook:
         changes = []
         for event in self._events:
             for kd in event.key_dates:
-                key = _KNOWN_KEY.format(event=event.id, key_date=kd.id)
+                key = known_key(event.id, kd.id)
                 known = await self.db.kv.get(key)
                 current = iso_utc(kd.at)
                 if known == current:

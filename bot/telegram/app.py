@@ -11,6 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
 from bot.telegram import errors
 from bot.telegram.handlers import (
     admin,
+    buttons,
     calendar,
     fallback,
     info,
@@ -71,4 +72,5 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     members.register(application)
     calendar.register(application)
     inline.register(application)
+    buttons.register(application)  # after every button handler: answers the rest
     fallback.register(application)

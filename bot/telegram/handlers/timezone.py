@@ -9,8 +9,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain.times import TimeError, parse_zone
 from bot.domain.zones import resolve_zone
+from bot.render import callbacks as cb
 from bot.render import messages
 from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.handlers.buttons import STALE_BUTTON
 
 
 async def timezone(update: Update, context: Context) -> None:
@@ -32,12 +34,20 @@ async def timezone(update: Update, context: Context) -> None:
     await answer(update, context, reply)
 
 
+def _is_zone_button(data: object) -> bool:
+    """Whether a press is a zone choice (anything else goes to the catch-all)."""
+    return isinstance(data, str) and isinstance(cb.decode(data), cb.ChooseZone)
+
+
 async def on_choice(update: Update, context: Context) -> None:
     """A zone button (``tz:<IANA name>``)."""
     query = cast(CallbackQuery, update.callback_query)
-    name = (query.data or "").removeprefix("tz:")
+    action = cb.decode(query.data)
+    if not isinstance(action, cb.ChooseZone):
+        await query.answer(STALE_BUTTON)
+        return
     try:
-        zone = parse_zone(name)
+        zone = parse_zone(action.zone)
     except TimeError:
         await query.answer("Unknown zone; try /timezone again.", show_alert=True)
         return
@@ -50,4 +60,4 @@ async def on_choice(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add /timezone and its buttons."""
     application.add_handler(CommandHandler("timezone", timezone))
-    application.add_handler(CallbackQueryHandler(on_choice, pattern=r"^tz:"))
+    application.add_handler(CallbackQueryHandler(on_choice, pattern=_is_zone_button))
