@@ -27,13 +27,16 @@ from bot.services.reminders import ReminderService
 from bot.services.subscribers import SubscriberService
 from bot.storage.database import Database
 from bot.telegram import common
-from bot.telegram.app import build_application, publish_commands
+from bot.telegram.app import build_application, drain_updates, publish_commands
 from bot.telegram.jobs import JobQueueScheduler
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 8.0
 """How long a stop waits for in-flight sends (platforms allow about 10 s after SIGTERM)."""
+
+UPDATES_GRACE_SECONDS = 5.0
+"""How long a stop lets queued updates finish (at the same time as the sends), then cancels."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +133,12 @@ class Runtime:
             finally:
                 log.info("stopping: finishing in-flight sends, leaving the rest pending")
                 if application.updater.running:
-                    await application.updater.stop()
+                    await application.updater.stop()  # polling: acknowledges what it fetched
+                # Every fetched update was acknowledged: finish them, but within a deadline,
+                # and drop what flooding chats still have waiting (see bot/telegram/updates).
+                updates = asyncio.create_task(drain_updates(application, UPDATES_GRACE_SECONDS))
                 await self.engine.stop(grace=STOP_GRACE_SECONDS)
+                await updates
                 await application.stop()
         await self.db.close()
 
