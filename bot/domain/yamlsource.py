@@ -7,7 +7,7 @@ strings the organizers wrote (no implicit timestamp conversion).
 Hostile documents are refused with :class:`YamlLimitError` before they cost much:
 more than :data:`MAX_BYTES`, nesting deeper than :data:`MAX_DEPTH`, more than
 :data:`MAX_ALIASES` aliases, or more than :data:`MAX_NODES` values once aliases are
-expanded (a "billion laughs" of 342 bytes expands to 10^9 values). Keys must be plain
+expanded (a "billion laughs" of 342 bytes expands to 387 million values). Keys must be plain
 values. An event file is a few kilobytes with a few hundred values, far inside all four.
 """
 

@@ -4,8 +4,8 @@ python-telegram-bot hands every update to :class:`FairUpdateProcessor` the momen
 fetched (``concurrent_updates``), so nothing here blocks the update stream:
 
 * **At arrival** the flood guard counts the update (per person). Past that person's burst
-  the update is dropped; the first drop of a burst becomes one "slow down" reply, which
-  takes the dropped update's place in the chat's line.
+  the update is dropped; the first drop of a flood becomes one "slow down" reply, sent
+  at once (it does not wait behind the chat's queued updates, and is never dropped).
 * **Per chat** one update runs at a time, in arrival order; different chats run
   concurrently, at most ``max_running`` handlers at once. A chat waiting for its paced
   reply (about one message a second) therefore holds up only itself.
@@ -21,7 +21,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
@@ -143,8 +143,12 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         if self._closed:
             self._drop_late(update, coroutine)
             return
-        admitted, coroutine = self._admit(update, coroutine, line)
-        if not admitted:
+        verdict = self._admit(update, coroutine, line)
+        if verdict == "drop":
+            return
+        if verdict == "warn":
+            assert isinstance(update, Update)
+            await self._run_tracked(update, self._warn_safely(update))
             return
         loop = asyncio.get_running_loop()
         if line is None:
@@ -178,26 +182,41 @@ class FairUpdateProcessor(BaseUpdateProcessor):
 
     def _admit(
         self, update: object, coroutine: Awaitable[Any], line: _Line | None
-    ) -> tuple[bool, Awaitable[Any]]:
-        """Apply the flood guard; return (admitted, what to run in the chat's line)."""
+    ) -> Literal["run", "warn", "drop"]:
+        """Apply the flood guard: run the update, or drop it (and warn, once per flood).
+
+        The warning does not wait in the chat's line: it leaves with the chat's next reply.
+        """
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
-            return True, coroutine
+            return "run"
         allowed, warn = self.guard.check(user.id)
         if allowed:
-            return True, coroutine
+            return "run"
         _discard(coroutine)
         self.stats.flood_dropped += 1
         if line is not None:
             line.flooded = True
             if self._stopping:
                 line.drop_waiting()
-        if not warn or self.warn is None or self._stopping:
-            return False, coroutine
-        assert isinstance(update, Update)
+        if not warn or self.warn is None:
+            return "drop"
         self.stats.warned += 1
         log.info("flood guard: user %d is past its burst; warned once, excess dropped", user.id)
-        return True, self._warn_safely(update)
+        return "warn"
+
+    async def _run_tracked(self, update: Update, coroutine: Awaitable[Any]) -> None:
+        """Run outside any line, but where :meth:`drain` sees (and can cancel) it."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks[task] = update.update_id
+        try:
+            async with self._running:
+                await coroutine
+        finally:
+            if task is not None:
+                self._tasks.pop(task, None)
+            self._changed.set()
 
     async def _warn_safely(self, update: Update) -> None:
         assert self.warn is not None
