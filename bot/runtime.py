@@ -26,8 +26,8 @@ from bot.services.news import NewsService
 from bot.services.reminders import ReminderService
 from bot.services.subscribers import SubscriberService
 from bot.storage.database import Database
-from bot.telegram import common
-from bot.telegram.app import build_application, drain_updates, publish_commands
+from bot.telegram import common, deferred
+from bot.telegram.app import build_application, drain_updates, publish_commands, update_processor
 from bot.telegram.jobs import JobQueueScheduler
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,7 @@ class Runtime:
             await self.engine.start()
             await application.start()
             await self.reminders.start()
+            await deferred.replay(self.db.kv, application)  # before any new update
             assert application.updater is not None
             if webhook is None:
                 await application.updater.start_polling(
@@ -140,6 +141,9 @@ class Runtime:
                 await self.engine.stop(grace=STOP_GRACE_SECONDS)
                 await updates
                 await application.stop()
+                processor = update_processor(application)
+                if processor is not None and processor.deferred:
+                    await deferred.keep(self.db.kv, processor.deferred)
         await self.db.close()
 
 

@@ -11,7 +11,11 @@ fetched (``concurrent_updates``), so nothing here blocks the update stream:
   reply (about one message a second) therefore holds up only itself.
 * **At stop** (:meth:`FairUpdateProcessor.drain`): the waiting updates of chats that
   flooded are dropped (their sender was told to slow down); the others are finished up to
-  a deadline; whatever still runs then is cancelled and logged by update id.
+  a deadline. Then updates that have not started (still waiting in a line, or not handed
+  over yet) are kept in :attr:`FairUpdateProcessor.deferred` for the next start (they were
+  acknowledged to Telegram, which will not send them again). A handler still running is
+  cancelled, logged by update id, and kept too: it runs again at the next start (at least
+  once; a reply it had already sent may repeat).
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ class UpdateStats:
     """Waiting updates of flooding chats dropped at stop, or arrivals after the deadline."""
     stop_cancelled: int = 0
     """Handlers still running at the stop deadline, cancelled."""
+    deferred: int = 0
+    """Updates not started by the stop deadline, kept for the next start."""
 
 
 @dataclass
@@ -80,6 +86,8 @@ class DrainReport:
     dropped: int = 0
     cancelled: list[int] = field(default_factory=list)
     """Update ids of handlers cancelled at the deadline."""
+    deferred: int = 0
+    """Updates not started by the deadline (see :attr:`FairUpdateProcessor.deferred`)."""
 
 
 def line_key(update: object) -> int | None:
@@ -117,10 +125,15 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self.stats = UpdateStats()
         self._running = asyncio.Semaphore(max_running)
         self._lines: dict[int | None, _Line] = {}
-        self._tasks: dict[asyncio.Task[Any], int] = {}
+        self._tasks: dict[asyncio.Task[Any], object] = {}
+        """Every update counted in and not finished, by the task handling it."""
         self._changed = asyncio.Event()
+        self._started: set[asyncio.Task[Any]] = set()
         self._stopping = False
         self._closed = False
+        self.deferred: list[Update] = []
+        """Updates acknowledged but not run when the stop deadline came (oldest first is
+        not guaranteed: sort by ``update_id``); the caller keeps them for the next start."""
 
     async def initialize(self) -> None:
         """Start accepting again (an Application may be started twice in tests)."""
@@ -141,7 +154,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         key = line_key(update)
         line = self._lines.get(key)
         if self._closed:
-            self._drop_late(update, coroutine)
+            self._defer(update, coroutine)
             return
         verdict = self._admit(update, coroutine, line)
         if verdict == "drop":
@@ -159,7 +172,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         line.size += 1
         task = asyncio.current_task()
         if task is not None:
-            self._tasks[task] = _update_id(update)
+            self._tasks[task] = update
         try:
             if previous is not None and line.dropped is not None:
                 await asyncio.wait((previous, line.dropped), return_when=asyncio.FIRST_COMPLETED)
@@ -167,6 +180,11 @@ class FairUpdateProcessor(BaseUpdateProcessor):
                 self.stats.stop_dropped += 1
                 _discard(coroutine)
                 return
+            if self._closed:  # the stop deadline passed while it waited: not run yet
+                self._defer(update, coroutine)
+                return
+            if task is not None:
+                self._started.add(task)
             async with self._running:
                 await coroutine
             self.stats.handled += 1
@@ -178,6 +196,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
                 del self._lines[key]
             if task is not None:
                 self._tasks.pop(task, None)
+                self._started.discard(task)
             self._changed.set()
 
     def _admit(
@@ -209,7 +228,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         """Run outside any line, but where :meth:`drain` sees (and can cancel) it."""
         task = asyncio.current_task()
         if task is not None:
-            self._tasks[task] = update.update_id
+            self._tasks[task] = None  # a warning: nothing to keep
         try:
             async with self._running:
                 await coroutine
@@ -225,10 +244,12 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         except Exception as exc:  # a lost "slow down" is not worth an error report
             log.warning("could not send the flood warning: %s", exc)
 
-    def _drop_late(self, update: object, coroutine: Awaitable[Any]) -> None:
+    def _defer(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Keep an update that has not run for the next start (see :attr:`deferred`)."""
         _discard(coroutine)
-        self.stats.stop_dropped += 1
-        log.warning("stopping: update %s arrived after the deadline, dropped", _update_id(update))
+        if isinstance(update, Update):
+            self.deferred.append(update)
+            self.stats.deferred += 1
 
     async def drain(self, within: float, backlog: Callable[[], int] = lambda: 0) -> DrainReport:
         """Finish the queued updates within ``within`` seconds; see the module docstring.
@@ -237,6 +258,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         them until each is done): those not handed over yet are waited for too.
         """
         self._stopping = True
+        self.deferred.clear()
         flooded = [line for line in self._lines.values() if line.flooded]
         dropped_before = self.stats.stop_dropped
         if flooded:
@@ -253,14 +275,23 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(left, 0.05))
-        self._closed = True
         report = DrainReport(finished=not self._tasks)
+        self._closed = True
+        if self._tasks:
+            # Updates still waiting in a line have not run: release them to be deferred.
+            for line in self._lines.values():
+                line.drop_waiting()
+            waiting_until = loop.time() + 1.0
+            while set(self._tasks) - self._started and loop.time() < waiting_until:
+                self._changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), 0.05)
         if self._tasks:
             tasks = dict(self._tasks)
-            report.cancelled = sorted(tasks.values())
+            report.cancelled = sorted(_update_id(u) for u in tasks.values() if u is not None)
             self.stats.stop_cancelled += len(tasks)
             log.warning(
-                "stopping: %d update(s) still running after %.1f s, cancelled: %s",
+                "stopping: %d update(s) still running after %.1f s, cancelled (kept): %s",
                 len(tasks),
                 within,
                 ", ".join(map(str, report.cancelled)),
@@ -268,7 +299,15 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             for task in tasks:
                 task.cancel()
             await asyncio.wait(tasks.keys(), timeout=1.0)
+            # Cut short, so run again at the next start: at least once (a reply it had
+            # already sent may repeat), rather than an acknowledged update lost.
+            self.deferred.extend(u for u in tasks.values() if isinstance(u, Update))
+        if self.deferred:
+            log.info(
+                "stopping: %d update(s) not started, kept for the next start", len(self.deferred)
+            )
         report.dropped = self.stats.stop_dropped - dropped_before
+        report.deferred = len(self.deferred)
         return report
 
 

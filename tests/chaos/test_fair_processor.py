@@ -199,7 +199,8 @@ async def test_drain_drops_flooders_queue_finishes_others_and_cancels_at_the_dea
     assert [r for r in ran if r[0] == 8] == [(8, 0), (8, 1), (8, 2)]
     assert [r for r in ran if r[0] == 7] == []
     assert report.dropped == 14  # the flooder's waiting updates
-    assert len(report.cancelled) == 1  # the flooder's hung first reply
+    assert len(report.cancelled) == 1  # the flooder's hung first reply (kept for later)
+    assert report.deferred == 1
     assert not report.finished
     # After the deadline nothing more runs.
     feed.arrive(message_update(9), handler(9, 0))
@@ -225,3 +226,34 @@ async def test_drain_without_flood_finishes_everything() -> None:
     await feed.finish()
     assert report.finished and report.dropped == 0 and report.cancelled == []
     assert sorted(ran) == list(range(10))
+
+
+async def test_updates_not_started_by_the_deadline_are_deferred_in_order() -> None:
+    processor = FairUpdateProcessor(FloodGuard())
+    feed = Feed(processor)
+    stuck = asyncio.Event()  # never set: the chat's first reply hangs
+    ran: list[int] = []
+
+    def handler(n: int) -> Callable[[], Awaitable[None]]:
+        async def handle() -> None:
+            if n == 0:
+                await stuck.wait()
+            ran.append(n)
+
+        return handle
+
+    updates = [message_update(8) for _ in range(4)]
+    for n, update in enumerate(updates):
+        feed.arrive(update, handler(n))
+    await feed.settle()
+    report = await processor.drain(0.2, feed.backlog)
+    await feed.finish()
+    assert ran == []
+    assert report.cancelled == [updates[0].update_id]
+    assert report.deferred == 4 and report.dropped == 0  # 3 not started, 1 cut short
+    assert sorted(u.update_id for u in processor.deferred) == [u.update_id for u in updates]
+    # An update handed over after the deadline is deferred too, not run.
+    late = message_update(9)
+    feed.arrive(late, handler(9))
+    await feed.finish()
+    assert late in processor.deferred and 9 not in ran
