@@ -217,7 +217,14 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
                 self.stats.server_error_retries += 1
                 delay = self.server_error_backoff * 2 ** (failures - 1)
                 delay *= 1.0 - 0.5 * self._rng.random()
-                log.info("%s on %s: retry %d in %.2f s", exc, endpoint, failures, delay)
+                log.info(
+                    "%s: %s on %s: retry %d in %.2f s",
+                    type(exc).__name__,
+                    exc,
+                    endpoint,
+                    failures,
+                    delay,
+                )
                 await asyncio.sleep(delay)
 
     # ------------------------------------------------------------------------------ pacing
