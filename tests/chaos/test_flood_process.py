@@ -75,11 +75,11 @@ async def test_flood_then_sigterm(sandbox: Sandbox, spawn: Spawn, sqlite_url: st
 async def test_updates_left_at_the_stop_deadline_are_answered_after_the_restart(
     sandbox: Sandbox,
     spawn: Spawn,  # noqa: F811
-    sqlite_url: str,
+    db_url: str,
 ) -> None:
     """12 commands at once (within the flood guard's burst) need 9 s or more at Telegram's
     1 message/s per chat, longer than the stop waits: the rest is kept, answered later."""
-    first = await spawn("first", ["--now", iso(BEFORE_DEADLINE)], database_url=sqlite_url)
+    first = await spawn("first", ["--now", iso(BEFORE_DEADLINE)], database_url=db_url)
     await first.wait_ready()
     sam = sandbox.create_user("Sam")
     commands = ["/next", "/dates", "/topics", "/help"] * 3
@@ -94,7 +94,7 @@ async def test_updates_left_at_the_stop_deadline_are_answered_after_the_restart(
     assert "kept for the next start" in first.output, first.tail()
     assert len(sandbox.bot_messages(sam.id)) < len(commands)
 
-    second = await spawn("second", ["--now", iso(BEFORE_DEADLINE)], database_url=sqlite_url)
+    second = await spawn("second", ["--now", iso(BEFORE_DEADLINE)], database_url=db_url)
     await second.wait_ready()
     await until(lambda: len(sandbox.bot_messages(sam.id)) >= len(commands), GENEROUS, "every reply")
     second.signal(signal.SIGTERM)
