@@ -14,15 +14,17 @@ import pytest
 
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import User
+from tests.chaos.bombs import private_token
 from tests.deploy.botproc import iso
 from tests.deploy.test_deploy_process import (  # noqa: F401 (spawn is a fixture)
     BEFORE_DEADLINE,
-    TOKEN,
     Spawn,
     spawn,
     until,
 )
 
+TOKEN = private_token()
+NOW = ["--now", iso(BEFORE_DEADLINE)]
 pytestmark = pytest.mark.sandbox(tokens=[TOKEN])
 
 WARNING = "a lot of messages"
@@ -35,7 +37,7 @@ def warnings_to(sandbox: Sandbox, user: User) -> int:
 
 
 async def test_flood_then_sigterm(sandbox: Sandbox, spawn: Spawn, sqlite_url: str) -> None:  # noqa: F811
-    bot = await spawn("flood", ["--now", iso(BEFORE_DEADLINE)], database_url=sqlite_url)
+    bot = await spawn("flood", NOW, database_url=sqlite_url, token=TOKEN)
     await bot.wait_ready()
     flooder, patient = sandbox.create_user("Flood"), sandbox.create_user("Patient")
     for _ in range(500):
@@ -79,7 +81,7 @@ async def test_updates_left_at_the_stop_deadline_are_answered_after_the_restart(
 ) -> None:
     """12 commands at once (within the flood guard's burst) need 9 s or more at Telegram's
     1 message/s per chat, longer than the stop waits: the rest is kept, answered later."""
-    first = await spawn("first", ["--now", iso(BEFORE_DEADLINE)], database_url=db_url)
+    first = await spawn("first", NOW, database_url=db_url, token=TOKEN)
     await first.wait_ready()
     sam = sandbox.create_user("Sam")
     commands = ["/next", "/dates", "/topics", "/help"] * 3
@@ -94,7 +96,7 @@ async def test_updates_left_at_the_stop_deadline_are_answered_after_the_restart(
     assert "kept for the next start" in first.output, first.tail()
     assert len(sandbox.bot_messages(sam.id)) < len(commands)
 
-    second = await spawn("second", ["--now", iso(BEFORE_DEADLINE)], database_url=db_url)
+    second = await spawn("second", NOW, database_url=db_url, token=TOKEN)
     await second.wait_ready()
     await until(lambda: len(sandbox.bot_messages(sam.id)) >= len(commands), GENEROUS, "every reply")
     second.signal(signal.SIGTERM)

@@ -12,15 +12,16 @@ import aiohttp
 import pytest
 
 from bot.sandbox.server import Sandbox
+from tests.chaos.bombs import private_token
 from tests.deploy.botproc import free_port, iso
 from tests.deploy.test_deploy_process import (  # noqa: F401 (spawn is a fixture)
     BEFORE_DEADLINE,
-    TOKEN,
     Spawn,
     ask,
     spawn,
 )
 
+TOKEN = private_token()
 pytestmark = pytest.mark.sandbox(tokens=[TOKEN], webhook_retry_delay=0.2)
 
 BODIES: list[object] = [
@@ -42,6 +43,7 @@ async def test_a_body_that_is_not_an_update_is_acknowledged_and_logged(
         "webhook",
         ["--webhook", "--now", iso(BEFORE_DEADLINE)],
         database_url=sqlite_url,
+        token=TOKEN,
         extra={"WEBHOOK_URL": url, "PORT": str(port)},
     )
     await bot.wait_ready()
