@@ -31,8 +31,14 @@ from bot.domain.model import (
 )
 from bot.domain.policy import parse_offset as parse_reminder_offset
 from bot.domain.times import AOE_ZONE, KeyDateKind, TimeError, Zone, parse_when, parse_zone
+from bot.domain.yamlsource import (
+    MAX_BYTES,
+    YamlDocument,
+    YamlLimitError,
+    YamlSyntaxError,
+    load_yaml,
+)
 from bot.domain.yamlsource import Path as FieldPath
-from bot.domain.yamlsource import YamlDocument, YamlSyntaxError, load_yaml
 
 SCHEMA_FILE = Path(__file__).with_name("event.schema.json")
 CONFIG_SUFFIXES = (".yaml", ".yml")
@@ -94,6 +100,18 @@ def load_events(path: Path | str) -> tuple[Event, ...]:
     seen: dict[str, str] = {}
     for file in config_files(Path(path)):
         try:
+            size = file.stat().st_size
+            if size > MAX_BYTES:  # refuse before reading it all into memory
+                raise ConfigError(
+                    [
+                        Problem(
+                            str(file),
+                            "",
+                            None,
+                            f"refused: {size} bytes is more than the {MAX_BYTES} allowed",
+                        )
+                    ]
+                )
             event = load_event_text(file.read_text(encoding="utf-8"), str(file))
         except ConfigError as exc:
             problems.extend(exc.problems)
@@ -118,6 +136,8 @@ def load_event_text(text: str, source: str) -> Event:
     """Validate one YAML document and build its :class:`Event`."""
     try:
         document = load_yaml(text)
+    except YamlLimitError as exc:
+        raise ConfigError([Problem(source, "", exc.line, str(exc))]) from None
     except YamlSyntaxError as exc:
         raise ConfigError([Problem(source, "", exc.line, f"not valid YAML: {exc}")]) from None
     checker = _Checker(source, document)

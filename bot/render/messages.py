@@ -684,6 +684,20 @@ def group_admins_only() -> Reply:
     return Reply("Only this group's admins can change its subscription.")
 
 
+def group_zone_admins_only() -> Reply:
+    """Refuse a group time zone change by a member who is not a group admin."""
+    return Reply("Only this group's admins can change its time zone.")
+
+
+def private_only(command: str, bot_username: str | None) -> Reply:
+    """Refuse an organizer command whose answer is not for every member of a group."""
+    where = f"@{esc(bot_username)}" if bot_username else "me"
+    return Reply(
+        f"🔒 /{esc(command)} shows numbers that are not for every member of this group."
+        f" Open a private chat with {where} and send /{esc(command)} there."
+    )
+
+
 # -- organizers --------------------------------------------------------------------------
 
 

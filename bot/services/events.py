@@ -8,6 +8,7 @@ and every change is reported once as a :class:`DateChange`.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import hashlib
@@ -101,8 +102,12 @@ class EventBook:
         return await self._changes()
 
     async def reload(self) -> list[DateChange]:
-        """Re-read the config (a broken one raises and changes nothing), then refresh."""
-        self._config = self._loader(self.config_path)
+        """Re-read the config (a broken one raises and changes nothing), then refresh.
+
+        Reading and validating run in a worker thread, so that a slow disk or a hostile
+        file never stops the event loop (the bot keeps answering meanwhile).
+        """
+        self._config = await asyncio.to_thread(self._loader, self.config_path)
         return await self.refresh()
 
     async def extend(

@@ -169,7 +169,9 @@ async def _edit(message: Message, reply: Reply) -> None:
 
 
 async def stats(update: Update, context: Context, admin: AdminService) -> Reply:
-    """/stats: subscribers, zones, reminder settings, the outbox."""
+    """/stats: subscribers, zones, reminder settings, the outbox (in a private chat only)."""
+    if chat_info(update).is_group:
+        return messages.private_only("stats", context.bot.username)
     svc = services(context)
     view = await svc.admin.stats()
     return messages.stats(

@@ -13,6 +13,7 @@ from bot.render import callbacks as cb
 from bot.render import messages
 from bot.telegram.common import Context, answer, chat_info, subscribers
 from bot.telegram.handlers.buttons import STALE_BUTTON
+from bot.telegram.handlers.subscription import may_change
 
 
 async def timezone(update: Update, context: Context) -> None:
@@ -22,6 +23,8 @@ async def timezone(update: Update, context: Context) -> None:
     query = " ".join(context.args or [])
     if not query:
         reply = messages.timezone_current(await service.zone_of(chat.chat_id), service.clock.now())
+    elif not await may_change(update, context, chat):  # a group's zone: its admins only
+        reply = messages.group_zone_admins_only()
     else:
         choice = resolve_zone(query)
         if choice.zone is not None and len(choice.candidates) <= 1:
@@ -52,7 +55,11 @@ async def on_choice(update: Update, context: Context) -> None:
         await query.answer("Unknown zone; try /timezone again.", show_alert=True)
         return
     service = subscribers(context)
-    await service.set_zone(chat_info(update), zone)
+    chat = chat_info(update)
+    if not await may_change(update, context, chat):
+        await query.answer(messages.group_zone_admins_only().text, show_alert=True)
+        return
+    await service.set_zone(chat, zone)
     await query.answer(f"Time zone: {zone.label}")
     await answer(update, context, messages.timezone_set(zone, service.clock.now()))
 
