@@ -14,9 +14,10 @@ from typing import Any
 
 import yaml
 
+from bot.domain.config import PLACEHOLDER_DATE
 from bot.domain.model import Event
 
-PLACEHOLDER = "TBD"
+PLACEHOLDER = PLACEHOLDER_DATE
 """What a date not yet filled in says (``check`` refuses it)."""
 
 _DROPPED = ("news", "submission_url")

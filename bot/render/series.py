@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from bot.domain.model import Event
 from bot.domain.series import Series
 from bot.domain.times import countdown, format_in_zone
+from bot.render import callbacks as cb
 from bot.render.html import esc, link
 from bot.render.messages import Button, Reader, Reply, reader_time, written_time
-
-#: Telegram refuses callback data over 64 bytes.
-CALLBACK_LIMIT = 64
 
 
 def _title(event: Event) -> str:
@@ -89,8 +87,9 @@ def events_list(lines: Sequence[SeriesLine], reader: Reader) -> Reply:
         else:
             when = "no date ahead"
         blocks.append(f"{mark}{_title(edition)} (<code>{esc(line.series.id)}</code>): {when}")
-        verb, data = ("Unfollow", "unfollow") if line.following else ("Follow", "follow")
-        buttons.append((Button(f"{verb} {edition.short_name}", data=f"{data}:{line.series.id}"),))
+        verb = "Unfollow" if line.following else "Follow"
+        action = cb.Follow(cb.series_ref(line.series.id), follow=not line.following)
+        buttons.append((Button(f"{verb} {edition.short_name}", data=cb.encode(action)),))
     example = esc(lines[0].series.id) if lines else "ID"
     year = lines[0].series.editions[0].year if lines else None
     past = f", <code>/dates {example} {year}</code> for that edition" if year else ""
@@ -114,11 +113,8 @@ def choose_series(command: str, catalog: Sequence[Series], now: dt.datetime) -> 
 
 
 def pick_data(command: str, series_id: str) -> str:
-    """Callback data of a choose button: ``pick:<command>:<series>`` (at most 64 bytes)."""
-    data = f"pick:{command}:{series_id}"
-    if len(data.encode()) > CALLBACK_LIMIT:
-        raise ValueError(f"callback data over {CALLBACK_LIMIT} bytes: {data!r}")
-    return data
+    """Callback data of a choose button (see :class:`bot.render.callbacks.Pick`)."""
+    return cb.encode(cb.Pick(command, cb.series_ref(series_id)))
 
 
 def unknown_series(word: str, catalog: Sequence[Series]) -> Reply:

@@ -163,3 +163,16 @@ async def test_inline_cards_name_their_series(two: Harness) -> None:
         sandbox.inline_query(kim, "euromlsys graph neural nets"), timeout=10
     )
     assert answer["results"][0]["title"] == "Graph neural networks"
+
+
+async def test_settings_buttons_act_on_the_series_they_show(two: Harness) -> None:
+    ray = two.sandbox.create_user("Ray")
+    for series in ("euromlsys", "mlsys"):
+        assert "Following" in (await two.ask(ray, f"/follow {series}")).content
+    shown = await two.ask(ray, "/settings mlsys")
+    assert "MLSys 2026: your reminders" in shown.content
+    assert "EuroMLSys 2026" in (await two.ask(ray, "/dates euromlsys")).content  # now the default
+    await two.press(ray, shown, "mode:deadlines:mlsys")  # the older message still says mlsys
+    await two.press(ray, shown, "mute:paper:mlsys")
+    assert await two.service.reminder_choices(ray.id, "mlsys") == (True, "deadlines", {"paper"})
+    assert await two.service.reminder_choices(ray.id, "euromlsys") == (True, "all", set())

@@ -167,3 +167,32 @@ def test_event_option_and_simulate_show_the_new_edition(tmp_path: Path) -> None:
     out = io.StringIO()
     assert run(["--config", str(tmp_path), "check", "--event", "mlsys"], out, out) == 0
     assert "Mlsys 2027" in out.getvalue() and "Euromlsys" not in out.getvalue()
+
+
+def test_buttons_name_their_series_within_telegrams_limit() -> None:
+    from bot.render import callbacks as cb
+
+    for action in (
+        cb.Follow("mlsys"),
+        cb.Follow("mlsys", follow=False),
+        cb.Pick("dates", "euromlsys"),
+        cb.SetMode("deadlines", "mlsys"),
+        cb.toggle_date("paper", "mlsys"),
+        cb.Subscribe("euromlsys"),
+        cb.OpenSettings("mlsys"),
+        cb.SetMode("all"),  # one series: as before
+    ):
+        data = cb.encode(action)
+        assert cb.decode(data) == action, data
+    assert cb.encode(cb.SetMode("deadlines", "mlsys")) == "mode:deadlines:mlsys"
+    assert cb.encode(cb.SetMode("all")) == "mode:all"
+    long_id = "a-very-long-series-identifier-" + "x" * 34  # 64 characters, the id limit
+    toggle = cb.toggle_date("k" * 64, long_id)
+    data = cb.encode(toggle)
+    assert len(data.encode()) <= cb.MAX_BYTES
+    assert toggle.series_id(["mlsys", long_id]) == long_id
+    assert toggle.key_date_id(["paper", "k" * 64]) == "k" * 64
+    pick = cb.decode(cb.encode(cb.Pick("topics", cb.series_ref(long_id))))
+    assert isinstance(pick, cb.Pick) and pick.series_id([long_id]) == long_id
+    for forged in ("follow:", "follow:Bad Id", "pick:dates", "pick::mlsys", "mode:all:", "x:y"):
+        assert cb.decode(forged) is None, forged

@@ -130,7 +130,11 @@ async def welcome(update: Update, context: Context) -> Reply:
     await service.seen(chat)
     if len(service.book.catalog) > 1:
         return await series_handlers.events_reply(update, context)
-    return messages.welcome(service.event, subscribed=await service.is_subscribed(chat.chat_id))
+    return messages.welcome(
+        service.event,
+        subscribed=await service.is_subscribed(chat.chat_id),
+        now=service.clock.now(),
+    )
 
 
 ANSWERS: dict[str, Answer] = {

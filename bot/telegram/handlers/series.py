@@ -12,11 +12,13 @@ from telegram import CallbackQuery, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain.series import Series, find_series
+from bot.render import callbacks as cb
 from bot.render import messages
 from bot.render import series as series_text
 from bot.render.messages import Reply
 from bot.render.series import SeriesLine
 from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.handlers.buttons import STALE_BUTTON
 from bot.telegram.handlers.subscription import may_change
 
 Answer = Callable[[Update, Context], Awaitable[Reply]]
@@ -97,27 +99,36 @@ async def follow_link(update: Update, context: Context, payload: str) -> bool:
 
 
 async def on_button(update: Update, context: Context) -> None:
-    """``follow:<series>``, ``unfollow:<series>``, ``pick:<command>:<series>``."""
+    """Follow, unfollow and choose buttons (:class:`~bot.render.callbacks.Follow`, ``Pick``)."""
     query = cast(CallbackQuery, update.callback_query)
-    kind, _, rest = (query.data or "").partition(":")
+    action = cb.decode(query.data)
     service = subscribers(context)
-    if kind == "pick":
-        command, _, series_id = rest.partition(":")
-        respond = _pickable().get(command)
-        if respond is None or not await service.choose(chat_info(update), series_id):
-            await query.answer("This button is out of date; try /events.")
-            return
-        await query.answer()
-        context.args = [series_id]
-        await answer(update, context, await respond(update, context))
+    if not isinstance(action, cb.Follow | cb.Pick):
+        await query.answer(STALE_BUTTON)
         return
-    series = service.book.series(rest)
+    series_id = action.series_id(s.id for s in service.book.catalog)
+    series = service.book.series(series_id) if series_id else None
     if series is None:
         await query.answer("I no longer follow that event; see /events.")
         return
-    reply = await _change(update, context, series, kind == "follow")
-    await query.answer("Following" if kind == "follow" else "Unfollowed")
+    if isinstance(action, cb.Pick):
+        respond = _pickable().get(action.command)
+        if respond is None:
+            await query.answer(STALE_BUTTON)
+            return
+        await service.choose(chat_info(update), series.id)
+        await query.answer()
+        context.args = [series.id]
+        await answer(update, context, await respond(update, context))
+        return
+    reply = await _change(update, context, series, action.follow)
+    await query.answer("Following" if action.follow else "Unfollowed")
     await answer(update, context, reply)
+
+
+def _is_series_button(data: object) -> bool:
+    """Whether a press is one of this module's buttons."""
+    return isinstance(data, str) and isinstance(cb.decode(data), cb.Follow | cb.Pick)
 
 
 def _pickable() -> dict[str, Answer]:
@@ -137,4 +148,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("events", events))
     application.add_handler(CommandHandler("follow", follow))
     application.add_handler(CommandHandler("unfollow", unfollow))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(follow|unfollow|pick):"))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=_is_series_button))

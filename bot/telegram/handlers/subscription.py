@@ -11,11 +11,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain.model import Event
 from bot.domain.series import Series
+from bot.render import callbacks as cb
 from bot.render import messages
 from bot.render.messages import Reply
-from bot.services.subscribers import ChatInfo, Target
-from bot.storage.models import ReminderMode
+from bot.services.subscribers import ChatInfo, SubscriberService, Target
 from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.handlers.buttons import STALE_BUTTON
 from bot.telegram.replies import edit_reply
 from bot.telegram.targets import resolve
 
@@ -52,7 +53,8 @@ async def _subscribe(update: Update, context: Context) -> Reply:
         return target
     service = subscribers(context)
     event, series = _about(target)
-    return messages.subscribed(event, was_new=await service.subscribe(chat, series))
+    was_new = await service.subscribe(chat, series)
+    return messages.subscribed(event, was_new=was_new, now=service.clock.now())
 
 
 async def _unsubscribe(update: Update, context: Context) -> Reply:
@@ -73,7 +75,10 @@ async def _settings(context: Context, chat_id: int, series: Series | None = None
     event = series.current(service.clock.now()) if series else service.event
     sid = series.id if series else None
     subscribed, mode, muted = await service.reminder_choices(chat_id, sid)
-    return messages.settings(event, subscribed=subscribed, mode=mode, muted=muted)
+    several = len(service.book.catalog) > 1
+    return messages.settings(
+        event, subscribed=subscribed, mode=mode, muted=muted, series=sid if several else None
+    )
 
 
 def _about(target: Target) -> tuple[Event, str]:
@@ -104,47 +109,75 @@ async def settings(update: Update, context: Context) -> None:
     await answer(update, context, await settings_reply(update, context))
 
 
+def _is_subscription_button(data: object) -> bool:
+    """Whether a press is one of this module's buttons (anything else goes to the catch-all)."""
+    action = cb.decode(data) if isinstance(data, str) else None
+    return isinstance(action, cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate)
+
+
 async def on_button(update: Update, context: Context) -> None:
-    """Buttons: subscribe, settings, mode:<all|deadlines|off>, mute:<key date>."""
+    """Buttons: subscribe, settings, a reminder mode, a key date's toggle (of one series)."""
     query = cast(CallbackQuery, update.callback_query)
-    data = query.data or ""
+    action = cb.decode(query.data)
     chat = chat_info(update)
-    if data == "subscribe":
+    service = subscribers(context)
+    if not isinstance(action, cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate):
+        await query.answer(STALE_BUTTON)
+        return
+    series = await _button_series(service, chat.chat_id, action)
+    if series is None:
+        await query.answer("I no longer follow that event; see /events.", show_alert=True)
+        return
+    if isinstance(action, cb.Subscribe):
+        context.args = [series.id]
         reply = await _subscribe(update, context)
         await query.answer("Subscribed" if "Subscribed" in reply.text else None)
         await answer(update, context, reply)
         return
-    if data == "settings":
+    if isinstance(action, cb.OpenSettings):
         await query.answer()
-        await answer(update, context, await _settings(context, chat.chat_id))
+        await answer(update, context, await _settings(context, chat.chat_id, series))
         return
     if not await may_change(update, context, chat):
         await query.answer("Only this group's admins can change its settings.", show_alert=True)
         return
-    service = subscribers(context)
-    kind, _, value = data.partition(":")
-    chosen = await service.default_series(chat.chat_id)
-    series = chosen.id if chosen else None
-    if kind == "mode" and value in {"all", "deadlines", "off"}:
-        await service.set_mode(chat.chat_id, cast(ReminderMode, value), series)
-        note = dict(messages.REMINDER_MODES)[value]
-    elif kind == "mute":
-        try:
-            muted = await service.toggle_key_date(chat.chat_id, value, series)
-        except KeyError:
+    if not await service.is_subscribed(chat.chat_id, series.id):
+        # an old /settings message after /unsubscribe: change nothing, say why
+        await query.answer("You are not subscribed; /subscribe first.", show_alert=True)
+        return
+    if isinstance(action, cb.SetMode):
+        await service.set_mode(chat.chat_id, action.mode, series.id)
+        note = dict(messages.REMINDER_MODES)[action.mode]
+    else:
+        event = series.current(service.clock.now())
+        key_date_id = action.key_date_id(kd.id for kd in event.key_dates)
+        kd = event.key_date(key_date_id) if key_date_id else None
+        if kd is None:
             await query.answer("That date is no longer in the call.", show_alert=True)
             return
-        note = "Reminders off for this date" if muted else "Reminders on for this date"
-    else:
-        await query.answer("This button is out of date; try /settings again.")
-        return
+        await service.toggle_key_date(chat.chat_id, kd.id, series.id)
+        _subscribed, mode, muted = await service.reminder_choices(chat.chat_id, series.id)
+        note = messages.date_toggle_note(kd, mode, muted)
     await query.answer(note)
     if query.message is not None and hasattr(query.message, "edit_text"):
         try:
-            await edit_reply(query.message, await _settings(context, chat.chat_id))  # type: ignore[arg-type]
+            await edit_reply(query.message, await _settings(context, chat.chat_id, series))  # type: ignore[arg-type]
         except BadRequest as exc:
             if "not modified" not in str(exc):
                 raise
+
+
+async def _button_series(
+    service: SubscriberService,
+    chat_id: int,
+    action: cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate,
+) -> Series | None:
+    """The series a button acts on: the one it names, else the chat's default (or first)."""
+    catalog = service.book.catalog
+    if action.series is not None:
+        named = action.series_id(s.id for s in catalog)
+        return service.book.series(named) if named else None
+    return await service.default_series(chat_id) or catalog[0]
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -152,6 +185,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("subscribe", subscribe))
     application.add_handler(CommandHandler("unsubscribe", unsubscribe))
     application.add_handler(CommandHandler("settings", settings))
-    application.add_handler(
-        CallbackQueryHandler(on_button, pattern=r"^(subscribe|settings|mode:.*|mute:.*)$")
-    )
+    application.add_handler(CallbackQueryHandler(on_button, pattern=_is_subscription_button))
