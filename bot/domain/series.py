@@ -8,6 +8,7 @@ the one with the next key date ahead, else the latest one. Pure functions, no I/
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -115,6 +116,18 @@ def find_series(catalog: Sequence[Series], word: str) -> Series | None:
     if len(exact) == 1:
         return exact[0]
     return None
+
+
+def series_in_text(catalog: Sequence[Series], text: str) -> Series | None:
+    """The one series a plain question names ("when is the MLSys deadline?"), if any.
+
+    A word (or two neighbouring words, "ML Sys") equal to a series' id or an edition's id
+    or short name; None when none or several are named.
+    """
+    words = re.findall(r"[\w'-]+", text)
+    candidates = words + [a + b for a, b in itertools.pairwise(words)]
+    found = {s.id: s for w in candidates if (s := find_series(catalog, w)) is not None}
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def parse_choice(

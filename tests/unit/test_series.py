@@ -19,6 +19,7 @@ from bot.domain.series import (
     leading_year,
     new_editions,
     parse_choice,
+    series_in_text,
     should_announce,
 )
 
@@ -84,6 +85,10 @@ def test_what_a_command_names() -> None:
     assert parse_choice(cat, ["2026"]) == (None, ["2026"])
     assert leading_year(["2026", "x"]) == (2026, ["x"])
     assert find_series(cat, "neurips") is None
+    assert series_in_text(cat, "When is the MLSys deadline?") is ml
+    assert series_in_text(cat, "is the ML Sys 2026 paper due soon") is ml
+    assert series_in_text(cat, "when is the deadline?") is None
+    assert series_in_text(cat, "mlsys or euromlsys?") is None  # two: the question decides
     assert find_series(cat, "mlsys") is ml and find_series(cat, "ML Sys 2026") is ml
 
 
