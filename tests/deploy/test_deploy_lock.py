@@ -188,12 +188,25 @@ async def test_postgres_lost_connection_is_reported(
 async def test_unreachable_postgres_raises_and_standby_keeps_retrying(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """Refused at once: a clear error without the password; the standby keeps polling.
+
+    (The retry loop's log-once and cancellation are proven without timing in
+    ``test_deploy_lock_cancel.py``.)
+    """
     lock = InstanceLock("postgresql://postgres:hunter2@127.0.0.1:1/none", check_timeout=2)
     with pytest.raises(InstanceLockError, match="cannot reach") as info:
         await lock.try_acquire()
     assert "hunter2" not in str(info.value)
-    with pytest.raises(TimeoutError):
-        await asyncio.wait_for(lock.acquire(poll_interval=0.05), timeout=0.5)
+    task = asyncio.create_task(lock.acquire(poll_interval=0.01))
+    async with asyncio.timeout(60):  # hang guard: the first refusal is logged
+        while True:
+            if "retrying every" in caplog.text:
+                break
+            await asyncio.sleep(0.01)
+    assert not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
     assert caplog.text.count("retrying every") == 1
     assert "hunter2" not in caplog.text
 
