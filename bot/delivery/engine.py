@@ -30,6 +30,17 @@ timeout, a dropped connection): the row is retried. Telegram offers no way to as
 arrive?", so these rows are delivered at least once: at most ``workers`` duplicates per
 crash, and one per lost answer. Everything else is exactly once: rows never claimed, rows
 claimed but not yet sent, and rows recorded as ``sent``.
+
+When the database blinks
+------------------------
+A failed claim or report is retried with backoff and marked on the health board
+(``delivery``); a "sent" mark is retried until it is written (the worker sends nothing else
+meanwhile, so the window above holds), and the board clears once writes succeed again.
+When the instance lock is lost, :meth:`DeliveryEngine.halt` stops every worker from taking
+another row at once and leaves the claimed rows ``sending`` (whoever holds the lock next
+puts them back to ``pending`` at its start): a takeover costs at most ``workers``
+duplicates, as a crash does. Every background loop is supervised: a crash is logged,
+marked on the board and the loop restarted.
 """
 
 from __future__ import annotations
@@ -61,6 +72,7 @@ from bot.delivery.scheduler import RowScheduler
 from bot.domain.clock import Clock
 from bot.storage.database import Database
 from bot.storage.models import Broadcast, BroadcastKind, NewOutboxRow, OutboxRow
+from bot.supervision import HealthBoard, describe, supervise
 
 __all__ = ["AdminAlert", "DeliveryEngine", "ProgressCallback", "Renderer"]
 
@@ -75,9 +87,8 @@ ProgressCallback = Callable[[Progress], Awaitable[None] | None]
 
 #: How often finished broadcasts are looked for, in seconds.
 FINISH_CHECK_S = 0.25
-#: How long a database write after a send is retried before giving up (the row then stays
-#: ``sending`` and is released at the next start: the duplicate window).
-RECORD_RETRY_S = 10.0
+#: Longest pause between two attempts at a database write after a send.
+RECORD_BACKOFF_MAX_S = 2.0
 
 
 def _shared_limiter(bot: Bot) -> PriorityRateLimiter | None:
@@ -118,6 +129,7 @@ class DeliveryEngine:
         idle_poll: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        health: HealthBoard | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("at least one worker is needed")
@@ -153,6 +165,8 @@ class DeliveryEngine:
         self._fallbacks: Counter[int] = Counter()
         self._migrated: dict[int, int] = {}
         self._alerted_fatal = False
+        self.health = health or HealthBoard()
+        """Where failing claims and writes are reported (``/healthz`` reads it)."""
         self.sent_count = 0
         """Messages this engine had accepted by Telegram."""
 
@@ -174,16 +188,35 @@ class DeliveryEngine:
                 self._active.add(broadcast.id)
         self._running, self._stopping = True, False
         self._rows = RowScheduler()
-        self._tasks = [asyncio.create_task(self._feed(), name="delivery-feeder")]
-        self._tasks.append(asyncio.create_task(self._keep_house(), name="delivery-housekeeper"))
+        self._tasks = [self._supervised("delivery feeder", self._feed)]
+        self._tasks.append(self._supervised("delivery housekeeper", self._keep_house))
         self._tasks += [
-            asyncio.create_task(self._work(), name=f"delivery-worker-{n}")
-            for n in range(self.workers)
+            self._supervised(f"delivery worker {n}", self._work) for n in range(self.workers)
         ]
         self._housekeep.set()
 
-    async def stop(self, grace: float = 5.0) -> None:
-        """Let in-flight sends finish, leave the rest ``pending``; return within ``grace`` s."""
+    def _supervised(self, name: str, loop: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        return asyncio.create_task(supervise(name, loop, self.health), name=name)
+
+    def halt(self) -> None:
+        """Stop taking rows at once (the lock is lost); in-flight sends may finish.
+
+        Claimed rows stay ``sending``; call :meth:`stop` with ``release=False`` next.
+        """
+        if not self._running:
+            return
+        self._stopping = True
+        self._rows.close()
+        self._wake.set()
+        self._need_rows.set()
+        self._housekeep.set()
+
+    async def stop(self, grace: float = 5.0, *, release: bool = True) -> None:
+        """Let in-flight sends finish, leave the rest ``pending``; return within ``grace`` s.
+
+        With ``release=False`` (after a lost lock, when another instance may be active) the
+        claimed rows are left as they are. Database errors are logged, never raised.
+        """
         if not self._running:
             return
         deadline = self._mono() + grace
@@ -202,8 +235,12 @@ class DeliveryEngine:
         await asyncio.wait([*pending, housekeeper, *self._watchers], timeout=0.5)
         leftovers += self._rows.close()
         left = max(0.05, deadline - self._mono())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._release(leftovers, interrupted), left)
+        if release:
+            try:
+                async with asyncio.timeout(left):
+                    await self._release(leftovers, interrupted)
+            except Exception as exc:  # they stay 'sending': released at the next start
+                log.warning("putting claimed rows back failed at stop: %s", describe(exc))
         self._running = False
         self._tasks = []
         self._watchers.clear()
@@ -280,21 +317,29 @@ class DeliveryEngine:
         return task
 
     async def _watch(self, broadcast_id: int, callback: ProgressCallback, every: float) -> None:
+        """Report progress; a database error skips a beat (logged), never ends the watch."""
         begun = self._mono()
-        first = await self.db.outbox.broadcast_progress(broadcast_id)
-        if first is None:
-            raise LookupError(f"no broadcast {broadcast_id}")
-        base = first.count("sent")
+        base: int | None = None
         finished = self._finished_event(broadcast_id)
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(finished.wait(), every)
-            counts = await self.db.outbox.broadcast_progress(broadcast_id)
+            if base is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(finished.wait(), every)
+            try:
+                counts = await self.db.outbox.broadcast_progress(broadcast_id)
+                broadcast = await self.db.outbox.get_broadcast(broadcast_id)
+            except Exception as exc:
+                log.warning("progress of broadcast %d: %s; retrying", broadcast_id, describe(exc))
+                await asyncio.sleep(every)
+                continue
             if counts is None:
+                log.warning("progress of broadcast %d: no such broadcast", broadcast_id)
                 return
+            if base is None:
+                base = counts.count("sent")
+                continue
             elapsed = self._mono() - begun
             rate = (counts.count("sent") - base) / elapsed if elapsed > 0 else 0.0
-            broadcast = await self.db.outbox.get_broadcast(broadcast_id)
             done = broadcast is not None and broadcast.finished_at is not None and counts.finished
             report = broadcast.report if done and broadcast is not None else None
             try:
@@ -355,10 +400,12 @@ class DeliveryEngine:
                 continue
             try:
                 rows = await self._recorder.run(self._claim)
-            except Exception:
-                log.exception("claiming outbox rows failed; retrying")
+            except Exception as exc:
+                self.health.fail("delivery", f"claiming outbox rows failed ({describe(exc)})")
+                log.warning("claiming outbox rows failed; retrying: %s", describe(exc))
                 await self._sleep_or_wake(self.idle_poll)
                 continue
+            self.health.ok("delivery")
             if self._stopping:
                 self._rows.close()
                 for row in rows:
@@ -366,15 +413,30 @@ class DeliveryEngine:
                 return
             for row in rows:
                 self._rows.add(row)
-                if row.broadcast_id not in self._started:
-                    self._started.add(row.broadcast_id)
-                    self._active.add(row.broadcast_id)
-                    await self.db.outbox.start_broadcast(row.broadcast_id)
+            await self._mark_started(rows)
             if len(rows) == self.batch_size:
                 continue
             if not rows:
                 self._housekeep.set()
-            await self._sleep_or_wake(await self._until_next_due())
+            try:
+                wait = await self._until_next_due()
+            except Exception as exc:
+                log.warning("looking for the next due row failed: %s", describe(exc))
+                wait = self.idle_poll
+            await self._sleep_or_wake(wait)
+
+    async def _mark_started(self, rows: list[OutboxRow]) -> None:
+        """Mark the broadcasts of newly claimed rows running (retried with the next claim)."""
+        for broadcast_id in dict.fromkeys(row.broadcast_id for row in rows):
+            if broadcast_id in self._started:
+                continue
+            self._active.add(broadcast_id)
+            try:
+                await self.db.outbox.start_broadcast(broadcast_id)
+            except Exception as exc:
+                log.warning("marking broadcast %d running failed: %s", broadcast_id, describe(exc))
+                continue
+            self._started.add(broadcast_id)
 
     async def _claim(self, db: Database) -> list[OutboxRow]:
         return await db.outbox.claim_due(self.batch_size, self.clock.now())
@@ -478,20 +540,32 @@ class DeliveryEngine:
         await self._retrying(lambda: self._recorder.run(write), what)
 
     async def _retrying(self, call: Callable[[], Awaitable[Any]], what: str) -> None:
-        """Run a write after a send, retrying briefly (see ``RECORD_RETRY_S``)."""
-        deadline = self._mono() + RECORD_RETRY_S
+        """Run a write after a send, retrying with backoff until it is written.
+
+        The worker sends nothing else meanwhile (the duplicate window stays one row per
+        worker). Only a stop ends the retries: the row then stays ``sending`` and is put
+        back to ``pending`` at the next start.
+        """
         delay = 0.05
+        failing = False
         while True:
             try:
                 await call()
-                return
-            except Exception:
-                if self._mono() + delay > deadline:
-                    log.exception("%s failed; the row stays 'sending' until the next start", what)
+            except Exception as exc:
+                if not failing:
+                    failing = True
+                    log.warning("%s failed; retrying until it is written: %s", what, describe(exc))
+                    self.health.fail("delivery", f"recording deliveries failed ({describe(exc)})")
+                if self._stopping:
+                    log.error("%s failed at stop; the row stays 'sending' till next start", what)
                     return
-                log.warning("%s failed; retrying in %.2f s", what, delay, exc_info=True)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                delay = min(delay * 2, RECORD_BACKOFF_MAX_S)
+                continue
+            if failing:
+                log.warning("%s written after retries", what)
+                self.health.ok("delivery")
+            return
 
     async def _fail(self, row: OutboxRow, reason: str) -> None:
         await self._persist(
@@ -553,7 +627,7 @@ class DeliveryEngine:
     # ---------------------------------------------------------------------- housekeeping
 
     async def _keep_house(self) -> None:
-        """Store the report of every broadcast that has no row left to send."""
+        """Store the report of every broadcast that has no row left to send (errors: retried)."""
         while not self._stopping:
             self._housekeep.clear()
             with contextlib.suppress(TimeoutError):
@@ -564,8 +638,8 @@ class DeliveryEngine:
                     continue
                 try:
                     await self._maybe_finish(broadcast_id)
-                except Exception:
-                    log.exception("checking broadcast %d failed", broadcast_id)
+                except Exception as exc:
+                    log.warning("checking broadcast %d failed: %s", broadcast_id, describe(exc))
 
     async def _maybe_finish(self, broadcast_id: int) -> None:
         counts = await self.db.outbox.broadcast_progress(broadcast_id)
