@@ -97,6 +97,8 @@ async def run_bot(
     )
     keeper = LockKeeper(lock, runtime, stop)
     lock.on_lost = keeper.lost
+    if lock.dialect == "postgresql":  # verified before every claim (a file lock cannot go)
+        runtime.engine.lock_check = lock.check
     web_runner = None
     target = None
     if options.webhook_url:

@@ -39,8 +39,10 @@ meanwhile, so the window above holds), and the board clears once writes succeed 
 When the instance lock is lost, :meth:`DeliveryEngine.halt` stops every worker from taking
 another row at once and leaves the claimed rows ``sending`` (whoever holds the lock next
 puts them back to ``pending`` at its start): a takeover costs at most ``workers``
-duplicates, as a crash does. Every background loop is supervised: a crash is logged,
-marked on the board and the loop restarted.
+duplicates, as a crash does. The lock is checked before every claim (``lock_check``), and
+after any failed write once more before the next send, so nothing is claimed or sent
+while another instance may have taken over. Every background loop is supervised: a crash
+is logged, marked on the board and the loop restarted.
 """
 
 from __future__ import annotations
@@ -165,6 +167,10 @@ class DeliveryEngine:
         self._fallbacks: Counter[int] = Counter()
         self._migrated: dict[int, int] = {}
         self._alerted_fatal = False
+        self.lock_check: Callable[[], Awaitable[bool]] | None = None
+        """Asked before every claim: is the instance lock still ours? (False: claim nothing.)"""
+        self._suspect = False
+        self._verifying = asyncio.Lock()
         self.health = health or HealthBoard()
         """Where failing claims and writes are reported (``/healthz`` reads it)."""
         self.sent_count = 0
@@ -399,8 +405,13 @@ class DeliveryEngine:
                 await self._need_rows.wait()
                 continue
             try:
+                if self.lock_check is not None and not await self.lock_check():
+                    log.warning("not claiming rows: the instance lock is not ours")
+                    await self._sleep_or_wake(self.idle_poll)
+                    continue
                 rows = await self._recorder.run(self._claim)
             except Exception as exc:
+                self._suspect = True
                 self.health.fail("delivery", f"claiming outbox rows failed ({describe(exc)})")
                 log.warning("claiming outbox rows failed; retrying: %s", describe(exc))
                 await self._sleep_or_wake(self.idle_poll)
@@ -461,6 +472,8 @@ class DeliveryEngine:
             if row is None:
                 return
             try:
+                if not await self._lock_verified():
+                    continue  # left 'sending': the lock's next holder puts it back
                 await self._deliver(row)
             except Exception:
                 log.exception("delivering outbox row %d failed unexpectedly", row.id)
@@ -468,6 +481,21 @@ class DeliveryEngine:
                 self._rows.done(row)
                 if len(self._rows) < self.workers:
                     self._need_rows.set()
+
+    async def _lock_verified(self) -> bool:
+        """After a failed write, check the lock once before sending again."""
+        if not self._suspect or self.lock_check is None:
+            return True
+        async with self._verifying:
+            if not self._suspect:
+                return True
+            try:
+                held = await self.lock_check()
+            except Exception:
+                held = False
+            if held:
+                self._suspect = False
+            return held
 
     async def _deliver(self, row: OutboxRow) -> None:
         """Send one row and record the outcome before returning."""
@@ -552,6 +580,7 @@ class DeliveryEngine:
             try:
                 await call()
             except Exception as exc:
+                self._suspect = True
                 if not failing:
                     failing = True
                     log.warning("%s failed; retrying until it is written: %s", what, describe(exc))

@@ -142,7 +142,11 @@ class Database:
                         with contextlib.suppress(OSError):
                             target.with_name(target.name + suffix).unlink()
                 async with self.engine.connect() as conn:
-                    await conn.exec_driver_sql("VACUUM INTO ?", (str(target),))
+                    raw = await conn.get_raw_connection()
+                    # Straight on the driver: VACUUM cannot run inside SQLAlchemy's BEGIN.
+                    driver = raw.driver_connection
+                    assert driver is not None
+                    await driver.execute("VACUUM INTO ?", (str(target),))
             except Exception as exc:
                 log.error("could not save the database to %s: %s", target, exc)
                 continue

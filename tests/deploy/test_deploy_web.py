@@ -221,6 +221,7 @@ async def test_healthz(
         "scheduler": report.scheduler,
         "pending_outbox": report.pending_outbox,
         "active_instance": report.active_instance,
+        "problems": {},
     }
     assert response.headers["Cache-Control"] == "no-store"
 
