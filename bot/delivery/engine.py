@@ -171,6 +171,8 @@ class DeliveryEngine:
         """Asked before every claim: is the instance lock still ours? (False: claim nothing.)"""
         self._suspect = False
         self._verifying = asyncio.Lock()
+        self._unrecorded: dict[int, int | None] = {}
+        """Rows Telegram accepted whose "sent" mark could not be written before a halt."""
         self.health = health or HealthBoard()
         """Where failing claims and writes are reported (``/healthz`` reads it)."""
         self.sent_count = 0
@@ -182,6 +184,9 @@ class DeliveryEngine:
         """Release stale ``sending`` rows (the duplicate window), then resume sending."""
         if self._running:
             return
+        for row_id, message_id in list(self._unrecorded.items()):  # sent before a halt
+            await self.db.outbox.mark_sent(row_id, message_id, self.clock.now())
+            del self._unrecorded[row_id]
         released = await self.db.outbox.release_stale_sending()
         if released:
             log.warning(
@@ -558,21 +563,23 @@ class DeliveryEngine:
 
     async def _record_sent(self, row: OutboxRow, message: Message) -> None:
         self.sent_count += 1
-        await self._retrying(
+        if not await self._retrying(
             lambda: self._recorder.mark_sent(row.id, message.message_id, self.clock.now()),
             f"marking row {row.id} sent",
-        )
+        ):
+            self._unrecorded[row.id] = message.message_id  # written at the next start()
 
     async def _persist(self, write: Callable[[Database], Awaitable[Any]], what: str) -> None:
         """Run a database write after a send (see :meth:`_retrying`)."""
         await self._retrying(lambda: self._recorder.run(write), what)
 
-    async def _retrying(self, call: Callable[[], Awaitable[Any]], what: str) -> None:
+    async def _retrying(self, call: Callable[[], Awaitable[Any]], what: str) -> bool:
         """Run a write after a send, retrying with backoff until it is written.
 
         The worker sends nothing else meanwhile (the duplicate window stays one row per
-        worker). Only a stop ends the retries: the row then stays ``sending`` and is put
-        back to ``pending`` at the next start.
+        worker). Only a stop ends the retries (False): the row then stays ``sending``; a
+        sent mark is kept in memory and written when this engine starts again (after the
+        lock is taken back), otherwise the row goes back to ``pending`` at the next start.
         """
         delay = 0.05
         failing = False
@@ -587,14 +594,14 @@ class DeliveryEngine:
                     self.health.fail("delivery", f"recording deliveries failed ({describe(exc)})")
                 if self._stopping:
                     log.error("%s failed at stop; the row stays 'sending' till next start", what)
-                    return
+                    return False
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RECORD_BACKOFF_MAX_S)
                 continue
             if failing:
                 log.warning("%s written after retries", what)
                 self.health.ok("delivery")
-            return
+            return True
 
     async def _fail(self, row: OutboxRow, reason: str) -> None:
         await self._persist(
