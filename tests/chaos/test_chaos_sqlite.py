@@ -20,7 +20,14 @@ import pytest
 from bot.render import messages
 from bot.sandbox.server import Sandbox
 from bot.storage.urls import sqlite_path
-from tests.chaos.support import HealthPoller, delivered, duplicates, seed_readers, until
+from tests.chaos.support import (
+    WORKERS,
+    HealthPoller,
+    delivered,
+    duplicates,
+    seed_readers,
+    until,
+)
 from tests.deploy.botproc import free_port, iso
 from tests.deploy.test_deploy_process import (
     ADMIN,
@@ -124,6 +131,7 @@ async def test_read_only_sqlite_gets_honest_answers_an_alert_and_loses_nothing(
         assert "Paper submission deadline" in dates.content  # reads still answered
         assert again.content.startswith("🔔 Subscribed"), again.content
         assert "recovered" in well.content
+        assert during - at_freeze <= WORKERS  # one send per worker, then it waits to record
         assert duplicates(sandbox, readers) == 0
         assert bot.returncode is None
         bot.signal(signal.SIGTERM)
