@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,7 +14,10 @@ from bot.render.html import esc
 from bot.render.messages import NewsEntry, Reader
 from bot.services.events import EventBook
 from bot.storage.database import Database
+from bot.storage.errors import is_storage_error
 from bot.storage.models import ConfigNews, ReminderMode
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,19 @@ class SubscriberService:
             return None
 
     async def reader(self, chat: ChatInfo) -> Reader:
-        """Return how this chat reads times: its zone, now, and whether it is a group."""
-        return Reader(await self.zone_of(chat.chat_id), self.clock.now(), chat.is_group)
+        """Return how this chat reads times: its zone, now, and whether it is a group.
+
+        When storage fails the chat's zone is unknown for this answer (AoE and UTC are
+        shown): what needs no database keeps being answered.
+        """
+        try:
+            zone = await self.zone_of(chat.chat_id)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            log.warning("time zone of chat %d unknown (storage failing): %s", chat.chat_id, exc)
+            zone = None
+        return Reader(zone, self.clock.now(), chat.is_group)
 
     async def set_zone(self, chat: ChatInfo, zone: Zone) -> None:
         """Remember the chat's time zone."""
@@ -110,10 +125,17 @@ class SubscriberService:
         catalog = self.book.catalog
         if len(catalog) == 1:
             return catalog[0]
-        followed = [s for s in catalog if s.id in await self.db.subscriptions.followed(chat_id)]
+        try:
+            following = await self.db.subscriptions.followed(chat_id)
+            chosen = await self.db.subscriptions.default_series(chat_id)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            log.warning("default event of chat %d unknown (storage failing): %s", chat_id, exc)
+            return None  # the handler asks; a command naming its event still works
+        followed = [s for s in catalog if s.id in following]
         if len(followed) == 1:
             return followed[0]
-        chosen = await self.db.subscriptions.default_series(chat_id)
         return next((s for s in catalog if s.id == chosen), None)
 
     async def target(self, chat_id: int, words: Sequence[str] = ()) -> Target:
@@ -142,11 +164,20 @@ class SubscriberService:
         return Target(series, edition, tuple(rest), named=True)
 
     async def choose(self, chat: ChatInfo, series_id: str) -> bool:
-        """Remember the series the chat talks about; False for an unknown series."""
+        """Remember the series the chat talks about; False for an unknown series.
+
+        Best effort: when storage fails the answer is still given, only not remembered.
+        """
         if self.book.series(series_id) is None:
             return False
-        await self.seen(chat)
-        return await self.db.subscriptions.choose_series(chat.chat_id, series_id)
+        try:
+            await self.seen(chat)
+            return await self.db.subscriptions.choose_series(chat.chat_id, series_id)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            log.warning("choice of chat %d not kept (storage failing): %s", chat.chat_id, exc)
+            return False
 
     async def following(self, chat_id: int) -> list[str]:
         """The ids of the series the chat follows."""
