@@ -24,6 +24,7 @@ from telegram import Update
 
 from bot.calendar import event_calendar
 from bot.deploy.health import collect_health
+from bot.deploy.instance import instance_lock
 from bot.deploy.lock import InstanceLock
 from bot.deploy.platform import check_storage_safe
 from bot.deploy.web import (
@@ -85,13 +86,7 @@ async def run_bot(
         admin_ids=settings.admin_ids,
     )
     loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(runtime))
-    bot_id = settings.token.split(":", 1)[0]
-    lock = InstanceLock(
-        settings.database_url,
-        name=f"deadline-bot:{bot_id}",
-        data_dir=settings.data_dir,
-        on_lost=stop.set,
-    )
+    lock = instance_lock(settings, settings.token, on_lost=stop.set)
     web_runner = None
     target = None
     if options.webhook_url:
