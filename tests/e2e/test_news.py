@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
@@ -72,12 +71,12 @@ def send_button(message: TranscriptMessage) -> str:
 
 async def finished_status(h: Harness, admin: User, status: TranscriptMessage) -> str:
     conv = h.sandbox.world.conversation(h.sandbox.bot, admin.id)
-    for _ in range(200):
+
+    def finished() -> str | None:
         current = conv.by_id[status.message_id].content
-        if "finished" in current:
-            return current
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"status never finished: {conv.by_id[status.message_id].content}")
+        return current if "finished" in current else None
+
+    return await h.sandbox.wait_until(finished, within=60, what="the status to finish")
 
 
 async def test_an_admin_posts_formatted_news_once_to_every_active_subscriber(
@@ -87,7 +86,7 @@ async def test_an_admin_posts_formatted_news_once_to_every_active_subscriber(
     readers = await subscribers(h, 12)
     blocked = readers[-1]
     sandbox.block(blocked)
-    await asyncio.sleep(0.3)
+    await h.idle()
     chair = sandbox.create_user("Chair", user_id=CHAIR)
     text = "/post The program is online! Details here"
     entities = [
@@ -111,7 +110,7 @@ async def test_an_admin_posts_formatted_news_once_to_every_active_subscriber(
     assert news_in(sandbox, blocked) == []
     again = await h.press(chair, controls, send, check=False)  # a double tap
     assert "nothing more was sent" in str(again.get("text"))
-    await asyncio.sleep(0.5)
+    await h.idle()
     assert all(len(news_in(sandbox, r)) == 1 for r in readers[:-1])
     latest = await h.ask(readers[0], "/news")
     assert "The program is online!" in latest.content
@@ -195,17 +194,17 @@ async def test_a_scheduled_post_waits_survives_a_restart_and_goes_out_once(
     assert "Schedule for 3 subscribers" in controls.buttons()[0]["text"]
     assert "Fri 13 Feb 2026, 09:00 UTC" in controls.content
     await h.press(chair, controls, send_button(controls))
-    await asyncio.sleep(1.5)
+    await h.idle()  # its rows wait in the outbox, not due yet
     assert all(news_in(sandbox, r) == [] for r in readers)
     latest = await h.ask(readers[0], "/news")
     assert "Submission site opens" not in latest.content  # not published before its time
     await h.restart()
     assert isinstance(h.clock, FixedClock)
     h.clock.set(h.clock.now() + dt.timedelta(days=2))
-    for _ in range(100):
-        if all(news_in(sandbox, r) for r in readers):
-            break
-        await asyncio.sleep(0.1)
+    await sandbox.wait_until(
+        lambda: all(news_in(sandbox, r) for r in readers) or None, within=60, what="the post"
+    )
+    await h.idle()
     assert all(len(news_in(sandbox, r)) == 1 for r in readers)
 
 
