@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.domain.clock import FixedClock
+from bot.domain.clock import Clock, FixedClock
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import TranscriptMessage, User
 from bot.services.events import EventBook
@@ -118,6 +118,23 @@ async def post_news(sandbox: Sandbox, admin: User, words: str) -> None:
     assert "Sending to" in str(answer.get("text")), answer
 
 
+async def until_outbox_settled(url: str, clock: Clock, within: float = 60) -> None:
+    """Wait until no outbox row is pending or being sent: the bot can send nothing more."""
+    db = await Database.connect(url, clock)
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                async with db.engine.connect() as conn:
+                    result = await conn.execute(
+                        text("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")
+                    )
+                    if result.scalar_one() == 0:
+                        return
+                await asyncio.sleep(0.05)
+    finally:
+        await db.close()
+
+
 async def until(check: Callable[[], bool], within: float, what: str) -> float:
     """Poll ``check`` every 50 ms; return the seconds it took, fail after ``within``."""
     begun = time.monotonic()
@@ -183,7 +200,9 @@ async def test_webhook_mode_end_to_end(sandbox: Sandbox, spawn: Spawn, sqlite_ur
             async with http.post(url, json=forged, headers=headers) as response:
                 assert response.status == 403
         await web.wait_for_line(r"webhook: refused a request from .* \(no secret header")
-        await asyncio.sleep(1.5)
+        # A real update sent after them is answered: the bot has looked at its queue since.
+        assert "Paper submission deadline" in (await ask(sandbox, alice, "/next")).content
+        replies_before += 1
         assert sandbox.bot_messages(mallory.id) == []
         replies_after = sum(len(sandbox.bot_messages(c)) for c in list(sandbox.world.chats))
         assert replies_after == replies_before, "a forged update was answered"
@@ -273,7 +292,8 @@ async def test_sigterm_in_webhook_mode_loses_no_update(
     await until(
         lambda: all(sandbox.bot_messages(p.id) for p in people), 30, "every update answered"
     )
-    await asyncio.sleep(0.5)
+    late = sandbox.create_user("Late")  # answered after all the others were handled
+    assert "Paper submission deadline" in (await ask(sandbox, late, "/next")).content
     assert all(len(sandbox.bot_messages(p.id)) == 1 for p in people)
     second.signal(signal.SIGTERM)
     assert await second.wait(15) == 0
@@ -503,7 +523,7 @@ async def test_sigterm_mid_broadcast_exits_cleanly_and_restart_resumes(
     second = await spawn("second", ["--now", iso(BEFORE_DEADLINE)], database_url=sqlite_url)
     await second.wait_ready()
     await until(lambda: delivered() == count, 40, "every reader to get the news")
-    await asyncio.sleep(1.0)
+    await until_outbox_settled(sqlite_url, clock)  # nothing left that could still be sent
     twice = [r.id for r in readers if len(news_in(sandbox, r)) > 1]
     # The engine lets in-flight sends finish on a graceful stop, so none is sent twice.
     assert interrupted == 0, first.tail()
