@@ -28,6 +28,7 @@ from bot.deploy.instance import instance_lock
 from bot.deploy.lock import InstanceLock
 from bot.deploy.platform import check_storage_safe
 from bot.deploy.web import (
+    SECRET_ENV,
     CalendarFile,
     HealthReport,
     build_web_app,
@@ -65,7 +66,9 @@ async def run_bot(
     if settings.token is None:
         raise ValueError("no token")
     warning = check_storage_safe(
-        settings.database_url, os.environ, allow_sqlite=options.allow_ephemeral_sqlite
+        settings.database_url,
+        os.environ,
+        allow_sqlite=options.allow_ephemeral_sqlite or settings.allow_ephemeral_sqlite,
     )
     if warning:
         log.warning("%s", warning)
@@ -91,7 +94,7 @@ async def run_bot(
     target = None
     if options.webhook_url:
         url, path = split_webhook_url(options.webhook_url)
-        secret = await webhook_secret(db.kv)
+        secret = await webhook_secret(db.kv, {SECRET_ENV: settings.webhook_secret or ""})
         add_secret(secret)
         target = WebhookTarget(url, secret)
         web_runner = await serve_web(

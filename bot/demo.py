@@ -12,7 +12,7 @@ import contextlib
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -166,8 +166,7 @@ async def run_demo(
     subscriber = sandbox.create_user("Sam", username="sam_researcher")
     organizer = sandbox.create_user("Olivia", username="olivia_chair")
     with tempfile.TemporaryDirectory(prefix="deadline-bot-demo-") as folder:
-        settings = replace(
-            settings,
+        settings = settings.replace(
             token=sandbox.token,
             api_base_url=sandbox.base_url,
             admin_ids=settings.admin_ids | {organizer.id},

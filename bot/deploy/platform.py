@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 from bot.settings import SettingsError
-from bot.storage.urls import normalize_database_url, redact_url, sqlite_path
+from bot.storage.urls import DEFAULT_DATA_DIR, normalize_database_url, redact_url, sqlite_path
 
 #: The command-line flag that allows SQLite on an ephemeral platform anyway.
 ALLOW_FLAG = "--allow-ephemeral-sqlite"
@@ -58,7 +57,7 @@ def check_storage_safe(
     platform = detect_ephemeral_platform(env)
     if platform is None:
         return None
-    normalized = normalize_database_url(database_url, Path("data"))
+    normalized = normalize_database_url(database_url, DEFAULT_DATA_DIR)
     path = sqlite_path(normalized)
     if path is None:
         return None

@@ -19,10 +19,9 @@ from bot.storage.migrations import MigrationReport, current_version, migrate
 from bot.storage.news import NewsRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.subscriptions import SubscriptionRepository
-from bot.storage.urls import normalize_database_url, redact_url
+from bot.storage.urls import DEFAULT_DATA_DIR, normalize_database_url, redact_url
 
 #: Where the default SQLite file goes when no data folder is given.
-DEFAULT_DATA_DIR = Path("data")
 
 
 class Database:
