@@ -28,6 +28,7 @@ from bot.render.cli_text import (
     plan_json,
     plan_table,
     simulation,
+    terminal_width,
 )
 from bot.settings import Settings, SettingsError
 
@@ -245,7 +246,7 @@ def cmd_dates(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(dates_json(events, zone, now), out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        out.write(dates_table(events, zone, now))
+        out.write(dates_table(events, zone, now, terminal_width(out)))
     return EXIT_OK
 
 
@@ -261,7 +262,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(plan_json(reminders), out, indent=2)
         out.write("\n")
     else:
-        out.write(plan_table(reminders, now))
+        out.write(plan_table(reminders, now, terminal_width(out)))
     return EXIT_OK
 
 
@@ -419,6 +420,8 @@ def run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     except (TimeError, SettingsError) as exc:
         err.write(f"deadline-bot: error: {exc}\n")
         return EXIT_USAGE
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): main() ends quietly
     except ConnectionError as exc:
         err.write(f"deadline-bot: error: {exc}\n")
         return EXIT_UNAVAILABLE

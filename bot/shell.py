@@ -22,6 +22,7 @@ from bot.deploy.instance import instance_lock
 from bot.deploy.lock import InstanceLock
 from bot.domain.clock import Clock
 from bot.render import messages
+from bot.render.cli_text import fit_table, terminal_width
 from bot.render.html import esc
 from bot.services.events import EventBook
 from bot.services.news import NewsService
@@ -29,6 +30,8 @@ from bot.settings import Settings, SettingsError
 from bot.storage.database import Database
 
 POLL_SECONDS = 1.0
+#: Reminder modes as ``stats`` names them.
+_MODES = (("all", "all"), ("deadlines", "deadlines only"), ("off", "none (news only)"))
 #: In a pipe (not a terminal), one progress line at most this often.
 PIPE_LINE_SECONDS = 5.0
 
@@ -43,27 +46,45 @@ async def _open(settings: Settings, clock: Clock) -> tuple[Database, EventBook]:
 
 
 async def stats(settings: Settings, clock: Clock, out: TextIO) -> int:
-    """Print subscribers, reminder settings, zones and the latest broadcasts."""
+    """Print subscribers, reminder settings, zones and the latest broadcasts.
+
+    Sentences, and an aligned table that fits the terminal (80 columns in a pipe).
+    """
     db, book = await _open(settings, clock)
     try:
         event = book.primary
         counts = await db.subscriptions.stats(event.id)
-        out.write(f"{event.short_name} [{event.id}]\n")
-        out.write(
-            f"subscribers: {counts.active} active, {counts.inactive} inactive"
-            f" ({counts.unreachable} unreachable)\n"
-        )
-        out.write(f"reminder settings: {dict(counts.by_mode)}\n")
-        zones = sorted(counts.by_timezone.items(), key=lambda kv: -kv[1])
-        out.write("time zones: " + ", ".join(f"{z or 'not set'} {n}" for z, n in zones) + "\n")
-        out.write(f"outbox: {await db.outbox.pending_count()} message(s) waiting\n")
-        for b in await db.outbox.list_broadcasts(10, event_id=event.id):
-            report = dict(b.report or {})
-            delivered = f", {report.get('delivered', 0)} delivered" if report else ""
-            out.write(f"  #{b.id} {b.kind} {b.ref} {b.status} ({b.total} rows{delivered})\n")
-        return 0
+        pending = await db.outbox.pending_count()
+        broadcasts = await db.outbox.list_broadcasts(10, event_id=event.id)
     finally:
         await db.close()
+    out.write(f"{event.short_name} [{event.id}]\n")
+    out.write(
+        f"Subscribers: {counts.active} active, {counts.inactive} inactive"
+        f" ({counts.unreachable} of them unreachable: blocked or removed).\n"
+    )
+    modes = ", ".join(f"{label} {counts.by_mode.get(mode, 0)}" for mode, label in _MODES)
+    out.write(f"Reminder settings: {modes}.\n")
+    zones = sorted(counts.by_timezone.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+    if zones:
+        out.write("Time zones: " + ", ".join(f"{z or 'not set'} {n}" for z, n in zones) + ".\n")
+    out.write(f"Outbox: {_count(pending, 'message')} waiting.\n")
+    if not broadcasts:
+        out.write("No broadcasts yet.\n")
+        return 0
+    rows = []
+    for b in broadcasts:
+        report = b.report or {}
+        delivered = str(report.get("delivered", "")) if report else ""
+        ref = b.ref if len(b.ref) <= 28 else b.ref[:27] + "…"
+        rows.append([f"#{b.id}", b.kind, ref, b.status, str(b.total), delivered])
+    headers = ["id", "kind", "ref", "status", "recipients", "delivered"]
+    out.write("\nLatest broadcasts:\n" + fit_table(headers, rows, terminal_width(out)))
+    return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def progress_line(progress: Progress) -> str:

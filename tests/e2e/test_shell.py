@@ -50,7 +50,12 @@ def test_news_from_the_shell_reaches_every_subscriber_once(
         assert "Camera-ready <instructions> & template are online" in (message.text or "")
     code, out, _ = cli("stats")
     assert code == 0
-    assert "subscribers: 5 active" in out and "news" in out
+    assert "Subscribers: 5 active, 0 inactive" in out
+    assert "Reminder settings: all 5, deadlines only 0, none (news only) 0." in out
+    assert "{" not in out and "rows" not in out  # no Python dict, no "(1 rows, …)"
+    (row,) = [line for line in out.splitlines() if line.startswith("#")]
+    assert row.split() == ["#1", "news", "1", "done", "5", "5"]
+    assert max(len(line) for line in out.splitlines()) <= 80
 
 
 def test_news_without_yes_from_a_pipe_sends_nothing(

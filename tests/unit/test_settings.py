@@ -126,3 +126,22 @@ def test_simulate_help_describes_the_window(capsys: pytest.CaptureFixture[str]) 
         cli("simulate", "--help")
     text = capsys.readouterr().out
     assert "start of the window" in text and "end of the window" in text
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("dates", "--tz", "Pacific/Kiritimati", "--now", "2026-01-01T00:00:00Z"),
+        ("dates", "--now", "2026-01-01T00:00:00Z"),
+        ("plan", "--now", "2026-01-01T00:00:00Z"),
+        ("check",),
+    ],
+)
+def test_terminal_views_fit_80_columns(
+    argv: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    code, out, err = cli(*argv)
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "Mon 16 Feb 2026, 11:59 UTC" in out or "2026-02-" in out  # still all there
