@@ -214,3 +214,22 @@ async def test_a_past_or_malformed_schedule_is_refused(newsroom: Harness) -> Non
     assert "has passed" in past.content
     wrong = await newsroom.ask(chair, "/post at 2026-02-31 09:00 UTC\nNo such day")
     assert "not a calendar date" in wrong.content
+
+
+async def test_audit_names_people_and_says_what_they_did_in_words(newsroom: Harness) -> None:
+    h, sandbox = newsroom, newsroom.sandbox
+    await subscribers(h, 2)
+    chair = sandbox.create_user("Chair", username="the_chair", user_id=CHAIR)
+    await h.ask(chair, "/start")  # the bot now knows the chair's name
+    controls = await preview(h, chair, "/post Camera-ready instructions are online")
+    await h.press(chair, controls, send_button(controls))
+    await finished_status(h, chair, controls)
+    mallory, stranger = sandbox.create_user("Mallory"), sandbox.create_user("Stranger")
+    await h.ask(mallory, "/start")
+    await h.ask(mallory, "/reload")
+    await h.ask(stranger, "/extend paper 2026-03-01")  # never met: known by id only
+    log = (await h.ask(chair, "/audit")).content
+    assert "Chair (@the_chair) posted news #" in log and "to 2 chats (broadcast #" in log
+    assert "Mallory tried /reload: refused (not an admin)" in log
+    assert f"user {stranger.id} tried /extend: refused" in log
+    assert "{" not in log and str(CHAIR) not in log  # no JSON, no raw id where a name is known
