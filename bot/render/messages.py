@@ -732,6 +732,17 @@ def post_usage() -> Reply:
     )
 
 
+def post_at_usage() -> Reply:
+    """Explain a scheduled /post whose announcement is missing or on the time's line."""
+    return Reply(
+        "To schedule a post, put the time alone on the first line and the announcement on"
+        " the lines below it:\n"
+        "<code>/post at 2026-02-20 09:00 Europe/Berlin\nThe program is online!</code>\n"
+        "(or reply <code>/post at 2026-02-20 09:00 Europe/Berlin</code> to the message to"
+        " send). The time is written like the config's: a date, a time and a zone."
+    )
+
+
 def post_controls(
     draft_id: str, audience: int, send_at: dt.datetime | None = None, reader: Reader | None = None
 ) -> Reply:

@@ -210,6 +210,11 @@ async def test_a_scheduled_post_waits_survives_a_restart_and_goes_out_once(
 
 async def test_a_past_or_malformed_schedule_is_refused(newsroom: Harness) -> None:
     chair = newsroom.sandbox.create_user("Chair", user_id=CHAIR)
+    one_line = "/post at 2026-02-20 09:00 Europe/Berlin The program is online"
+    for text in (one_line, "/post at 2026-02-20 09:00 UTC"):  # text on the time's line; none
+        reply = await newsroom.ask(chair, text)
+        assert "put the time alone on the first line" in reply.content, reply.content
+        assert "/post at 2026-02-20 09:00 Europe/Berlin\nThe program is online!" in reply.content
     past = await newsroom.ask(chair, "/post at 2026-01-01 09:00 UTC\nToo late")
     assert "has passed" in past.content
     wrong = await newsroom.ask(chair, "/post at 2026-02-31 09:00 UTC\nNo such day")
