@@ -152,3 +152,25 @@ def test_news_follows_the_running_bot_and_takes_over_when_it_stops(
     assert "following its progress" in out and "sending the rest from here" in out
     assert "3 delivered" in out
     assert all(len(sandbox_thread.transcript(p.id)) == 1 for p in people)
+
+
+def test_progress_in_a_pipe_is_a_line_every_few_seconds_and_the_report() -> None:
+    from bot.delivery import Progress
+    from bot.shell import PIPE_LINE_SECONDS, ProgressPrinter
+
+    now = [0.0]
+    out = io.StringIO()
+    printer = ProgressPrinter(out, tty=False, monotonic=lambda: now[0])
+
+    def snapshot(sent: int, finished: bool) -> Progress:
+        return Progress(1, "done" if finished else "running", 20, sent, 0, 0, 0, 0, 20 - sent,
+                        2.0, None, float(sent), finished)  # fmt: skip
+
+    for second in range(20):  # the watcher reports every second
+        now[0] = float(second)
+        printer.show(snapshot(second, finished=False))
+    printer.show(snapshot(20, finished=True))
+    lines = out.getvalue().splitlines()
+    bars = [line for line in lines if line.startswith("[")]
+    assert len(bars) == 20 // PIPE_LINE_SECONDS + 1  # 0, 5, 10, 15 s, and the end
+    assert "\r" not in out.getvalue() and "20/20" in bars[-1]
