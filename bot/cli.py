@@ -15,8 +15,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from bot.defaults import DEFAULT_CONFIG, SettingsError
 from bot.domain.clock import Clock, FixedClock, OffsetClock, SystemClock
 from bot.domain.config import ConfigError, load_events
 from bot.domain.times import TimeError, Zone, parse_instant, parse_zone
@@ -30,12 +31,13 @@ from bot.render.cli_text import (
     simulation,
     terminal_width,
 )
-from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
-DEFAULT_CONFIG = "config"
 
 Command = Callable[[argparse.Namespace, TextIO], int]
 
@@ -320,6 +322,8 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
 
 def _settings(args: argparse.Namespace) -> Settings:
     """Return the environment's settings (and ``.env``'s), with --config applied."""
+    from bot.settings import Settings  # pydantic loads only for the commands that use it
+
     settings = Settings.from_env()
     return settings.replace(config_path=Path(args.config)) if args.config else settings
 

@@ -25,7 +25,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from bot.storage.urls import DEFAULT_DATA_DIR, normalize_database_url
+from bot.defaults import DEFAULT_CONFIG, DEFAULT_DATA_DIR, SettingsError
 
 __all__ = ["DEFAULT_DATA_DIR", "Settings", "SettingsError", "parse_admin_ids"]
 
@@ -40,10 +40,6 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 
 #: Set while :meth:`Settings.from_env` reads only the mapping it was given.
 _ONLY_GIVEN: ContextVar[bool] = ContextVar("_ONLY_GIVEN", default=False)
-
-
-class SettingsError(ValueError):
-    """An environment variable with a value the bot cannot use."""
 
 
 class Settings(BaseSettings):
@@ -68,7 +64,7 @@ class Settings(BaseSettings):
         default=frozenset(), validation_alias="ADMIN_IDS"
     )
     """Telegram user ids allowed to use admin commands (commas or spaces between)."""
-    config_path: Path = Field(default=Path("config"), validation_alias="BOT_CONFIG")
+    config_path: Path = Field(default=DEFAULT_CONFIG, validation_alias="BOT_CONFIG")
     """A YAML file or a folder of them."""
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     """DEBUG, INFO, WARNING or ERROR."""
@@ -174,6 +170,8 @@ class Settings(BaseSettings):
     @classmethod
     def _database(cls, value: str | None) -> str | None:
         if value is not None:
+            from bot.storage.urls import normalize_database_url  # only when one is set
+
             normalize_database_url(value, DEFAULT_DATA_DIR)  # raises ValueError with the reason
         return value
 

@@ -27,7 +27,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from bot.storage.urls import DEFAULT_DATA_DIR, normalize_database_url, redact_url, sqlite_path
+from bot.defaults import DEFAULT_DATA_DIR
+from bot.storage.urls import normalize_database_url, redact_url, sqlite_path
 
 log = logging.getLogger(__name__)
 

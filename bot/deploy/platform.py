@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.defaults import DEFAULT_DATA_DIR
 from bot.settings import SettingsError
-from bot.storage.urls import DEFAULT_DATA_DIR, normalize_database_url, redact_url, sqlite_path
+from bot.storage.urls import normalize_database_url, redact_url, sqlite_path
 
 #: The command-line flag that allows SQLite on an ephemeral platform anyway.
 ALLOW_FLAG = "--allow-ephemeral-sqlite"

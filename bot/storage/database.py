@@ -9,6 +9,7 @@ from typing import Any, Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.defaults import DEFAULT_DATA_DIR
 from bot.domain.clock import Clock
 from bot.storage.audit import AuditRepository
 from bot.storage.chats import ChatRepository
@@ -19,7 +20,7 @@ from bot.storage.migrations import MigrationReport, current_version, migrate
 from bot.storage.news import NewsRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.subscriptions import SubscriptionRepository
-from bot.storage.urls import DEFAULT_DATA_DIR, normalize_database_url, redact_url
+from bot.storage.urls import normalize_database_url, redact_url
 
 #: Where the default SQLite file goes when no data folder is given.
 

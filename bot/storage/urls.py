@@ -8,8 +8,6 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-#: The data folder of the default SQLite database (relative to the working folder).
-DEFAULT_DATA_DIR = Path("data")
 #: File name of the default SQLite database inside the data folder.
 DEFAULT_SQLITE_NAME = "deadline-bot.sqlite3"
 
