@@ -45,7 +45,7 @@ def test_news_and_stats_for_one_series(
     assert sandbox_thread.transcript(euro.id) == []
     out = io.StringIO()
     assert run(["stats", "--event", "mlsys"], out, io.StringIO()) == 0
-    assert "MLSys 2026 [mlsys2026]" in out.getvalue() and "subscribers: 1 active" in out.getvalue()
+    assert "MLSys 2026 [mlsys2026]" in out.getvalue() and "Subscribers: 1 active" in out.getvalue()
     err = io.StringIO()
     assert run(["stats", "--event", "neurips"], io.StringIO(), err) == 2
     assert "no event 'neurips'" in err.getvalue()

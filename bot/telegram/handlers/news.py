@@ -37,14 +37,16 @@ STATUS_EVERY_SECONDS = 3.0
 """How often the live status message is edited (Telegram counts edits against limits)."""
 
 
-def announcement(message: Message) -> tuple[str | None, str]:
+def announcement(message: Message, series_word: str | None = None) -> tuple[str | None, str]:
     """Return (the ``at …`` time, if any, and the announcement as HTML).
 
     The text is the replied-to message or what follows the command; its formatting comes
     from the message's entities (bold, italics, links…), so it survives. ``/post at TIME``
-    on the first line schedules the post.
+    on the first line schedules the post. ``series_word`` (``/post mlsys …``) is skipped.
     """
     after = _COMMAND.sub("", message.text_html or "", count=1).strip()
+    if series_word is not None:
+        after = re.sub(rf"^{re.escape(series_word)}\s*", "", after, count=1, flags=re.IGNORECASE)
     when = None
     if _SCHEDULE.match(after):
         first, _, after = after.partition("\n")
@@ -67,12 +69,11 @@ async def post(update: Update, context: Context) -> None:
         await answer(update, context, chosen)
         return
     series, rest = chosen
-    when_text, body = announcement(message)
-    if rest != words:  # "/post mlsys …": the first word named the series
-        body = re.sub(rf"^{re.escape(words[0])}\s*", "", body, count=1, flags=re.IGNORECASE)
-        if _SCHEDULE.match(body):
-            first, _, body = body.partition("\n")
-            when_text, body = html.unescape(first[3:]).strip(), body.strip()
+    named = words[0] if rest != words else None  # "/post mlsys …": it named the series
+    when_text, body = announcement(message, named)
+    if when_text is not None and not body:  # "/post at … text" on one line, or no text
+        await answer(update, context, messages.post_at_usage())
+        return
     if not body or user is None:
         await answer(update, context, messages.post_usage())
         return
