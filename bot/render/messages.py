@@ -820,6 +820,8 @@ def _audit_what(entry: AuditView) -> str:
         said = "reloaded the config" + (
             f"; moved: {', '.join(map(str, moved))}" if moved else "; no date moved"
         )
+        if facts.get("new"):
+            said += f"; new edition announced: {', '.join(map(str, facts['new']))}"
     elif action == "reload":
         first = detail.splitlines()[0][:120] if isinstance(detail, str) else ""
         said = "could not reload the config" + (f" ({first})" if first else "")

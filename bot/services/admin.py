@@ -73,10 +73,10 @@ class AdminService:
                 found.append((chosen, len(followers)))
         return found
 
-    async def refuse(self, user_id: int | None, action: str) -> None:
-        """Log and audit an admin command tried by someone who is not an admin."""
-        log.warning("refused admin command %s from user %s", action, user_id)
-        await self.db.audit.record(user_id, action, "not an admin", outcome="refused")
+    async def refuse(self, user_id: int | None, action: str, why: str = "not an admin") -> None:
+        """Log and audit an admin command refused (not an admin, or not of that series)."""
+        log.warning("refused admin command %s from user %s: %s", action, user_id, why)
+        await self.db.audit.record(user_id, action, why, outcome="refused")
 
     async def reload(self, user_id: int | None) -> Outcome:
         """Re-read the config; a broken one changes nothing and says why."""

@@ -118,6 +118,8 @@ async def test_the_2026_subscribers_get_the_2027_call_once(
         planned = {r.id for r in h.runtime.reminders.upcoming()}
         assert "euromlsys2027:paper:7d" in planned
 
+        audit = await h.ask(organizer, "/audit")
+        assert "new edition announced: euromlsys2027" in audit.content
         # A second reload and a restart send nothing again.
         assert "nothing moved" in (await h.ask(organizer, "/reload")).content
         h.events = load_events(config)

@@ -121,7 +121,7 @@ async def test_admins_act_on_their_own_series_only(two: Harness) -> None:
     assert f"#{news.id}" in listed.content
     assert f"#{news.id}" not in (await two.ask(olivia, "/broadcasts")).content
     audit = await two.ask(olivia, "/audit")
-    assert "refused" in audit.content
+    assert "tried /post: refused (not an organizer of mlsys)" in audit.content
 
 
 async def test_reminders_of_two_series_reach_one_chat_once_each_within_limits(

@@ -68,7 +68,7 @@ async def admin_series(
     named = next((s for s in catalog if words and s.id == words[0].lower()), None)
     if named is not None:
         if not admin.is_admin(user_id, named.id):
-            await admin.refuse(user_id, f"{command}:{named.id}")
+            await admin.refuse(user_id, command, f"not an organizer of {named.id}")
             return series_text.not_admin_of(named, service.clock.now())
         return named, words[1:]
     mine = admin.series_of_admin(user_id)

@@ -143,7 +143,7 @@ async def on_post_button(update: Update, context: Context) -> None:
     series = svc.subscribers.book.series(draft.series or "") if draft else None
     series = series or svc.subscribers.book.catalog[0]
     if not svc.admin.is_admin(user.id, series.id):
-        await svc.admin.refuse(user.id, f"post:{series.id}")
+        await svc.admin.refuse(user.id, "post", f"not an organizer of {series.id}")
         await query.answer("You are not an organizer of that event.", show_alert=True)
         return
     event = series.current(svc.subscribers.clock.now())
@@ -240,7 +240,9 @@ async def cancel(update: Update, context: Context, admin: AdminService) -> Reply
     edition = await svc.news.edition_of(broadcast_id)
     event = svc.subscribers.book.event(edition) if edition else None
     if event is not None and not admin.is_admin(user.id if user else None, series_of(event)):
-        await admin.refuse(user.id if user else None, f"cancel:{broadcast_id}")
+        await admin.refuse(
+            user.id if user else None, "cancel", f"broadcast #{broadcast_id} of another event"
+        )
         return series_text.not_admin_of(
             svc.subscribers.book.series(series_of(event)) or svc.subscribers.book.catalog[0],
             svc.subscribers.clock.now(),
