@@ -40,6 +40,13 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
+    request_location: str | None = None
+    """Instead of inline buttons: a keyboard with one button, this label, that sends the
+    person's location (private chats only)."""
+    force_reply: str | None = None
+    """Instead of inline buttons: ask for a typed reply, with this placeholder."""
+    remove_keyboard: bool = False
+    """Take away a keyboard shown earlier (after the location arrived)."""
 
 
 @dataclass(frozen=True)

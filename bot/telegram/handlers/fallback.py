@@ -11,11 +11,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.domain.intents import classify
 from bot.render import messages
 from bot.telegram.common import Context, answer
 from bot.telegram.flood import FloodGuard
-from bot.telegram.handlers import info, subscription
+from bot.telegram.handlers import questions, timezone
 
 FLOOD_KEY = "flood_guard"
 
@@ -25,18 +24,10 @@ async def plain_text(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    in_group = update.effective_chat is not None and update.effective_chat.type != "private"
-    question = classify(message.text)
-    if question is None:
-        if not in_group:  # in a group, people talk among themselves: stay quiet
-            await answer(update, context, messages.plain_hint())
+    if timezone.is_city_reply(message):  # the answer to "Type a city"
+        await timezone.set_from_text(update, context, message.text)
         return
-    if question.intent == "scope":
-        await answer(update, context, await info.scope_of(question.subject, context))
-    elif question.intent == "subscribe":
-        await subscription.subscribe(update, context)
-    else:
-        await answer(update, context, await info.ANSWERS[question.intent](update, context))
+    await questions.respond(update, context, message.text)
 
 
 async def unknown_command(update: Update, context: Context) -> None:

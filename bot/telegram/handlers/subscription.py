@@ -14,6 +14,7 @@ from bot.render.messages import Reply
 from bot.services.subscribers import ChatInfo
 from bot.storage.models import ReminderMode
 from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.handlers import timezone
 from bot.telegram.replies import edit_reply
 
 GROUP_ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
@@ -53,8 +54,12 @@ async def _settings(context: Context, chat_id: int) -> Reply:
 
 
 async def subscribe(update: Update, context: Context) -> None:
-    """/subscribe."""
-    await answer(update, context, await _subscribe(update, context))
+    """/subscribe (with the one-tap time-zone buttons while the chat has no zone)."""
+    await answer(
+        update,
+        context,
+        await timezone.onboarding(update, context, await _subscribe(update, context)),
+    )
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
@@ -75,6 +80,7 @@ async def on_button(update: Update, context: Context) -> None:
     if data == "subscribe":
         reply = await _subscribe(update, context)
         await query.answer("Subscribed" if "Subscribed" in reply.text else None)
+        reply = await timezone.onboarding(update, context, reply)
         await answer(update, context, reply)
         return
     if data == "settings":
