@@ -370,6 +370,9 @@ _EXAMPLES: dict[Kind, str] = {
 
 UNDERSTOOD = 0.6
 """The least weight of evidence that answers directly; below it, suggestions."""
+_ASKS_SOMETHING_ELSE = 0.8
+"""A key date named with another question of at least this weight: answer the question."""
+_ABOUT_DATES: frozenset[Kind] = frozenset({"key_date", "deadline", "dates", "next"})
 
 _STOP = frozenset(
     [
@@ -420,6 +423,10 @@ _SCOPE = re.compile(
 )
 _SCOPE_TAIL = re.compile(r"^(?P<subject>.+?)\s+(?:in\s+scope|out\s+of\s+scope)\s*$")
 _SCOPE_HEAD = re.compile(r"^scope\s+(?:of\s+|for\s+)?(?P<subject>.+)$")
+_SCOPE_SUBMIT = re.compile(
+    r"^(?:can|could|may|should)\s+(?:i|we)\s+submit\s+(?:a\s+|my\s+|our\s+)?"
+    r"(?:paper|work|submission)\s+(?:on|about)\s+(?P<subject>.+)$"
+)
 _PLACE = re.compile(r"\b(?:in|for|at|en|im|em|na|no)\s+(?P<place>[^?!.]+?)\s*[?!.]*$")
 
 
@@ -545,14 +552,18 @@ class QuestionMatcher:
         if dates:
             kd_id = max(dates, key=lambda k: dates[k])
             kd = self.event.key_date(kd_id)
+            asked_when = "deadline" in kinds or "next" in kinds
             other = max(
-                (w for k, w in kinds.items() if k not in {"key_date", "deadline", "dates"}),
+                (w for k, w in kinds.items() if k not in _ABOUT_DATES),
                 default=0.0,
             )
             if kd is not None and where:
                 return Answer("venue" if kd.kind == "event" else "submission")
-            if dates[kd_id] >= other:
+            # "is the workshop co-located …?", "how many pages for the final paper?": the
+            # date is what the question is about, not what it asks, unless it asks "when".
+            if asked_when or other < _ASKS_SOMETHING_ELSE:
                 return Answer("key_date", key_date=kd_id, zones=zones)
+            kinds = {k: w for k, w in kinds.items() if k != "key_date"}
         if not kinds:
             return None
         best = max(kinds, key=lambda k: kinds[k])
@@ -599,7 +610,7 @@ def _event_words(text: str | None) -> list[str]:
 
 def _scope_subject(joined: str, original: str) -> str:
     """Return X of "is X in scope?" (in the person's own words), or ''."""
-    for pattern in (_SCOPE, _SCOPE_TAIL, _SCOPE_HEAD):
+    for pattern in (_SCOPE, _SCOPE_TAIL, _SCOPE_HEAD, _SCOPE_SUBMIT):
         match = pattern.match(joined)
         if match:
             subject = match.group("subject").strip()
