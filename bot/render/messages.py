@@ -590,14 +590,6 @@ def unknown_command(command: str) -> Reply:
     return Reply(f"I don't know <code>/{esc(command[:64])}</code>. Here is what I can do: /help")
 
 
-def plain_hint() -> Reply:
-    """Answer a message that asks nothing the bot understands."""
-    return Reply(
-        "I answer questions about the workshop: try <i>when is the deadline?</i>,"
-        " <i>what topics?</i>, <i>who do I contact?</i>, or /help for every command."
-    )
-
-
 def something_went_wrong() -> Reply:
     """Tell a person their request failed on our side."""
     return Reply("😕 Something went wrong on my side. Please try again in a minute.")
