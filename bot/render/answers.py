@@ -53,7 +53,7 @@ def key_date(event: Event, kd: KeyDate, reader: Reader, zones: Sequence[Zone] = 
     timed = not (kd.date_only and kd.kind == "event")
     if timed:
         for zone in zones:
-            lines.append(f"📍 {esc(format_in_zone(kd.at, zone))}")
+            lines.append(f"📍 {esc(zone.label)}: {esc(format_in_zone(kd.at, zone))}")
         if not zones or reader.zone is not None:
             lines.append(f"🕑 {reader_time(kd.at, reader)}")
     lines.append(f"⏳ {esc(countdown(kd.at, reader.now))}")

@@ -416,9 +416,10 @@ def timezone_current(zone: Zone | None, now: dt.datetime) -> Reply:
         else "You have not set a time zone yet, so I show times in UTC."
     )
     return Reply(
-        f"{current}\n\nSet it with a zone, a city, a country code or an offset:\n"
-        "<code>/timezone Europe/Berlin</code> · <code>/timezone Tokyo</code> ·"
-        " <code>/timezone IN</code> · <code>/timezone +5:30</code>"
+        f"{current}\n\nSet it with a city, a country, a zone, an offset or an abbreviation:\n"
+        "<code>/timezone São Paulo</code> · <code>/timezone Berlin, Germany</code> ·"
+        " <code>/timezone India</code> · <code>/timezone +5:30</code> ·"
+        " <code>/timezone CET</code>"
     )
 
 
@@ -442,8 +443,9 @@ def timezone_unknown(query: str, candidates: Sequence[str]) -> Reply:
     hint = " Did you mean one of these?" if rows else ""
     return Reply(
         f"I don't know a time zone called <b>{esc(query[:100])}</b>.{hint}\n"
-        "Try an IANA name (<code>Europe/Berlin</code>), a city (<code>Tokyo</code>),"
-        " a country code (<code>IN</code>) or an offset (<code>+5:30</code>, <code>UTC-3</code>).",
+        "Try a city (<code>Tokyo</code>, <code>Berlin, Germany</code>), a country"
+        " (<code>India</code>), an IANA name (<code>Europe/Berlin</code>), an offset"
+        " (<code>+5:30</code>, <code>UTC-3</code>) or an abbreviation (<code>CET</code>).",
         rows,
     )
 
