@@ -295,6 +295,8 @@ PHRASES: tuple[tuple[str, Kind, float], ...] = (
     ("visa", "not_in_call", 1.0),
     ("travel grant", "not_in_call", 1.2),
     ("word limit", "not_in_call", 1.2),
+    ("abstract", "not_in_call", 1.0),
+    ("abstract deadline", "not_in_call", 1.2),
     ("dates", "dates", 1.0),
     ("key dates", "dates", 1.2),
     ("important dates", "dates", 1.2),
@@ -641,9 +643,12 @@ def _missing_subject(tokens: list[str]) -> str:
     text = " ".join(tokens)
     for phrase, kind, _ in sorted(PHRASES, key=lambda p: -len(p[0])):
         if kind == "not_in_call" and re.search(rf"\b{re.escape(phrase)}\b", text):
-            return {"pages": "page limit", "page": "page limit", "how long": "page limit"}.get(
-                phrase, phrase
-            )
+            return {
+                "pages": "page limit",
+                "page": "page limit",
+                "how long": "page limit",
+                "abstract": "abstract deadline",
+            }.get(phrase, phrase)
     return ""
 
 

@@ -112,6 +112,37 @@ COUNTRY_ALIASES: dict[str, str] = {
     "russian federation": "RU",
 }
 
+_EASTERN_STATES = """
+connecticut delaware florida georgia maine maryland massachusetts michigan new-hampshire
+new-jersey new-york north-carolina ohio pennsylvania rhode-island south-carolina vermont
+virginia west-virginia district-of-columbia indiana kentucky ontario quebec
+"""
+_CENTRAL_STATES = """
+alabama arkansas illinois iowa kansas louisiana minnesota mississippi missouri nebraska
+north-dakota oklahoma south-dakota tennessee texas wisconsin manitoba
+"""
+_MOUNTAIN_STATES = "colorado idaho montana new-mexico utah wyoming alberta"
+_PACIFIC_STATES = "california nevada oregon washington-state british-columbia"
+
+REGION_ZONES: dict[str, str] = {
+    **{name.replace("-", " "): "America/New_York" for name in _EASTERN_STATES.split()},
+    **{name.replace("-", " "): "America/Chicago" for name in _CENTRAL_STATES.split()},
+    **{name.replace("-", " "): "America/Denver" for name in _MOUNTAIN_STATES.split()},
+    **{name.replace("-", " "): "America/Los_Angeles" for name in _PACIFIC_STATES.split()},
+    "arizona": "America/Phoenix",
+    "alaska": "America/Anchorage",
+    "hawaii": "Pacific/Honolulu",
+    "ontario": "America/Toronto",
+    "quebec": "America/Toronto",
+    "nova scotia": "America/Halifax",
+    "new south wales": "Australia/Sydney",
+    "victoria": "Australia/Melbourne",
+    "queensland": "Australia/Brisbane",
+    "western australia": "Australia/Perth",
+    "south australia": "Australia/Adelaide",
+}
+"""States and provinces of countries with several zones: "Austin, Texas", "Ontario"."""
+
 # What Telegram's language_code suggests, most likely first (a guess, always a choice).
 LANGUAGE_ZONES: dict[str, tuple[str, ...]] = {
     "en": ("Europe/London", "America/New_York", "America/Los_Angeles"),
@@ -217,6 +248,12 @@ def resolve_zone(text: str) -> ZoneChoice:
     if folded in _CITIES:
         return _named(_CITIES[folded])
     code = _country_code(folded, exact=True)
+    region = REGION_ZONES.get(folded)
+    if code is not None and region is not None:  # Georgia: the country or the state
+        both = _country_choice(code)
+        return ZoneChoice(None, candidates=(*(both.candidates or (_label(both),)), region))
+    if region is not None:
+        return ZoneChoice(_zone(region))
     if code is not None:
         return _country_choice(code)
     close_country = _country_code(folded, exact=False)
@@ -236,6 +273,10 @@ def abbreviation_choice(abbreviation: ZoneAbbreviation) -> ZoneChoice:
 def _named(names: Sequence[str]) -> ZoneChoice:
     """One zone, or several when a city name is used by several zones."""
     return ZoneChoice(_zone(names[0]), candidates=tuple(names))
+
+
+def _label(choice: ZoneChoice) -> str:
+    return choice.zone.label if choice.zone is not None else ""
 
 
 def _country_code(folded: str, *, exact: bool) -> str | None:
@@ -258,22 +299,39 @@ def _country_choice(code: str) -> ZoneChoice:
 
 
 def _city_in_country(city_text: str, country_text: str) -> ZoneChoice | None:
-    """Resolve "Berlin, Germany": the city's zone in that country, else the country's."""
-    code = _country_code(fold(country_text), exact=False)
-    if code is None:
-        return None
-    in_country = pytz.country_timezones.get(code, ())
+    """Resolve "Berlin, Germany": the city's zone in that country, else the country's.
+
+    The second part may be a state or province ("Austin, Texas"): its zone, unless the
+    city names a zone of its own in that country.
+    """
     city = fold(city_text)
     names = _CITIES.get(city) or [zone for close in _fuzzy_cities(city) for zone in _CITIES[close]]
+    code = _country_code(fold(country_text), exact=False)
+    in_country = pytz.country_timezones.get(code, ()) if code else ()
     matching = [name for name in names if name in in_country]
     if matching:
         return ZoneChoice(_zone(matching[0]))
+    region = REGION_ZONES.get(fold(country_text))
+    if region is not None:
+        same_country = [z for z in names if _country_of(z) == _country_of(region)]
+        return ZoneChoice(_zone(same_country[0] if same_country else region))
+    if code is None:
+        return None
     # A town the zone database does not name (Lyon, France): the country decides.
     country = _country_choice(code)
     if country.zone is not None or not city:
         return country
     return ZoneChoice(None, candidates=country.candidates)
 
+
+def _country_of(zone: str) -> str | None:
+    """Return the ISO code of the country a zone belongs to (its first, if several)."""
+    return _ZONE_COUNTRY.get(zone)
+
+
+_ZONE_COUNTRY: dict[str, str] = {
+    zone: code for code, zones in pytz.country_timezones.items() for zone in zones
+}
 
 _WELL_KNOWN = frozenset(CITY_ALIASES.values()) | {
     zone for zones in LANGUAGE_ZONES.values() for zone in zones

@@ -113,6 +113,12 @@ def test_keywords_move_a_topic_into_scope() -> None:
         ("Deutschland", "Europe/Berlin"),
         ("Germny", "Europe/Berlin"),
         ("India", "Asia/Kolkata"),
+        ("Austin, Texas", "America/Chicago"),
+        ("Paris, Texas", "America/Chicago"),
+        ("Tbilisi, Georgia", "Asia/Tbilisi"),
+        ("Atlanta, Georgia", "America/New_York"),
+        ("Toronto, Ontario", "America/Toronto"),
+        ("California", "America/Los_Angeles"),
     ],
 )
 def test_cities_countries_with_and_without_accents(typed: str, zone: str) -> None:
@@ -156,3 +162,16 @@ def test_scope_verdicts_meet_their_targets_on_the_labelled_set() -> None:
     assert {s.labelled > 0 for s in scores} == {True}
     assert by_verdict["In scope"].precision >= 0.9, misses
     assert by_verdict["Probably out of scope"].recall >= 0.8, misses
+
+
+def test_a_name_that_is_a_country_and_a_state_offers_both() -> None:
+    assert resolve_zone("Georgia").candidates == ("Asia/Tbilisi", "America/New_York")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["", ",", ",,,", "/", "+", "Europe/", "UTC+99", "👍", "a" * 500, ", Germany", "Berlin,"],
+)
+def test_odd_zone_input_never_raises(typed: str) -> None:
+    choice = resolve_zone(typed)
+    assert choice.zone is not None or choice.error is not None or choice.candidates

@@ -49,6 +49,7 @@ CASES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("what is the page limit?", "not_in_call", "page limit", ()),
     ("how many pages for the final paper?", "not_in_call", "page limit", ()),
     ("is there a LaTeX template?", "not_in_call", "template", ()),
+    ("when is the abstract deadline?", "not_in_call", "abstract deadline", ()),
     ("is federated learning in scope?", "scope", "federated learning", ()),
     ("can I submit a paper on LLM serving?", "scope", "LLM serving", ()),
     ("how do I set my time zone?", "timezone", "", ()),
@@ -91,3 +92,40 @@ def test_what_is_not_understood_gets_two_or_three_suggestions(text: str) -> None
 def test_a_greeting_before_a_question_does_not_hide_it() -> None:
     answer = understand(EVENT, "hi, when is the deadline?").answer
     assert answer is not None and answer.kind == "deadline"
+
+
+def test_an_abstract_deadline_is_found_when_the_call_has_one() -> None:
+    import dataclasses
+
+    paper = EVENT.key_date("paper")
+    assert paper is not None
+    abstract = dataclasses.replace(paper, id="abstract", title="Abstract registration")
+    event = dataclasses.replace(EVENT, key_dates=(abstract, *EVENT.key_dates))
+    answer = understand(event, "when is the abstract deadline?").answer
+    assert answer is not None and (answer.kind, answer.key_date) == ("key_date", "abstract")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "👍",
+        "?!?!",
+        "in",
+        "in in in in",
+        "when is the deadline in",
+        "<b>hi</b> & <script>",
+        "x" * 5000,
+        "when is the deadline " * 300,
+        "مرحبا متى الموعد النهائي",
+        "is  in scope?",
+        "scope",
+        "/start",
+        "12345",
+        "when is the deadline in UTC+99?",
+    ],
+)
+def test_odd_input_never_raises_and_always_gets_an_answer_or_suggestions(text: str) -> None:
+    understanding = understand(EVENT, text)
+    assert understanding.answer is not None or 2 <= len(understanding.suggestions) <= 3
