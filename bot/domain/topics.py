@@ -276,12 +276,12 @@ def stem(word: str) -> str:
 
 
 def _expand(raw: Iterable[str]) -> list[str]:
-    words: list[str] = []
+    """Spell out abbreviations (FL → federated learning), then add synonyms (→ distributed)."""
+    spelled: list[str] = []
     for word in raw:
-        expansion = ABBREVIATIONS.get(word)
-        if expansion is not None:
-            words.extend(expansion.split())
-            continue
+        spelled.extend(ABBREVIATIONS.get(word, word).split())
+    words: list[str] = []
+    for word in spelled:
         words.append(word)
         synonym = SYNONYMS.get(word)
         if synonym is not None and synonym != word:

@@ -175,3 +175,25 @@ def test_a_name_that_is_a_country_and_a_state_offers_both() -> None:
 def test_odd_zone_input_never_raises(typed: str) -> None:
     choice = resolve_zone(typed)
     assert choice.zone is not None or choice.error is not None or choice.candidates
+
+
+@pytest.mark.parametrize(
+    ("words", "topic"),
+    [
+        ("LLM", "Optimisation in Large Language Model (LLM)"),
+        ("GNNs", "Graph neural networks"),
+        ("RL", "Systems for model-free and model-based Reinforcement Learning"),
+        ("DNN pruning", "Neural network compression and pruning in systems"),
+        ("GPU", "Custom hardware for machine learning"),
+        ("FL at scale", "Large scale distributed learning algorithms in practice"),
+        ("reinforcment learning", "Systems for model-free and model-based Reinforcement Learning"),
+        ("optimizing compilers for DNNs", "ML Compiler Optimisation"),
+    ],
+)
+def test_field_abbreviations_stems_and_typos_reach_their_topic(words: str, topic: str) -> None:
+    from bot.domain.topics import scope_verdict
+
+    event = load_events("config")[0]
+    assert event.topics is not None
+    verdict = scope_verdict(words, event.topics.items, event.topics.keywords)
+    assert verdict.verdict == "In scope" and verdict.matches[0].topic == topic
