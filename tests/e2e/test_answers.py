@@ -38,6 +38,11 @@ ANSWERS: list[tuple[str, list[str], list[str]]] = [
     ),
     ("when is the deadline in India?", ["Mon 16 Feb 2026, 17:29 IST (UTC+5:30)"], []),
     ("when is the deadline in PST?", ["Mon 16 Feb 2026, 03:59 PST (UTC−8)"], []),
+    (
+        "what's next in Tokyo?",
+        ["Paper submission deadline", "Asia/Tokyo: Mon 16 Feb 2026, 20:59"],
+        [],
+    ),
     ("any updates?", ["The workshop website is up!"], ["key dates"]),
     ("where is the workshop?", ["Edinburgh, United Kingdom"], []),
     ("conatct", ["Eiko Yoneki", "Paul Patras"], []),

@@ -30,6 +30,10 @@ async def reply_for(update: Update, context: Context, asked: Answer) -> Reply | 
         if deadline is None:
             return answers.no_deadline(event)
         return answers.key_date(event, deadline, reader, asked.zones)
+    if kind == "next" and asked.zones:
+        upcoming = event.next_date(reader.now)
+        if upcoming is not None:
+            return answers.key_date(event, upcoming, reader, asked.zones)
     if kind == "scope":
         if not asked.subject:
             return Reply("Tell me your topic: <code>/scope serving LLMs on GPUs</code>.")
