@@ -376,47 +376,11 @@ _ASKS_SOMETHING_ELSE = 0.8
 """A key date named with another question of at least this weight: answer the question."""
 _ABOUT_DATES: frozenset[Kind] = frozenset({"key_date", "deadline", "dates", "next"})
 
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "is",
-        "are",
-        "was",
-        "be",
-        "do",
-        "does",
-        "did",
-        "i",
-        "we",
-        "you",
-        "it",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "at",
-        "my",
-        "our",
-        "your",
-        "me",
-        "us",
-        "what",
-        "when",
-        "how",
-        "who",
-        "and",
-        "or",
-        "there",
-        "this",
-        "that",
-        "can",
-        "will",
-        "with",
-    ]
-)
+_STOP_TEXT = """
+a an the is are was be do does did i we you it of to in on for at
+my our your me us what when how who and or there this that can will with
+"""
+_STOP = frozenset(_STOP_TEXT.split())
 _SCOPE = re.compile(
     r"^(?:is|are|does|do|would|could|can|will)\s+(?:a\s+paper\s+(?:on|about)\s+)?"
     r"(?P<subject>.+?)\s+(?:be\s+)?(?:in\s+(?:the\s+)?scope|within\s+(?:the\s+)?scope|"

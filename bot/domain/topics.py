@@ -141,112 +141,20 @@ SYNONYMS: dict[str, str] = {
 }
 """Words people use for the call's words."""
 
-FIELD_WORDS = frozenset(
-    [
-        "learning",
-        "learn",
-        "machine",
-        "neural",
-        "network",
-        "networks",
-        "model",
-        "models",
-        "training",
-        "train",
-        "trained",
-        "inference",
-        "serving",
-        "gpu",
-        "tpu",
-        "hardware",
-        "accelerator",
-        "system",
-        "systems",
-        "distributed",
-        "cluster",
-        "clusters",
-        "compiler",
-        "compilers",
-        "kernel",
-        "kernels",
-        "memory",
-        "storage",
-        "database",
-        "data",
-        "dataset",
-        "datasets",
-        "cloud",
-        "edge",
-        "serverless",
-        "scheduling",
-        "scheduler",
-        "benchmark",
-        "benchmarking",
-        "performance",
-        "latency",
-        "throughput",
-        "optimisation",
-        "optimization",
-        "deep",
-        "reinforcement",
-        "agentic",
-        "agent",
-        "agents",
-        "language",
-        "transformer",
-        "llm",
-        "embedding",
-        "embeddings",
-        "vector",
-        "retrieval",
-        "gradient",
-        "tensor",
-        "tensors",
-        "framework",
-        "frameworks",
-        "runtime",
-        "operating",
-        "os",
-        "network",
-        "networking",
-        "federated",
-        "privacy",
-        "energy",
-        "power",
-        "datacenter",
-        "datacentre",
-        "cache",
-        "caching",
-        "microservices",
-        "virtualisation",
-        "virtualization",
-        "container",
-        "containers",
-        "parallel",
-        "parallelism",
-        "pipeline",
-        "pipelines",
-        "graph",
-        "graphs",
-        "probabilistic",
-        "bayesian",
-        "algorithm",
-        "algorithms",
-        "ai",
-        "ml",
-        "dnn",
-        "robotics",
-        "vision",
-        "speech",
-        "recommendation",
-        "recommender",
-        "fpga",
-        "asic",
-        "chip",
-        "chips",
-        "simulation",
-    ]
-)
+_FIELD_TEXT = """
+learning learn machine neural network networks model models training train trained
+inference serving gpu tpu hardware accelerator system systems distributed cluster
+clusters compiler compilers kernel kernels memory storage database data dataset datasets
+cloud edge serverless scheduling scheduler benchmark benchmarking performance latency
+throughput optimisation optimization deep reinforcement agentic agent agents language
+transformer llm embedding embeddings vector retrieval gradient tensor tensors framework
+frameworks runtime operating os network networking federated privacy energy power
+datacenter datacentre cache caching microservices virtualisation virtualization
+container containers parallel parallelism pipeline pipelines graph graphs probabilistic
+bayesian algorithm algorithms ai ml dnn robotics vision speech recommendation
+recommender fpga asic chip chips simulation
+"""
+FIELD_WORDS = frozenset(_FIELD_TEXT.split())
 """Words of machine learning or systems: a query with none of them is far from the call."""
 
 PHRASES: dict[str, str] = {
