@@ -27,7 +27,7 @@ async def test_every_command_answers(harness: Harness) -> None:
         ],
         "/next": ["Paper submission deadline", "4 days 4 hours left"],
         "/topics": ["not limited to", "Agentic Systems", "Graph neural networks"],
-        "/scope graph neural networks": ["Looks in scope", "Graph neural networks"],
+        "/scope graph neural networks": ["✅ In scope", "Graph neural networks"],
         "/scope": ["Tell me your topic"],
         "/contacts": ["Eiko Yoneki", "Paul Patras", "Alexis Duque, Net AI", "@euromlsys"],
         "/cfp": ["ACM Digital Library", "opt out", "Paper submission deadline"],
@@ -65,7 +65,7 @@ async def test_plain_questions_get_the_right_answer(harness: Harness) -> None:
         "who do I contact?": "Eiko Yoneki",
         "is serving LLMs in scope?": "Optimisation in Large Language Model (LLM)",
         "where is it?": "Edinburgh",
-        "good morning": "I answer questions about the workshop",
+        "good morning": "Hello! I answer questions about",
     }
     for question, expected in cases.items():
         assert expected in (await harness.ask(sam, question)).content, question
