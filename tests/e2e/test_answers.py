@@ -180,3 +180,25 @@ async def test_first_dates_offers_the_zone_once(harness: Harness) -> None:
     assert "tz:Asia/Shanghai" in [b["callback_data"] for b in first.buttons()]
     second = await harness.ask(lee, "/dates")
     assert second.buttons() == []
+
+
+async def test_in_a_group_only_admins_set_the_zone_by_typing_a_city(harness: Harness) -> None:
+    sandbox = harness.sandbox
+    chair, member = sandbox.create_user("Chair"), sandbox.create_user("Member")
+    group = sandbox.create_group("Authors", members=[member], admins=[chair])
+    shown = await harness.ask(member, "/timezone", chat=group)
+    data = [b["callback_data"] for b in shown.buttons()]
+    assert TYPE_CITY in data and USE_LOCATION not in data  # no location button in a group
+    refused = await harness.press(member, shown, TYPE_CITY, check=False)
+    assert refused.get("show_alert") and "admins" in str(refused.get("text"))
+    forged = await harness.press(member, shown, USE_LOCATION, check=False)
+    assert forged.get("text") == "This button is no longer valid"
+    await harness.press(chair, shown, TYPE_CITY)
+    prompt = await sandbox.wait_for_message(group.id, timeout=10)
+    sandbox.send(member, "Tokyo", chat=group, reply_to=prompt)
+    answer = await sandbox.wait_for_message(group.id, timeout=10)
+    assert "admins" in answer.content
+    assert await harness.service.zone_of(group.id) is None
+    sandbox.send(chair, "Tokyo", chat=group, reply_to=prompt)
+    confirmation = await sandbox.wait_for_message(group.id, timeout=10)
+    assert "Time zone set to Asia/Tokyo" in confirmation.content
