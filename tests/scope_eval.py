@@ -1,7 +1,7 @@
 """Measure the scope verdicts on the labelled phrases: precision and recall per verdict.
 
 Run ``python -m tests.scope_eval`` to print the table (the README quotes it); the test
-``tests/unit/test_scope_eval.py`` holds the targets.
+``tests/unit/test_answers_domain.py`` holds the targets.
 """
 
 from __future__ import annotations
