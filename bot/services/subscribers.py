@@ -95,6 +95,14 @@ class SubscriberService:
         await self.seen(chat)
         await self.db.chats.set_timezone(chat.chat_id, zone.label)
 
+    async def first_time(self, chat_id: int, what: str) -> bool:
+        """Whether this is the chat's first ``what`` (e.g. an offer shown once); records it."""
+        key = f"{what}:{chat_id}"
+        if await self.db.kv.get(key) is not None:
+            return False
+        await self.db.kv.set(key, "1")
+        return True
+
     async def is_subscribed(self, chat_id: int) -> bool:
         """Whether the chat is subscribed to the bot's event."""
         return await self.db.subscriptions.is_subscribed(self.event.id, chat_id)
