@@ -24,8 +24,10 @@ async def dates(update: Update, context: Context) -> Reply:
     """
     service = subscribers(context)
     chat = chat_info(update)
-    reply = messages.dates(service.event, await service.reader(chat))
-    if not chat.is_group and await service.first_time(chat.chat_id, "dates-zone-offer"):
+    reader = await service.reader(chat)
+    reply = messages.dates(service.event, reader)
+    offer = reader.zone is None and not chat.is_group
+    if offer and await service.first_time(chat.chat_id, "dates-zone-offer"):
         reply = await timezone.onboarding(update, context, reply)
     return reply
 
