@@ -12,6 +12,9 @@ build: a stale, forged or mangled press). The wire format is short text:
 ``mute:<ref>``              turn one key date's reminders on or off; ``ref`` is the key
                             date id, or ``~`` and a hash of it when the id is long
 ``tz:<zone>``               choose a time zone (an IANA name or a ``UTC±HH:MM`` label)
+``locate``                  ask for the person's location to find their time zone
+``type-city``               ask the person to type their city as a reply
+``ask:<kind>``              answer a suggested question (a kind in ``SUGGESTIBLE``)
 ``post:<send|edit|cancel>:<draft>``  an organizer's draft controls
 ``follow:<series>``         follow a series (``unfollow:<series>``: stop)
 ``pick:<command>:<series>`` answer a command for the series chosen (and remember it)
@@ -30,6 +33,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
+
+from bot.domain.questions import SUGGESTIBLE, Kind
 
 MAX_BYTES = 64
 """Telegram's limit on a button's callback data, in UTF-8 bytes."""
@@ -120,6 +125,23 @@ class ChooseZone:
 
 
 @dataclass(frozen=True)
+class UseLocation:
+    """Find the chat's time zone from a location the person shares."""
+
+
+@dataclass(frozen=True)
+class TypeCity:
+    """Ask the person to type their city (or country, offset, abbreviation)."""
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Answer a question the bot suggested when it did not understand one."""
+
+    kind: Kind
+
+
+@dataclass(frozen=True)
 class PostAction:
     """An organizer's control under a news draft."""
 
@@ -127,7 +149,19 @@ class PostAction:
     draft_id: str
 
 
-Callback = Subscribe | OpenSettings | SetMode | ToggleDate | ChooseZone | PostAction | Follow | Pick
+Callback = (
+    Subscribe
+    | OpenSettings
+    | SetMode
+    | ToggleDate
+    | ChooseZone
+    | UseLocation
+    | TypeCity
+    | Ask
+    | PostAction
+    | Follow
+    | Pick
+)
 
 
 def key_date_ref(key_date_id: str) -> str:
@@ -187,6 +221,12 @@ def encode(action: Callback) -> str:
             data = _with(f"mute:{ref}", series)
         case ChooseZone(zone):
             data = f"tz:{zone}"
+        case UseLocation():
+            data = "locate"
+        case TypeCity():
+            data = "type-city"
+        case Ask(kind):
+            data = f"ask:{kind}"
         case PostAction(verb, draft_id):
             data = f"post:{verb}:{draft_id}"
         case Follow(series, follow):
@@ -205,6 +245,10 @@ def decode(data: str | None) -> Callback | None:
     """Return the action a button's data names, or None when this bot did not build it."""
     if not data or len(data.encode("utf-8")) > MAX_BYTES:
         return None
+    if data == "locate":
+        return UseLocation()
+    if data == "type-city":
+        return TypeCity()
     kind, sep, value = data.partition(":")
     if sep and not value:
         return None
@@ -231,6 +275,8 @@ def decode(data: str | None) -> Callback | None:
         return None
     if kind == "tz" and _ZONE.match(value):
         return ChooseZone(value)
+    if kind == "ask" and value in SUGGESTIBLE:
+        return Ask(value)
     if kind == "post":
         verb, _, draft_id = value.partition(":")
         if verb in get_args(PostVerb) and _DRAFT.match(draft_id):

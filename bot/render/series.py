@@ -181,3 +181,10 @@ def admin_which(command: str, mine: Sequence[Series], now: dt.datetime) -> Reply
         f"Which event? Write <code>/{esc(command)} ID …</code>; yours: {ids}."
         " (Or choose one with /events first.)"
     )
+
+
+def about_event(event: Event, reply: Reply) -> Reply:
+    """Name the event an answer is about (a bot of several), unless the answer does."""
+    if event.short_name in reply.text:
+        return reply
+    return Reply(f"{_title(event)}\n{reply.text}", reply.buttons)

@@ -19,6 +19,7 @@ from bot.telegram.handlers import (
     inline,
     members,
     news,
+    questions,
     series,
     subscription,
     timezone,
@@ -78,6 +79,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     subscription.register(application)
     series.register(application)
     timezone.register(application)
+    questions.register(application)
     members.register(application)
     calendar.register(application)
     inline.register(application)

@@ -176,3 +176,12 @@ async def test_settings_buttons_act_on_the_series_they_show(two: Harness) -> Non
     await two.press(ray, shown, "mute:paper:mlsys")
     assert await two.service.reminder_choices(ray.id, "mlsys") == (True, "deadlines", {"paper"})
     assert await two.service.reminder_choices(ray.id, "euromlsys") == (True, "all", set())
+
+
+async def test_a_plain_question_names_its_series_or_gets_the_default(two: Harness) -> None:
+    zoe = two.sandbox.create_user("Zoe")
+    assert "Following" in (await two.ask(zoe, "/follow euromlsys")).content
+    named = await two.ask(zoe, "When is the MLSys deadline?")
+    assert "MLSys 2026" in named.content and "EuroMLSys" not in named.content
+    default = await two.ask(zoe, "when is the paper deadline?")
+    assert "EuroMLSys 2026" in default.content

@@ -9,13 +9,13 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.domain.model import Event
-from bot.domain.topics import rank_topics
-from bot.render import messages
+from bot.domain.topics import scope_verdict
+from bot.render import answers, messages
 from bot.render.messages import Reader, Reply
 from bot.services.subscribers import Target
 from bot.telegram.common import Context, answer, chat_info, subscribers
 from bot.telegram.handlers import series as series_handlers
-from bot.telegram.handlers import subscription
+from bot.telegram.handlers import subscription, timezone
 from bot.telegram.targets import heading, resolve
 
 Answer = Callable[[Update, Context], Awaitable[Reply]]
@@ -50,9 +50,18 @@ async def _reader(update: Update, context: Context) -> Reader:
 
 @about_event("dates")
 async def dates(update: Update, context: Context, target: Target, event: Event) -> Reply:
-    """Every key date as written, in the reader's zone, with its countdown (/dates 2026)."""
-    reader = await _reader(update, context)
-    return heading(target, messages.dates(event, reader), reader.now)
+    """Every key date as written, in the reader's zone, with its countdown (/dates 2026).
+
+    The first time a chat without a zone asks, the one-tap time-zone buttons come along.
+    """
+    service = subscribers(context)
+    chat = chat_info(update)
+    reader = await service.reader(chat)
+    reply = heading(target, messages.dates(event, reader), reader.now)
+    offer = reader.zone is None and not chat.is_group
+    if offer and await service.first_time(chat.chat_id, "dates-zone-offer"):
+        reply = await timezone.onboarding(update, context, reply)
+    return reply
 
 
 @about_event("next")
@@ -70,10 +79,10 @@ async def topics(update: Update, context: Context, target: Target, event: Event)
 
 
 async def scope_of(words: str, context: Context, event: Event | None = None) -> Reply:
-    """Rank the call's topics against ``words``."""
+    """The verdict on ``words`` (In scope, Borderline, Probably out of scope), closest topics."""
     event = event or subscribers(context).event
-    items = event.topics.items if event.topics else ()
-    return messages.scope(event, words, rank_topics(words, items))
+    items, keywords = (event.topics.items, event.topics.keywords) if event.topics else ((), ())
+    return answers.scope_verdict(event, scope_verdict(words, items, keywords))
 
 
 @about_event("scope")
@@ -130,11 +139,12 @@ async def welcome(update: Update, context: Context) -> Reply:
     await service.seen(chat)
     if len(service.book.catalog) > 1:
         return await series_handlers.events_reply(update, context)
-    return messages.welcome(
+    reply = messages.welcome(
         service.event,
         subscribed=await service.is_subscribed(chat.chat_id),
         now=service.clock.now(),
     )
+    return await timezone.onboarding(update, context, reply)
 
 
 ANSWERS: dict[str, Answer] = {

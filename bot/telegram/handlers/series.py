@@ -17,9 +17,8 @@ from bot.render import messages
 from bot.render import series as series_text
 from bot.render.messages import Reply
 from bot.render.series import SeriesLine
-from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.handlers.buttons import STALE_BUTTON
-from bot.telegram.handlers.subscription import may_change
 
 Answer = Callable[[Update, Context], Awaitable[Reply]]
 

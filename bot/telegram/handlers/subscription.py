@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import cast
 
 from telegram import CallbackQuery, Update
-from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -14,24 +13,12 @@ from bot.domain.series import Series
 from bot.render import callbacks as cb
 from bot.render import messages
 from bot.render.messages import Reply
-from bot.services.subscribers import ChatInfo, SubscriberService, Target
-from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.services.subscribers import SubscriberService, Target
+from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
+from bot.telegram.handlers import timezone
 from bot.telegram.handlers.buttons import STALE_BUTTON
 from bot.telegram.replies import edit_reply
 from bot.telegram.targets import resolve
-
-GROUP_ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
-
-
-async def may_change(update: Update, context: Context, chat: ChatInfo) -> bool:
-    """In a group only its admins may subscribe or unsubscribe it (the sender's user id)."""
-    if not chat.is_group:
-        return True
-    user = update.effective_user
-    if user is None:
-        return False
-    member = await context.bot.get_chat_member(chat.chat_id, user.id)
-    return member.status in GROUP_ADMINS
 
 
 async def subscribe_reply(update: Update, context: Context) -> Reply:
@@ -95,8 +82,12 @@ async def settings_reply(update: Update, context: Context) -> Reply:
 
 
 async def subscribe(update: Update, context: Context) -> None:
-    """/subscribe."""
-    await answer(update, context, await _subscribe(update, context))
+    """/subscribe (with the one-tap time-zone buttons while the chat has no zone)."""
+    await answer(
+        update,
+        context,
+        await timezone.onboarding(update, context, await _subscribe(update, context)),
+    )
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
@@ -132,6 +123,7 @@ async def on_button(update: Update, context: Context) -> None:
         context.args = [series.id]
         reply = await _subscribe(update, context)
         await query.answer("Subscribed" if "Subscribed" in reply.text else None)
+        reply = await timezone.onboarding(update, context, reply)
         await answer(update, context, reply)
         return
     if isinstance(action, cb.OpenSettings):
