@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import textwrap
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -35,8 +34,7 @@ def event_summary(event: Event, now: dt.datetime) -> str:
         lines.append(f"      = {iso_utc(kd.at)}, {countdown(kd.at, now)}")
     upcoming = event.next_date(now)
     lines.append(f"  next: {upcoming.title} ({upcoming.id})" if upcoming else "  next: none ahead")
-    for line in edition_status(event, now):  # wrapped: the summary fits 80 columns
-        lines.extend(textwrap.wrap(line, 78, initial_indent="  ", subsequent_indent="    "))
+    lines.extend(f"  {line}" for line in edition_status(event, now))
     topics = len(event.topics.items) if event.topics else 0
     lines.append(
         f"  topics: {topics}; contacts: {len(event.contacts)}; news: {len(event.news)};"
