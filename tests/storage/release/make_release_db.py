@@ -3,14 +3,16 @@
 Run it with the *release's* ``bot`` package first on the path (a ``git worktree`` of the
 release commit), never with the code under test::
 
-    git worktree add --detach /tmp/release <commit>
-    PYTHONPATH=/tmp/release python tests/storage/release/make_release_db.py \\
-        --config /tmp/release/config --sqlite OUT.sqlite3 --postgres URL
+    git worktree add --detach ../release 2d7c423   # the release before series
+    PYTHONPATH=../release python tests/storage/release/make_release_db.py \\
+        --config ../release/config --sqlite OUT.sqlite3 --postgres URL
 
 It subscribes people through the release's services (zones, reminder modes, a muted
 date, an unsubscription, a blocked chat), records the key dates it acted on, posts a
 news item and fires a reminder into the outbox (one row marked sent), exactly as the
-running release would. ``release-v2.*.sql`` beside this file are dumps of its output.
+running release would. ``release-v2.*.sql`` beside this file are dumps of its output
+(``sqlite3 OUT .dump``; ``pg_dump --schema=deadline_bot_release --no-owner
+--no-privileges --inserts``, its psql-only ``\\restrict`` lines removed).
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 -- PostgreSQL database dump
 --
 
-\restrict OrN5gJF2mRcHtw7xtOR5X6P7LOV6xjrkG3VRMAeDGTsg2fIizPEgjWV2Zu6WvUM
 
 -- Dumped from database version 15.20 (Debian 15.20-0+deb12u1)
 -- Dumped by pg_dump version 15.20 (Debian 15.20-0+deb12u1)
@@ -605,5 +604,4 @@ ALTER TABLE ONLY deadline_bot_release.subscriptions
 -- PostgreSQL database dump complete
 --
 
-\unrestrict OrN5gJF2mRcHtw7xtOR5X6P7LOV6xjrkG3VRMAeDGTsg2fIizPEgjWV2Zu6WvUM
 
