@@ -141,7 +141,7 @@ def test_what_cannot_be_imported_is_reported_per_entry() -> None:
         ": time zone 'CET' is not one ccf-deadlines defines (AoE, UTC, UTC±N, PT);"
         " its dates are not imported",
         "testconf.yml:19 [0].confs[1] (testconf28): no deadline could be imported; no file written",
-        "testconf.yml:28 [0].confs[2].link (testconf29): link missing; the event needs a website",
+        "testconf.yml:27 [0].confs[2].link (testconf29): link missing; the event needs a website",
     ]
 
 
