@@ -18,19 +18,24 @@ from telegram.ext import Application
 
 from bot.delivery import DeliveryEngine, DeliveryLimits, PriorityRateLimiter
 from bot.domain.clock import Clock
+from bot.domain.config import load_events
 from bot.domain.model import Event
+from bot.importers.sources import TrackerSource
 from bot.render.html import esc
 from bot.services.admin import AdminService
 from bot.services.events import EventBook
 from bot.services.news import NewsService
 from bot.services.reminders import ReminderService
 from bot.services.subscribers import SubscriberService
+from bot.services.trackers import TrackedEvents, TrackerFollower
 from bot.storage.database import Database
 from bot.telegram import common
 from bot.telegram.app import build_application, publish_commands
 from bot.telegram.jobs import JobQueueScheduler
 
 log = logging.getLogger(__name__)
+
+TRACKER_JOB = "trackers:follow"
 
 STOP_GRACE_SECONDS = 8.0
 """How long a stop waits for in-flight sends (platforms allow about 10 s after SIGTERM)."""
@@ -59,6 +64,9 @@ class Runtime:
     admin: AdminService
     ready: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     """Set once the bot polls for updates, after the catch-up and the schedule."""
+    trackers: TrackerFollower | None = None
+    """Follows TRACKER_SOURCES when some are set."""
+    tracker_interval: float = 3600.0
 
     @classmethod
     def assemble(
@@ -73,9 +81,12 @@ class Runtime:
         admin_ids: frozenset[int] = frozenset(),
         limits: DeliveryLimits | None = None,
         workers: int = 8,
+        tracker_sources: tuple[TrackerSource, ...] = (),
+        tracker_interval: float = 3600.0,
     ) -> Runtime:
         """Wire the parts together (nothing runs yet)."""
-        book = EventBook(db, clock, config_path, events)
+        tracked = TrackedEvents(tracker_sources)
+        book = EventBook(db, clock, config_path, events, loader=tracked.loader(load_events))
         subscribers = SubscriberService(db, book, clock)
         limiter = PriorityRateLimiter(limits or DeliveryLimits.telegram())
         application = build_application(token, base_url=base_url, rate_limiter=limiter)
@@ -93,6 +104,9 @@ class Runtime:
         engine.renderer = reminders.render
         admin = AdminService(db, reminders, admins)
         runtime = cls(db, clock, book, subscribers, reminders, engine, application, admins, admin)
+        if tracker_sources:
+            runtime.trackers = TrackerFollower(tracked, reminders.reload)
+            runtime.tracker_interval = tracker_interval
         news = NewsService(db, engine, clock)
         common.install(application, common.Services(subscribers, reminders, engine, admin, news))
         return runtime
@@ -112,6 +126,8 @@ class Runtime:
             await self.engine.start()
             await application.start()
             await self.reminders.start()
+            if self.trackers is not None:
+                follow_trackers(application, self.trackers, self.tracker_interval)
             assert application.updater is not None
             if webhook is None:
                 await application.updater.start_polling(
@@ -134,6 +150,29 @@ class Runtime:
                 await self.engine.stop(grace=STOP_GRACE_SECONDS)
                 await application.stop()
         await self.db.close()
+
+
+def follow_trackers(
+    application: Application,  # type: ignore[type-arg]
+    follower: TrackerFollower,
+    interval: float,
+) -> None:
+    """Read the tracker files now and every ``interval`` seconds (one read at a time)."""
+
+    async def follow(_context: object) -> None:
+        try:
+            await follower.poll()
+        except Exception:
+            log.exception("reading the tracker files failed; next try in %.0f s", interval)
+
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        follow,
+        interval=interval,
+        first=0,
+        name=TRACKER_JOB,
+        job_kwargs={"id": TRACKER_JOB, "coalesce": True, "max_instances": 1},
+    )
 
 
 async def alert_admins(

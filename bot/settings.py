@@ -7,8 +7,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from bot.importers.sources import TrackerSource, parse_tracker_sources
 
 DEFAULT_DATA_DIR = Path("data")
+DEFAULT_TRACKER_INTERVAL = 3600.0
+MIN_TRACKER_INTERVAL = 60.0
 
 
 class SettingsError(ValueError):
@@ -33,6 +38,10 @@ class Settings:
     """LOG_LEVEL: DEBUG, INFO (default), WARNING or ERROR."""
     data_dir: Path = DEFAULT_DATA_DIR
     """Where the default SQLite file lives."""
+    tracker_sources: tuple[TrackerSource, ...] = ()
+    """TRACKER_SOURCES: tracker files (URLs) to follow; none by default."""
+    tracker_interval: float = DEFAULT_TRACKER_INTERVAL
+    """TRACKER_INTERVAL: seconds between two reads of the tracker files (default 3600)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +60,7 @@ class Settings:
             admin_ids=parse_admin_ids(values.get("ADMIN_IDS", "")),
             config_path=Path(values.get("BOT_CONFIG") or "config"),
             log_level=level,
+            **tracker_settings(values),
         )
 
     @property
@@ -67,3 +77,21 @@ def parse_admin_ids(text: str) -> frozenset[int]:
             raise SettingsError(f"ADMIN_IDS: {part!r} is not a Telegram user id (a number)")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def tracker_settings(values: Mapping[str, str]) -> dict[str, Any]:
+    """Read ``TRACKER_SOURCES`` and ``TRACKER_INTERVAL`` (seconds, at least 60)."""
+    try:
+        sources = parse_tracker_sources(values.get("TRACKER_SOURCES", ""))
+    except ValueError as exc:
+        raise SettingsError(f"TRACKER_SOURCES: {exc}") from None
+    raw = (values.get("TRACKER_INTERVAL") or "").strip()
+    try:
+        interval = float(raw) if raw else DEFAULT_TRACKER_INTERVAL
+    except ValueError:
+        raise SettingsError(f"TRACKER_INTERVAL={raw!r} is not a number of seconds") from None
+    if not interval >= MIN_TRACKER_INTERVAL:
+        raise SettingsError(
+            f"TRACKER_INTERVAL={raw!r}: read the trackers at most once a minute (60 or more)"
+        )
+    return {"tracker_sources": sources, "tracker_interval": interval}

@@ -33,13 +33,23 @@ class TrackerFileError(ValueError):
     """A file that is not a tracker file at all (not YAML, or not this tracker's shape)."""
 
 
-def import_text(tracker: TrackerName, text: str, source: str) -> ImportResult:
-    """Read one tracker file's text; ``source`` names it in issues."""
+def import_text(tracker: TrackerName | None, text: str, source: str) -> ImportResult:
+    """Read one tracker file's text; ``source`` names it in issues.
+
+    With ``tracker`` None the file's shape tells which tracker wrote it: a ccf-deadlines
+    file lists series that hold ``confs``; an ai-deadlines file lists editions.
+    """
     try:
         document = load_yaml(text)
     except YamlSyntaxError as exc:
         where = f"{source}:{exc.line}" if exc.line else source
         raise TrackerFileError(f"{where}: not valid YAML: {exc}") from None
+    if tracker is None:
+        value = document.value
+        has_confs = isinstance(value, list) and any(
+            isinstance(item, dict) and "confs" in item for item in value
+        )
+        tracker = "ccf-deadlines" if has_confs else "ai-deadlines"
     reader = _Reader(tracker, source, document)
     reader.check_shape()
     if tracker == "ccf-deadlines":
