@@ -4,7 +4,9 @@ Both trackers write ``'YYYY-MM-DD HH:MM:SS'`` with a zone beside it, but read zo
 own way (each rule below follows the tracker's code):
 
 - ccf-deadlines: ``AoE`` is UTC−12; ``UTC`` / ``UTC±N`` are that offset; ``PT`` is US
-  Pacific time (daylight saving by the US rules, which is ``America/Los_Angeles``).
+  Pacific time decided by the *date*, as the tracker does: UTC−7 from the second Sunday
+  of March to the day before the first Sunday of November, else UTC−8 (written here as
+  that fixed offset, so even the small hours of a switch day mean what they mean there).
 - ai-deadlines: ``AoE`` is UTC−12; ``UTC±N`` and ``GMT±N`` are that offset (the plain sign,
   not the tz database's inverted ``Etc/GMT±N``); ``UTC``/``GMT`` are UTC; any other name is
   an IANA zone. Its site falls back to UTC for a missing or unreadable zone: here that is
@@ -50,6 +52,8 @@ class ZoneRule:
     offset_minutes: int | None
     """A fixed offset east of UTC; None for a zone with daylight saving (``tz`` then)."""
     tz: pytz.BaseTzInfo | None = None
+    us_pacific_by_date: bool = False
+    """ccf-deadlines' ``PT``: the offset depends on the date (see :func:`read_time`)."""
 
 
 @dataclass(frozen=True)
@@ -88,9 +92,7 @@ def read_zone(text: object, convention: Convention) -> ZoneRule:
         if written == "UTC":
             return ZoneRule(written, "UTC", 0)
         if written == "PT":
-            return ZoneRule(
-                written, "America/Los_Angeles", None, pytz.timezone("America/Los_Angeles")
-            )
+            return ZoneRule(written, "UTC-8", -8 * 60, us_pacific_by_date=True)
         match = _CCF_OFFSET.match(written)
         if match:
             return _fixed(written, match.group(1), match.group(2))
@@ -130,7 +132,19 @@ def read_time(text: object, zone: ZoneRule) -> TrackerTime:
     except ValueError as exc:
         raise TrackerTimeError(f"{written!r} is not a calendar date and time ({exc})") from None
     wall = dt.datetime.combine(day, wall_time)
+    if zone.us_pacific_by_date and _us_daylight_saving(day):
+        zone = ZoneRule(zone.written, "UTC-7", -7 * 60, us_pacific_by_date=True)
     return TrackerTime(written, zone, wall, instant(wall, zone))
+
+
+def _nth_sunday(year: int, month: int, n: int) -> dt.date:
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(6 - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def _us_daylight_saving(day: dt.date) -> bool:
+    """The US rule by date: from March's second Sunday to November's first Sunday."""
+    return _nth_sunday(day.year, 3, 2) <= day < _nth_sunday(day.year, 11, 1)
 
 
 def instant(wall: dt.datetime, zone: ZoneRule) -> dt.datetime:

@@ -25,9 +25,14 @@ def at(text: str, zone: str, convention: Convention) -> str:
         ("ccf-deadlines", "UTC+8", "2026-03-01 12:00:00", "2026-03-01T04:00:00Z"),
         ("ccf-deadlines", "UTC+0", "2026-03-01 12:00:00", "2026-03-01T12:00:00Z"),
         ("ccf-deadlines", "UTC", "2026-03-01 12:00:00", "2026-03-01T12:00:00Z"),
-        # PT: US Pacific, daylight saving by date (PDT in July, PST in January)
+        # PT: US Pacific by the date, as ccf-deadlines decides it (PDT in July, PST in
+        # January; 2026's switches: 8 March and 1 November, whole days)
         ("ccf-deadlines", "PT", "2026-07-01 23:59:59", "2026-07-02T06:59:59Z"),
         ("ccf-deadlines", "PT", "2026-01-15 23:59:59", "2026-01-16T07:59:59Z"),
+        ("ccf-deadlines", "PT", "2026-03-08 01:00:00", "2026-03-08T08:00:00Z"),
+        ("ccf-deadlines", "PT", "2026-03-07 23:59:00", "2026-03-08T07:59:00Z"),
+        ("ccf-deadlines", "PT", "2026-10-31 23:59:00", "2026-11-01T06:59:00Z"),
+        ("ccf-deadlines", "PT", "2026-11-01 01:30:00", "2026-11-01T09:30:00Z"),
         ("ai-deadlines", "AoE", "2025-11-13 23:59:59", "2025-11-14T11:59:59Z"),
         # GMT±N is the plain offset (the tracker's own README example: GMT+02)
         ("ai-deadlines", "GMT+02", "2025-10-09 13:59:59", "2025-10-09T11:59:59Z"),
@@ -195,3 +200,15 @@ def test_ai_entries_fall_back_to_the_editions_zone_and_quote_odd_text() -> None:
     assert event.name == 'A conference: with "quotes" & colons'
     assert event.key_dates[0].title == "Paper: full"
     assert event.key_dates[1].at == dt.datetime(2026, 4, 1, 21, 59, tzinfo=dt.UTC)
+
+
+def test_pacific_time_is_written_as_the_offset_the_tracker_gives_that_day() -> None:
+    text = CCF.replace("timezone: UTC+8", "timezone: PT").replace(
+        "deadline: '2026-10-01 23:59:59'", "deadline: '2026-03-08 01:00:00'"
+    )
+    edition = import_text("ccf-deadlines", text, "testconf.yml").editions[0]
+    written = event_yaml(edition)
+    assert "at: 2026-03-08 01:00 UTC-7  # " in written
+    assert "'2026-03-08 01:00:00' PT = 2026-03-08T08:00:00Z" in written
+    event = load_event_text(written, "testconf2027.yaml")
+    assert event.key_dates[0].at == dt.datetime(2026, 3, 8, 8, 0, tzinfo=dt.UTC)

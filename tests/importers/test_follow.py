@@ -73,6 +73,26 @@ async def test_read_then_304_then_an_edited_copy(trackers_dir: Path) -> None:
         assert reloads.count == 2
 
 
+async def test_every_shared_file_is_followed(trackers_dir: Path) -> None:
+    files = sorted(
+        f"{folder.name}/{file.name}"
+        for folder in (trackers_dir / "ccf-deadlines", trackers_dir / "ai-deadlines")
+        for file in folder.glob("*.yml")
+        if file.name != "conference-yaml-schema.yml"
+    )
+    assert len(files) == 5
+    async with serving(TrackerServer()) as server:
+        for name in files:
+            server.put(name, (trackers_dir / name).read_bytes())
+        follower, tracked, reloads = follower_for(*(TrackerSource(server.url(n)) for n in files))
+        assert [r.outcome for r in await follower.poll()] == ["updated"] * 5
+        ids = [event.id for event in tracked.events()]
+        # ai-deadlines' cvpr2025 and cvpr2026 are also in ccf-deadlines' file: listed once
+        assert len(ids) == len(set(ids)) == 2 + 2 + 5 + 7 + 6 - 2
+        assert [r.outcome for r in await follower.poll()] == ["unchanged"] * 5
+        assert reloads.count == 1
+
+
 async def test_a_failing_source_keeps_its_last_events(trackers_dir: Path) -> None:
     original = (trackers_dir / "ai-deadlines" / "neurips.yml").read_bytes()
     async with serving(TrackerServer()) as server:
