@@ -51,7 +51,11 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     except TrackerFileError as exc:
         sys.stderr.write(f"deadline-bot import: {exc}\n")
         return EXIT_FAILED
-    return write_editions(result, Path(args.output), out, sys.stderr)
+    try:
+        return write_editions(result, Path(args.output), out, sys.stderr)
+    except OSError as exc:
+        sys.stderr.write(f"deadline-bot import: cannot write into {args.output}: {exc}\n")
+        return EXIT_FAILED
 
 
 def write_editions(result: ImportResult, folder: Path, out: TextIO, err: TextIO) -> int:
@@ -64,7 +68,7 @@ def write_editions(result: ImportResult, folder: Path, out: TextIO, err: TextIO)
     left_out = [str(issue) for issue in result.issues]
     for edition in result.editions:
         target = folder / f"{edition.event_id}.yaml"
-        if target.exists() and not target.read_text(encoding="utf-8").startswith(MARKER):
+        if target.exists() and not _ours(target):
             left_out.append(f"{target}: exists and was not written by the importer; kept")
             continue
         text = event_yaml(edition)
@@ -93,3 +97,12 @@ def write_editions(result: ImportResult, folder: Path, out: TextIO, err: TextIO)
     if written == 0:
         return EXIT_FAILED
     return EXIT_PARTIAL if left_out else EXIT_OK
+
+
+def _ours(path: Path) -> bool:
+    """Whether ``path`` is a file the importer wrote (it begins with :data:`MARKER`)."""
+    try:
+        with path.open("rb") as file:
+            return file.read(len(MARKER.encode())) == MARKER.encode()
+    except OSError:
+        return False

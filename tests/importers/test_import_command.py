@@ -84,3 +84,12 @@ def test_an_unknown_tracker_is_a_usage_error(capsys: pytest.CaptureFixture[str])
         run(["import", "dblp", "x.yml", "-o", "out"], io.StringIO(), io.StringIO())
     assert exit_.value.code == 2
     assert "ccf-deadlines" in capsys.readouterr().err
+
+
+def test_an_output_that_is_a_file_exits_2(trackers_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "events"
+    blocker.write_text("not a folder", encoding="utf-8")
+    source = str(trackers_dir / "ai-deadlines" / "neurips.yml")
+    status, _, err = deadline_bot("import", "ai-deadlines", source, "-o", str(blocker))
+    assert status == 2
+    assert f"cannot write into {blocker}" in err
