@@ -143,7 +143,10 @@ class TrackerFollower:
         except (aiohttp.ClientError, TimeoutError) as exc:
             return _failed(url, f"{type(exc).__name__}: {exc}")
         try:
-            events, problems = _events_of(state.source, body.decode("utf-8"))
+            # YAML parsing and validation take a while on a large file: off the event loop
+            events, problems = await asyncio.to_thread(
+                _events_of, state.source, body.decode("utf-8")
+            )
         except (TrackerFileError, UnicodeDecodeError) as exc:
             return _failed(url, str(exc))
         state.etag, state.last_modified = etag, last_modified

@@ -7,8 +7,15 @@ import datetime as dt
 import pytest
 
 from bot.domain.config import load_event_text
-from bot.importers import TrackerFileError, import_text
-from bot.importers.emit import MARKER, event_yaml
+from bot.domain.times import parse_when
+from bot.importers import ImportedDate, TrackerFileError, import_text
+from bot.importers.emit import (
+    MARKER,
+    at_notation,
+    event_yaml,
+    notation_reads_seconds,
+    written_instant,
+)
 from bot.importers.zones import Convention, TrackerTimeError, read_time, read_zone
 
 
@@ -212,3 +219,22 @@ def test_pacific_time_is_written_as_the_offset_the_tracker_gives_that_day() -> N
     assert "'2026-03-08 01:00:00' PT = 2026-03-08T08:00:00Z" in written
     event = load_event_text(written, "testconf2027.yaml")
     assert event.key_dates[0].at == dt.datetime(2026, 3, 8, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("hours", range(-12, 15))
+def test_written_notation_means_the_importers_instant_for_every_offset(hours: int) -> None:
+    """The importer's conversion and the config parser agree, offset by offset."""
+    zone_text = "UTC" if hours == 0 else f"UTC{hours:+d}"
+    zone = read_zone(zone_text, "ai-deadlines")
+    for day in ("2026-01-01", "2026-02-28", "2026-12-31"):
+        for clock in ("00:00:00", "00:00:59", "11:59:59", "12:00:00", "23:59:00", "23:59:59"):
+            time = read_time(f"{day} {clock}", zone)
+            wall = dt.datetime.fromisoformat(f"{day}T{clock}")
+            assert time.at == (wall - dt.timedelta(hours=hours)).replace(tzinfo=dt.UTC)
+            edition_date = ImportedDate("d", "D", "deadline", time, "date")
+            for seconds in (False, True):
+                if seconds and not notation_reads_seconds():
+                    continue  # the notation cannot say seconds yet
+                parsed = parse_when(at_notation(edition_date, seconds=seconds), "deadline")
+                assert parsed.at == written_instant(edition_date, seconds=seconds)
+                assert dt.timedelta(0) <= time.at - parsed.at < dt.timedelta(minutes=1)
