@@ -206,7 +206,9 @@ def test_ai_entries_fall_back_to_the_editions_zone_and_quote_odd_text() -> None:
     event = load_event_text(event_yaml(edition), "odd2026.yaml")
     assert event.name == 'A conference: with "quotes" & colons'
     assert event.key_dates[0].title == "Paper: full"
-    assert event.key_dates[1].at == dt.datetime(2026, 4, 1, 21, 59, tzinfo=dt.UTC)
+    exact = dt.datetime(2026, 4, 1, 21, 59, 59, tzinfo=dt.UTC)
+    assert edition.dates[1].time.at == exact
+    assert event.key_dates[1].at == (exact if notation_reads_seconds() else exact.replace(second=0))
 
 
 def test_pacific_time_is_written_as_the_offset_the_tracker_gives_that_day() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.config import load_events
+from bot.importers.emit import notation_reads_seconds
 from bot.importers.sources import TrackerSource, parse_tracker_sources
 from bot.services.trackers import TrackedEvents, TrackerFollower
 from bot.settings import Settings, SettingsError
@@ -33,6 +34,11 @@ def follower_for(*sources: TrackerSource) -> tuple[TrackerFollower, TrackedEvent
     return TrackerFollower(tracked, reloads, timeout=10), tracked, reloads
 
 
+def in_config(exact: dt.datetime) -> dt.datetime:
+    """The instant an event file says for ``exact`` (to the minute until it reads seconds)."""
+    return exact if notation_reads_seconds() else exact.replace(second=0)
+
+
 def paper_1(tracked: TrackedEvents) -> dt.datetime:
     event = next(e for e in tracked.events() if e.id == "eurosys2027")
     kd = event.key_date("paper-1")
@@ -51,7 +57,7 @@ async def test_read_then_304_then_an_edited_copy(trackers_dir: Path) -> None:
         assert [r.outcome for r in first] == ["updated"]
         assert reloads.count == 1
         assert [e.id for e in tracked.events()] == [f"eurosys{y}" for y in range(2021, 2028)]
-        assert paper_1(tracked) == dt.datetime(2026, 5, 15, 11, 59, tzinfo=dt.UTC)
+        assert paper_1(tracked) == in_config(dt.datetime(2026, 5, 15, 11, 59, 59, tzinfo=dt.UTC))
 
         second = await follower.poll()  # nothing changed: 304, no reload, same events
         assert [r.outcome for r in second] == ["unchanged"]
@@ -65,7 +71,7 @@ async def test_read_then_304_then_an_edited_copy(trackers_dir: Path) -> None:
         third = await follower.poll()
         assert [r.outcome for r in third] == ["updated"]
         assert reloads.count == 2
-        assert paper_1(tracked) == dt.datetime(2026, 5, 22, 11, 59, tzinfo=dt.UTC)
+        assert paper_1(tracked) == in_config(dt.datetime(2026, 5, 22, 11, 59, 59, tzinfo=dt.UTC))
 
         server.put("eurosys.yml", original.replace(MOVED_FROM, MOVED_TO) + b"\n# a comment\n")
         fourth = await follower.poll()  # a new ETag, but the same events: no reload
