@@ -18,7 +18,7 @@ from bot.delivery import DeliveryLimits
 from bot.domain.clock import FixedClock
 from bot.domain.config import load_events
 from bot.importers.sources import TrackerSource
-from bot.runtime import Runtime
+from bot.runtime import TRACKER_JOB, Runtime
 from bot.sandbox.limits import Limits
 from bot.sandbox.server import Sandbox
 from bot.storage.database import Database
@@ -93,6 +93,10 @@ async def test_a_moved_tracker_deadline_is_announced_once(
     try:
         follower = h.runtime.trackers
         assert follower is not None
+        job_queue = h.runtime.application.job_queue
+        assert job_queue is not None
+        (job,) = job_queue.get_jobs_by_name(TRACKER_JOB)  # read at start, then every hour
+        assert job.job.trigger.interval == dt.timedelta(hours=1)
         await follower.poll()  # the start's own read may still be running; this waits for it
         event = h.runtime.book.event("eurosys2027")
         assert event is not None and event.series == "eurosys"
