@@ -145,6 +145,8 @@ class Runtime:
                 await stop.wait()
             finally:
                 log.info("stopping: finishing in-flight sends, leaving the rest pending")
+                if self.trackers is not None:
+                    self.trackers.stop()  # a tracker read in flight must not delay the stop
                 if application.updater.running:
                     await application.updater.stop()
                 await self.engine.stop(grace=STOP_GRACE_SECONDS)

@@ -106,13 +106,32 @@ class TrackerFollower:
         self.timeout = timeout
         self._reload_pending = False
         self._lock = asyncio.Lock()
+        self._reading: asyncio.Task[list[PollResult]] | None = None
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Stop following: a read in flight is abandoned (a reload under way finishes)."""
+        self._stopping = True
+        if self._reading is not None:
+            self._reading.cancel()
 
     async def poll(self) -> list[PollResult]:
-        """Read every source once; reload (and so announce) when any changed."""
+        """Read every source once; reload (and so announce) when any changed.
+
+        After :meth:`stop` it reads nothing and returns no result.
+        """
         async with self._lock:
-            timeout = aiohttp.ClientTimeout(total=self.timeout)
-            async with aiohttp.ClientSession(timeout=timeout) as session:
-                results = [await self._read(session, state) for state in self.tracked.states]
+            if self._stopping:
+                return []
+            self._reading = asyncio.create_task(self._read_all())
+            try:
+                results = await self._reading
+            except asyncio.CancelledError:
+                if self._stopping:
+                    return []
+                raise
+            finally:
+                self._reading = None
             if any(r.outcome == "updated" for r in results) or self._reload_pending:
                 try:
                     await self._reload()
@@ -121,6 +140,11 @@ class TrackerFollower:
                     self._reload_pending = True
                     log.error("tracker update not applied; the config is broken:\n%s", exc)
             return results
+
+    async def _read_all(self) -> list[PollResult]:
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            return [await self._read(session, state) for state in self.tracked.states]
 
     async def _read(self, session: aiohttp.ClientSession, state: SourceState) -> PollResult:
         url = state.source.url

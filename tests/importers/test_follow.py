@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 
@@ -124,6 +125,21 @@ async def test_a_failing_source_keeps_its_last_events(trackers_dir: Path) -> Non
         assert results[0].outcome == "failed" and "ccf-deadlines file" in results[0].detail
         assert tracked.events() == before
         assert reloads.count == 1
+
+
+async def test_stop_abandons_a_read_in_flight(trackers_dir: Path) -> None:
+    async with serving(TrackerServer(stall=asyncio.Event())) as server:
+        server.put("eurosys.yml", (trackers_dir / "ccf-deadlines" / "eurosys.yml").read_bytes())
+        follower, tracked, reloads = follower_for(TrackerSource(server.url("eurosys.yml")))
+        polling = asyncio.create_task(follower.poll())
+        await server.received.wait()  # the read is in flight, stuck on the server
+        follower.stop()
+        assert await polling == []
+        assert tracked.events() == () and reloads.count == 0
+        assert await follower.poll() == []  # stopped: reads nothing more
+        assert len(server.requests) == 1
+        assert server.stall is not None
+        server.stall.set()
 
 
 async def test_an_unreachable_source_fails_and_is_retried() -> None:

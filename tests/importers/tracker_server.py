@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,10 @@ class TrackerServer:
     """Answer every request with this status instead (e.g. 500) when not 200."""
     requests: list[dict[str, str]] = field(default_factory=list)
     base_url: str = ""
+    stall: asyncio.Event | None = None
+    """When set, every request waits for this event before it is answered."""
+    received: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set at the first request."""
     _versions: dict[str, int] = field(default_factory=dict)
 
     def put(self, path: str, body: bytes) -> None:
@@ -40,6 +45,9 @@ class TrackerServer:
         path = request.path.lstrip("/")
         record = {"path": request.path, **{k: v for k, v in request.headers.items()}}
         self.requests.append(record)
+        self.received.set()
+        if self.stall is not None:
+            await self.stall.wait()
         if self.status != 200:
             record["status"] = str(self.status)
             return web.Response(status=self.status, text="broken")
