@@ -66,7 +66,6 @@ class Runtime:
     """Set once the bot polls for updates, after the catch-up and the schedule."""
     trackers: TrackerFollower | None = None
     """Follows TRACKER_SOURCES when some are set."""
-    tracker_interval: float = 3600.0
 
     @classmethod
     def assemble(
@@ -105,8 +104,7 @@ class Runtime:
         admin = AdminService(db, reminders, admins)
         runtime = cls(db, clock, book, subscribers, reminders, engine, application, admins, admin)
         if tracker_sources:
-            runtime.trackers = TrackerFollower(tracked, reminders.reload)
-            runtime.tracker_interval = tracker_interval
+            runtime.trackers = TrackerFollower(tracked, reminders.reload, interval=tracker_interval)
         news = NewsService(db, engine, clock)
         common.install(application, common.Services(subscribers, reminders, engine, admin, news))
         return runtime
@@ -127,7 +125,7 @@ class Runtime:
             await application.start()
             await self.reminders.start()
             if self.trackers is not None:
-                follow_trackers(application, self.trackers, self.tracker_interval)
+                follow_trackers(application, self.trackers)
             assert application.updater is not None
             if webhook is None:
                 await application.updater.start_polling(
@@ -157,9 +155,9 @@ class Runtime:
 def follow_trackers(
     application: Application,  # type: ignore[type-arg]
     follower: TrackerFollower,
-    interval: float,
 ) -> None:
-    """Read the tracker files now and every ``interval`` seconds (one read at a time)."""
+    """Read the tracker files now and every ``follower.interval`` seconds (one at a time)."""
+    interval = follower.interval
 
     async def follow(_context: object) -> None:
         try:

@@ -99,10 +99,13 @@ class TrackerFollower:
         tracked: TrackedEvents,
         reload: Callable[[], Awaitable[object]],
         *,
+        interval: float = 3600.0,
         timeout: float = 30.0,
     ) -> None:
         self.tracked = tracked
         self._reload = reload
+        self.interval = interval
+        """Seconds between two reads (the bot schedules them; ``poll`` reads once)."""
         self.timeout = timeout
         self._reload_pending = False
         self._lock = asyncio.Lock()
