@@ -58,6 +58,7 @@ def import_text(tracker: TrackerName | None, text: str, source: str) -> ImportRe
     else:
         for index, edition in enumerate(document.value):
             reader.ai_edition(edition, (index,))
+    reader.other_repeats()
     return ImportResult(tuple(reader.editions), tuple(reader.issues))
 
 
@@ -95,6 +96,8 @@ class _Reader:
         self.editions: list[ImportedEdition] = []
         self.issues: list[Issue] = []
         self._ids: dict[str, str] = {}
+        self._twice = {path: line for path, line in document.duplicates}
+        """Keys written twice in one mapping (PyYAML keeps the last): never used for a date."""
 
     def issue(self, path: Path, edition: str | None, message: str) -> None:
         """Record one entry not imported."""
@@ -117,6 +120,14 @@ class _Reader:
             raise TrackerFileError(
                 f"{self.source}: entries have 'confs': this is a ccf-deadlines file"
                 f" (try: deadline-bot import {other} ...)"
+            )
+
+    def other_repeats(self) -> None:
+        """Report the keys written twice that no date depends on (the last one was used)."""
+        for path, line in sorted(self._twice.items(), key=lambda item: item[1]):
+            field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+            self.issues.append(
+                Issue(self.source, line, field, None, "written twice; the last one is used")
             )
 
     # -- shared ------------------------------------------------------------------------
@@ -155,7 +166,17 @@ class _Reader:
             return None
         return link
 
+    def _written_twice(self, path: Path, label: str) -> bool:
+        """Report a date or zone key written twice in its mapping (none of them is used)."""
+        if path not in self._twice:
+            return False
+        del self._twice[path]
+        self.issue(path, label, "written twice in one entry (which is meant?); not imported")
+        return True
+
     def _zone(self, text: Any, path: Path, label: str) -> ZoneRule | None:
+        if self._written_twice(path, label):
+            return None
         try:
             return read_zone(text, self.tracker)
         except TrackerTimeError as exc:
@@ -171,7 +192,7 @@ class _Reader:
         key: _Key,
         taken: set[str],
     ) -> ImportedDate | None:
-        if zone is None:
+        if self._written_twice(path, label) or zone is None:
             return None
         try:
             time = read_time(written, zone)

@@ -240,3 +240,36 @@ def test_written_notation_means_the_importers_instant_for_every_offset(hours: in
                 parsed = parse_when(at_notation(edition_date, seconds=seconds), "deadline")
                 assert parsed.at == written_instant(edition_date, seconds=seconds)
                 assert dt.timedelta(0) <= time.at - parsed.at < dt.timedelta(minutes=1)
+
+
+def test_a_date_or_zone_written_twice_is_not_guessed() -> None:
+    text = """\
+- title: Twice
+  year: 2026
+  id: twice26
+  link: https://twice.example.org/
+  date: July 2 - 7, 2026
+  deadlines:
+    - type: paper
+      date: '2026-01-05 23:59:59'
+      timezone: AoE
+      date: '2026-01-12 23:59:59'
+    - type: abstract
+      date: '2025-12-20 23:59:59'
+      timezone: AoE
+      timezone: UTC-8
+    - type: notification
+      date: '2026-03-01 23:59:59'
+      timezone: AoE
+  date: July 2-7, 2026
+"""
+    result = import_text("ai-deadlines", text, "twice.yml")
+    (edition,) = result.editions
+    assert [d.id for d in edition.dates] == ["notification"]
+    assert [str(issue) for issue in result.issues] == [
+        "twice.yml:10 [0].deadlines[0].date (twice26): written twice in one entry"
+        " (which is meant?); not imported",
+        "twice.yml:14 [0].deadlines[1].timezone (twice26): written twice in one entry"
+        " (which is meant?); not imported",
+        "twice.yml:18 [0].date: written twice; the last one is used",
+    ]
