@@ -275,11 +275,13 @@ class _Reader:
         city = country = None
         if place:
             parts = [part.strip() for part in place.split(",") if part.strip()]
-            if len(parts) >= 2:
-                city, country = parts[0], parts[-1]
-            else:
+            if len(parts) == 2:
+                city, country = parts
+            else:  # 'COEX, Seoul, Korea' and 'Denver, Colorado, USA': which part is the city?
                 self.issue(
-                    (*path, "place"), tracker_id, f"{place!r} is not 'city, country'; no venue"
+                    (*path, "place"),
+                    tracker_id,
+                    f"{place!r} is not 'city, country'; no venue (the place is in the summary)",
                 )
         name = _text(series.get("description")) or title
         self._keep(

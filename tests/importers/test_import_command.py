@@ -12,9 +12,9 @@ from bot.cli import run
 from bot.domain.config import load_events
 
 SHARED = [
-    ("ccf-deadlines", "cvpr.yml", 5, 0),
+    ("ccf-deadlines", "cvpr.yml", 5, 2),
     ("ccf-deadlines", "eurosys.yml", 7, 0),
-    ("ccf-deadlines", "mlsys.yml", 6, 1),
+    ("ccf-deadlines", "mlsys.yml", 6, 2),
     ("ai-deadlines", "cvpr.yml", 2, 4),
     ("ai-deadlines", "neurips.yml", 2, 0),
 ]

@@ -103,9 +103,15 @@ TABLE = _table()
 
 # What each file cannot give faithfully, reported per entry (substring of the message).
 NOT_IMPORTED: dict[tuple[str, str], list[tuple[str, str]]] = {
-    ("ccf-deadlines", "cvpr.yml"): [],
+    ("ccf-deadlines", "cvpr.yml"): [
+        ("[0].confs[3].place", "'Nashville, Tennessee, USA' is not 'city, country'"),
+        ("[0].confs[4].place", "'Denver, Colorado, United States' is not 'city, country'"),
+    ],
     ("ccf-deadlines", "eurosys.yml"): [],
-    ("ccf-deadlines", "mlsys.yml"): [("[0].confs[0].place", "'virtual' is not 'city, country'")],
+    ("ccf-deadlines", "mlsys.yml"): [
+        ("[0].confs[0].place", "'virtual' is not 'city, country'"),
+        ("[0].confs[5].place", "'Bellevue, Washington, USA' is not 'city, country'"),
+    ],
     ("ai-deadlines", "cvpr.yml"): [
         ("[0].rebuttal_period_end", "defines no zone for this field"),
         ("[0].final_decision_date", "defines no zone for this field"),
