@@ -29,8 +29,8 @@ from bot.services.reminders import ReminderService
 from bot.services.subscribers import SubscriberService
 from bot.services.trackers import TrackedEvents, TrackerFollower
 from bot.storage.database import Database
-from bot.telegram import common
-from bot.telegram.app import build_application, publish_commands
+from bot.telegram import common, deferred
+from bot.telegram.app import build_application, drain_updates, publish_commands, update_processor
 from bot.telegram.jobs import JobQueueScheduler
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,9 @@ TRACKER_JOB = "trackers:follow"
 
 STOP_GRACE_SECONDS = 8.0
 """How long a stop waits for in-flight sends (platforms allow about 10 s after SIGTERM)."""
+
+UPDATES_GRACE_SECONDS = 5.0
+"""How long a stop lets queued updates finish (at the same time as the sends), then cancels."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ class Runtime:
             await self.engine.start()
             await application.start()
             await self.reminders.start()
+            await deferred.replay(self.db.kv, application)  # before any new update
             if self.trackers is not None:
                 follow_trackers(application, self.trackers)
             assert application.updater is not None
@@ -146,9 +150,16 @@ class Runtime:
                 if self.trackers is not None:
                     self.trackers.stop()  # a tracker read in flight must not delay the stop
                 if application.updater.running:
-                    await application.updater.stop()
+                    await application.updater.stop()  # polling: acknowledges what it fetched
+                # Every fetched update was acknowledged: finish them, but within a deadline,
+                # and drop what flooding chats still have waiting (see bot/telegram/updates).
+                updates = asyncio.create_task(drain_updates(application, UPDATES_GRACE_SECONDS))
                 await self.engine.stop(grace=STOP_GRACE_SECONDS)
+                await updates
                 await application.stop()
+                processor = update_processor(application)
+                if processor is not None and processor.deferred:
+                    await deferred.keep(self.db.kv, processor.deferred)
         await self.db.close()
 
 

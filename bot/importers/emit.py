@@ -1,9 +1,10 @@
 """Write an imported edition as this project's event file (YAML that ``check`` accepts).
 
 Each key date's ``at`` is the tracker's wall time and zone in this project's notation,
-followed by a comment with what the tracker wrote and the exact UTC instant. The time
-notation reads minutes; until it reads seconds too, a tracker time such as ``23:59:59``
-is written ``23:59`` (59 s earlier, never later) and the comment says so.
+seconds included, followed by a comment with what the tracker wrote and the exact UTC
+instant. Were the notation to read only minutes (checked, not assumed), a tracker time
+such as ``23:59:59`` is written ``23:59`` (59 s earlier, never later) and the comment
+says so.
 """
 
 from __future__ import annotations
