@@ -20,6 +20,7 @@ from typing import Literal
 
 import aiohttp
 
+from bot.domain import yamlsource
 from bot.domain.config import ConfigError
 from bot.domain.model import Event
 from bot.importers import TrackerFileError, import_text
@@ -28,8 +29,8 @@ from bot.importers.sources import TrackerSource
 
 log = logging.getLogger(__name__)
 
-MAX_BYTES = 2_000_000
-"""A tracker file is a few kilobytes; anything past this is refused, not parsed."""
+MAX_BYTES = yamlsource.MAX_BYTES
+"""A tracker file is a few kilobytes; past the YAML loader's limit it is refused unread."""
 
 Outcome = Literal["unchanged", "same", "updated", "failed"]
 

@@ -11,7 +11,7 @@ import pytest
 from bot.domain.config import load_events
 from bot.importers.emit import notation_reads_seconds
 from bot.importers.sources import TrackerSource, parse_tracker_sources
-from bot.services.trackers import TrackedEvents, TrackerFollower
+from bot.services.trackers import MAX_BYTES, TrackedEvents, TrackerFollower
 from bot.settings import Settings, SettingsError
 from tests.importers.tracker_server import TrackerServer, serving
 
@@ -123,6 +123,11 @@ async def test_a_failing_source_keeps_its_last_events(trackers_dir: Path) -> Non
         server.put("neurips.yml", (trackers_dir / "ccf-deadlines" / "mlsys.yml").read_bytes())
         results = await follower.poll()  # the other tracker's file, for an ai-deadlines source
         assert results[0].outcome == "failed" and "ccf-deadlines file" in results[0].detail
+        server.put("neurips.yml", b"#" * (MAX_BYTES + 10))
+        results = await follower.poll()
+        assert results[0].outcome == "failed" and results[0].detail == (
+            f"larger than {MAX_BYTES} bytes"
+        )
         assert tracked.events() == before
         assert reloads.count == 1
 
