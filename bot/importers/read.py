@@ -109,7 +109,9 @@ class _Reader:
         value = self.document.value
         other = "ai-deadlines" if self.tracker == "ccf-deadlines" else "ccf-deadlines"
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-            raise TrackerFileError(f"{self.source}: a {self.tracker} file is a list of mappings")
+            raise TrackerFileError(
+                f"{self.source}: not a {self.tracker} file (that is a list of mappings)"
+            )
         has_confs = [("confs" in item) for item in value]
         if self.tracker == "ccf-deadlines" and value and not any(has_confs):
             raise TrackerFileError(

@@ -163,9 +163,11 @@ class TrackerFollower:
                     return PollResult(url, "unchanged")
                 if response.status != 200:
                     return _failed(url, f"HTTP {response.status}")
-                body = await response.content.read(MAX_BYTES + 1)
-                if len(body) > MAX_BYTES:
-                    return _failed(url, f"larger than {MAX_BYTES} bytes")
+                body = bytearray()
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    body += chunk
+                    if len(body) > MAX_BYTES:
+                        return _failed(url, f"larger than {MAX_BYTES} bytes")
                 etag = response.headers.get("ETag")
                 last_modified = response.headers.get("Last-Modified")
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -173,7 +175,7 @@ class TrackerFollower:
         try:
             # YAML parsing and validation take a while on a large file: off the event loop
             events, problems = await asyncio.to_thread(
-                _events_of, state.source, body.decode("utf-8")
+                _events_of, state.source, bytes(body).decode("utf-8")
             )
         except (TrackerFileError, UnicodeDecodeError) as exc:
             return _failed(url, str(exc))

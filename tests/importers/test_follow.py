@@ -79,6 +79,11 @@ async def test_read_then_304_then_an_edited_copy(trackers_dir: Path) -> None:
         assert [r.outcome for r in fourth] == ["same"]
         assert reloads.count == 2
 
+        padded = original.replace(MOVED_FROM, MOVED_TO) + b"# padding\n" * 12_000  # 120 kB
+        server.put("eurosys.yml", padded)
+        assert [r.outcome for r in await follower.poll()] == ["same"]  # read whole, not cut
+        assert reloads.count == 2
+
 
 async def test_every_shared_file_is_followed(trackers_dir: Path) -> None:
     files = sorted(
@@ -123,11 +128,16 @@ async def test_a_failing_source_keeps_its_last_events(trackers_dir: Path) -> Non
         server.put("neurips.yml", (trackers_dir / "ccf-deadlines" / "mlsys.yml").read_bytes())
         results = await follower.poll()  # the other tracker's file, for an ai-deadlines source
         assert results[0].outcome == "failed" and "ccf-deadlines file" in results[0].detail
-        server.put("neurips.yml", b"#" * (MAX_BYTES + 10))
+        big = original + b"\n" + b"# padding\n" * (MAX_BYTES // 10)  # valid, but too large
+        server.put("neurips.yml", big)
         results = await follower.poll()
         assert results[0].outcome == "failed" and results[0].detail == (
             f"larger than {MAX_BYTES} bytes"
         )
+        server.put("neurips.yml", b"just: a mapping\n")
+        results = await follower.poll()
+        assert results[0].outcome == "failed"
+        assert results[0].detail.endswith("not a ai-deadlines file (that is a list of mappings)")
         assert tracked.events() == before
         assert reloads.count == 1
 
