@@ -674,6 +674,18 @@ def something_went_wrong() -> Reply:
     return Reply("😕 Something went wrong on my side. Please try again in a minute.")
 
 
+def storage_failed() -> Reply:
+    """Tell a person their request could not be done because storage is failing."""
+    return Reply(
+        "⚠️ I can't reach my storage right now, so I couldn't do that: nothing was changed. "
+        "Please try again in a few minutes."
+    )
+
+
+STORAGE_FAILED_TOAST = "Storage is failing right now; nothing changed. Please try again later."
+"""The short form of :func:`storage_failed`, for a button's toast."""
+
+
 def throttled() -> Reply:
     """Tell a person who floods the bot to slow down (sent once per burst)."""
     return Reply("⏸ That's a lot of messages at once; I'll answer again in a few seconds.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.domain.clock import Clock
@@ -11,7 +12,10 @@ from bot.render.html import esc
 from bot.render.messages import NewsEntry, Reader
 from bot.services.events import EventBook
 from bot.storage.database import Database
+from bot.storage.errors import is_storage_error
 from bot.storage.models import ConfigNews, ReminderMode
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,19 @@ class SubscriberService:
             return None
 
     async def reader(self, chat: ChatInfo) -> Reader:
-        """Return how this chat reads times: its zone, now, and whether it is a group."""
-        return Reader(await self.zone_of(chat.chat_id), self.clock.now(), chat.is_group)
+        """Return how this chat reads times: its zone, now, and whether it is a group.
+
+        When storage fails the chat's zone is unknown for this answer (AoE and UTC are
+        shown): what needs no database keeps being answered.
+        """
+        try:
+            zone = await self.zone_of(chat.chat_id)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            log.warning("time zone of chat %d unknown (storage failing): %s", chat.chat_id, exc)
+            zone = None
+        return Reader(zone, self.clock.now(), chat.is_group)
 
     async def set_zone(self, chat: ChatInfo, zone: Zone) -> None:
         """Remember the chat's time zone."""

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.services.admin import AdminService
     from bot.services.news import NewsService
     from bot.services.reminders import ReminderService
+    from bot.supervision import HealthBoard
 
 Context = ContextTypes.DEFAULT_TYPE
 SERVICES_KEY = "services"
@@ -33,6 +34,8 @@ class Services:
     engine: DeliveryEngine
     admin: AdminService
     news: NewsService
+    health: HealthBoard | None = None
+    """Where handlers report a failing storage (admins are alerted from it)."""
 
 
 def install(application: Application, services: Services) -> None:  # type: ignore[type-arg]
