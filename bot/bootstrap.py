@@ -27,10 +27,12 @@ from telegram import Update
 
 from bot.calendar import event_calendar
 from bot.deploy.health import collect_health
+from bot.deploy.instance import instance_lock
 from bot.deploy.keeper import LockKeeper
 from bot.deploy.lock import InstanceLock
 from bot.deploy.platform import check_storage_safe
 from bot.deploy.web import (
+    SECRET_ENV,
     CalendarFile,
     HealthReport,
     NotAnUpdate,
@@ -69,7 +71,9 @@ async def run_bot(
     if settings.token is None:
         raise ValueError("no token")
     warning = check_storage_safe(
-        settings.database_url, os.environ, allow_sqlite=options.allow_ephemeral_sqlite
+        settings.database_url,
+        os.environ,
+        allow_sqlite=options.allow_ephemeral_sqlite or settings.allow_ephemeral_sqlite,
     )
     if warning:
         log.warning("%s", warning)
@@ -92,12 +96,7 @@ async def run_bot(
         tracker_interval=settings.tracker_interval,
     )
     loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(runtime))
-    bot_id = settings.token.split(":", 1)[0]
-    lock = InstanceLock(
-        settings.database_url,
-        name=f"deadline-bot:{bot_id}",
-        data_dir=settings.data_dir,
-    )
+    lock = instance_lock(settings, settings.token)
     keeper = LockKeeper(lock, runtime, stop)
     lock.on_lost = keeper.lost
     if lock.dialect == "postgresql":  # verified before every claim (a file lock cannot go)
@@ -106,7 +105,7 @@ async def run_bot(
     target = None
     if options.webhook_url:
         url, path = split_webhook_url(options.webhook_url)
-        secret = await webhook_secret(db.kv)
+        secret = await webhook_secret(db.kv, {SECRET_ENV: settings.webhook_secret or ""})
         add_secret(secret)
         target = WebhookTarget(url, secret)
         web_runner = await serve_web(

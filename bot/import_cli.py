@@ -1,6 +1,6 @@
 """``deadline-bot import ccf-deadlines|ai-deadlines FILE -o DIR``: tracker YAML → event files.
 
-Reads the file, writes one event file per edition into DIR (``<series><year>.yaml``) and
+Reads the file, writes one event file per edition into DIR (<series><year>.yaml) and
 reports, per entry, what could not be imported faithfully. Exit status: 0 when everything
 was imported, 1 when some entries were left out (the rest is written), 2 when the file
 cannot be read as that tracker's or nothing could be imported.
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from bot.domain.config import ConfigError, load_event_text
 from bot.importers import TRACKERS, TrackerFileError, import_text
@@ -23,9 +24,9 @@ EXIT_PARTIAL = 1
 EXIT_FAILED = 2
 
 
-def add_parser(commands: Any) -> None:
-    """Add the ``import`` command to the CLI's subparsers."""
-    parser = commands.add_parser(
+def add_parser(add_command: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add the ``import`` command through the CLI's ``add_command(name, **kwargs)``."""
+    parser = add_command(
         "import",
         help="turn a ccf-deadlines or ai-deadlines YAML file into event files",
         description=(__doc__ or "").split("\n\n", 1)[1].strip(),

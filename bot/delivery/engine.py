@@ -381,6 +381,14 @@ class DeliveryEngine:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), min(left, 0.5))
 
+    @property
+    def busy(self) -> bool:
+        """True while rows are claimed or being sent, or a progress watcher has yet to report.
+
+        (A broadcast's final status is shown after its last send.)
+        """
+        return bool(self._rows.busy or self._watchers)
+
     async def wait_idle(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until nothing is pending, in flight or unreported. TimeoutError otherwise."""
         deadline = self._mono() + timeout

@@ -61,6 +61,18 @@ Callback = Callable[..., Coroutine[Any, Any, Result]]
 ChatKey = int | str
 
 
+def loop_time() -> float:
+    """Return the running event loop's clock (``time.monotonic`` outside a loop).
+
+    Pacing reads the same clock its sleeps run on, so a loop on virtual time (tests)
+    paces in virtual time.
+    """
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return time.monotonic()
+
+
 def retry_after_seconds(exc: RetryAfter) -> float:
     """Return a ``RetryAfter``'s wait in seconds (PTB keeps it as a timedelta)."""
     return float(exc._retry_after.total_seconds())
@@ -126,7 +138,8 @@ class _Gate:
 class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
     """A ``BaseRateLimiter`` that paces under Telegram's limits and serves replies first.
 
-    ``monotonic`` is the time source for pacing (injectable for tests).
+    ``monotonic`` is the time source for pacing: by default the running loop's clock,
+    which :func:`asyncio.sleep` also follows.
     """
 
     def __init__(
@@ -137,7 +150,7 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
         bulk_retries: int = 2,
         server_error_retries: int = 3,
         server_error_backoff: float = 0.5,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = loop_time,
     ) -> None:
         self.limits = limits or DeliveryLimits.telegram()
         self.interactive_retries = interactive_retries

@@ -38,6 +38,7 @@ from typing import Any, Literal, TypeVar
 
 from sqlalchemy.engine import make_url
 
+from bot.defaults import DEFAULT_DATA_DIR
 from bot.storage.urls import normalize_database_url, redact_url, sqlite_path
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class InstanceLock:
         database_url: str | None,
         *,
         name: str = DEFAULT_LOCK_NAME,
-        data_dir: Path = Path("data"),
+        data_dir: Path = DEFAULT_DATA_DIR,
         on_lost: Callable[[], None] | None = None,
         check_interval: float = DEFAULT_CHECK_INTERVAL,
         check_timeout: float = DEFAULT_CHECK_TIMEOUT,

@@ -7,9 +7,10 @@ text escaped) and, where useful, inline buttons. Nothing here knows python-teleg
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import cast
+from typing import Any, cast
 
 from bot.delivery.progress import Progress
 from bot.domain.model import Event, KeyDate
@@ -53,6 +54,8 @@ class AuditView:
     action: str
     detail: str
     outcome: str
+    who: str | None = None
+    """The person's name as their chat shows it, when the bot knows it."""
 
 
 @dataclass(frozen=True)
@@ -764,18 +767,56 @@ def extend_usage(event: Event) -> Reply:
 
 
 def audit_log(entries: Sequence[AuditView], reader: Reader) -> Reply:
-    """Answer /audit: the latest admin actions."""
+    """Answer /audit: the latest admin actions, who did them and how it went, in words."""
     if not entries:
         return Reply("No admin actions recorded yet.")
     lines = ["🧾 Latest admin actions\n"]
     for entry in entries:
         when = format_in_zone(entry.at, reader.shown_zone)
-        who = entry.user_id if entry.user_id is not None else "system"
-        lines.append(
-            f"• {esc(when)} — <code>{esc(entry.action)}</code> by {esc(who)}:"
-            f" {esc(entry.outcome)} {esc(entry.detail[:120])}"
-        )
+        lines.append(f"• {esc(when)}: {esc(_audit_who(entry))} {esc(_audit_what(entry))}")
     return Reply("\n".join(lines))
+
+
+def _audit_who(entry: AuditView) -> str:
+    if entry.user_id is None:
+        return "the bot"
+    return entry.who or f"user {entry.user_id}"
+
+
+def _audit_what(entry: AuditView) -> str:
+    """An audit entry's action and outcome as a phrase ("posted news #3 to 12 chats")."""
+    try:
+        detail = json.loads(entry.detail) if entry.detail.startswith("{") else entry.detail
+    except ValueError:
+        detail = entry.detail
+    facts: dict[str, Any] = detail if isinstance(detail, dict) else {}
+    action = entry.action
+    if entry.outcome == "refused":
+        return f"tried /{action}: refused ({detail if isinstance(detail, str) else 'not allowed'})"
+    if action == "post":
+        chats = facts.get("chats", "?")
+        said = f"posted news #{facts.get('news', '?')} to {chats} chat{'' if chats == 1 else 's'}"
+        said += f" (broadcast #{facts.get('broadcast', '?')})"
+    elif action == "cancel":
+        said = f"cancelled broadcast #{facts.get('broadcast', '?')}"
+        if "rows" in facts:
+            said += f" ({facts['rows']} message(s) not sent)"
+    elif action == "extend":
+        target = f"{facts.get('key_date', '?')} to {facts.get('to', '?')}"
+        said = f"extended {target}" if entry.outcome == "ok" else f"could not extend {target}"
+    elif action == "reload" and entry.outcome == "ok":
+        moved = facts.get("moved") or []
+        said = "reloaded the config" + (
+            f"; moved: {', '.join(map(str, moved))}" if moved else "; no date moved"
+        )
+    elif action == "reload":
+        first = detail.splitlines()[0][:120] if isinstance(detail, str) else ""
+        said = "could not reload the config" + (f" ({first})" if first else "")
+    else:
+        said = f"/{action}" + (f" ({detail})" if isinstance(detail, str) and detail else "")
+        if entry.outcome not in ("ok", ""):
+            said += f": {entry.outcome}"
+    return said
 
 
 def news_post(event: Event, html: str) -> Reply:
@@ -791,6 +832,17 @@ def post_usage() -> Reply:
         "or reply <code>/post</code> to a message. You will see a preview first.\n"
         "To send it later, start with a line <code>at 2026-02-20 09:00 Europe/Berlin</code>"
         " (or reply <code>/post at …</code>)."
+    )
+
+
+def post_at_usage() -> Reply:
+    """Explain a scheduled /post whose announcement is missing or on the time's line."""
+    return Reply(
+        "To schedule a post, put the time alone on the first line and the announcement on"
+        " the lines below it:\n"
+        "<code>/post at 2026-02-20 09:00 Europe/Berlin\nThe program is online!</code>\n"
+        "(or reply <code>/post at 2026-02-20 09:00 Europe/Berlin</code> to the message to"
+        " send). The time is written like the config's: a date, a time and a zone."
     )
 
 

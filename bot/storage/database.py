@@ -12,6 +12,7 @@ from typing import Any, Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.defaults import DEFAULT_DATA_DIR
 from bot.domain.clock import Clock
 from bot.storage.audit import AuditRepository
 from bot.storage.chats import ChatRepository
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 HEARTBEAT_KEY = "heartbeat"
 
 #: Where the default SQLite file goes when no data folder is given.
-DEFAULT_DATA_DIR = Path("data")
 
 
 class Database:

@@ -8,6 +8,8 @@ import pytest
 
 from bot.sandbox.limits import Limits
 from bot.sandbox.server import Sandbox
+from bot.telegram.flood import FloodGuard
+from bot.telegram.handlers.fallback import FLOOD_KEY
 from tests.e2e.conftest import Harness
 
 # Telegram's limits scaled ×10 (10 messages/s per chat): fast tests, limits still enforced.
@@ -136,18 +138,12 @@ async def test_blocking_marks_inactive_and_unblocking_reactivates(harness: Harne
         chat = await db.chats.get_chat(sam.id)
         return chat.active if chat else None
 
-    for _ in range(100):
-        if await active() is False:
-            break
-        await asyncio.sleep(0.05)
+    await harness.idle()  # the my_chat_member update has been handled
     chat = await db.chats.get_chat(sam.id)
     assert chat is not None and (chat.active, chat.inactive_reason) == (False, "blocked")
     assert await db.subscriptions.active_recipients(harness.service.event.id) == []
     sandbox.unblock(sam)
-    for _ in range(100):
-        if await active():
-            break
-        await asyncio.sleep(0.05)
+    await harness.idle()
     assert await active()
     assert [r.chat_id for r in await db.subscriptions.active_recipients("euromlsys2026")] == [
         sam.id
@@ -177,6 +173,10 @@ async def test_a_flooding_user_is_throttled_once_and_others_are_not_slowed(
     harness: Harness,
 ) -> None:
     sandbox = harness.sandbox
+    # The guard's clock stands still: its bucket never refills during the test, so the
+    # count does not depend on how fast this machine handles the burst.
+    bot_data = harness.runtime.application.bot_data
+    bot_data[FLOOD_KEY] = FloodGuard(monotonic=lambda: 0.0)
     flooder, patient = sandbox.create_user("Flood"), sandbox.create_user("Patient")
     for _ in range(40):
         sandbox.send(flooder, "/next")
@@ -184,11 +184,11 @@ async def test_a_flooding_user_is_throttled_once_and_others_are_not_slowed(
     reply = await harness.ask(patient, "/next", within=15)
     assert "Paper submission deadline" in reply.content
     waited = asyncio.get_running_loop().time() - started
-    received = await harness.quiet(flooder, 2.0)
+    received = await harness.quiet(flooder)
     everything = sandbox.bot_messages(flooder.id)
     throttles = [m for m in everything if "a lot of messages" in m.content]
     assert len(throttles) == 1
-    assert len(everything) <= 17  # a burst of 15 answered, the rest dropped, politely
+    assert len(everything) == 16  # a burst of 15 answered, the rest dropped, politely
     assert waited < 10, f"another user waited {waited:.1f} s"
     del received
 

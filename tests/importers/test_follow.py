@@ -206,7 +206,7 @@ def test_tracker_sources_setting() -> None:
         ({"TRACKER_SOURCES": "dblp=https://x.example.org/a.yml"}, "write ccf-deadlines or"),
         ({"TRACKER_SOURCES": "https://x.example.org/a https://x.example.org/a"}, "listed twice"),
         ({"TRACKER_INTERVAL": "10"}, "at most once a minute"),
-        ({"TRACKER_INTERVAL": "hourly"}, "not a number of seconds"),
+        ({"TRACKER_INTERVAL": "hourly"}, "TRACKER_INTERVAL=.hourly.: write a number of seconds"),
     ],
 )
 def test_tracker_settings_errors_name_the_variable(env: dict[str, str], message: str) -> None:
