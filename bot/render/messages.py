@@ -43,6 +43,13 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
+    request_location: str | None = None
+    """Instead of inline buttons: a keyboard with one button, this label, that sends the
+    person's location (private chats only)."""
+    force_reply: str | None = None
+    """Instead of inline buttons: ask for a typed reply, with this placeholder."""
+    remove_keyboard: bool = False
+    """Take away a keyboard shown earlier (after the location arrived)."""
 
 
 @dataclass(frozen=True)
@@ -444,9 +451,10 @@ def timezone_current(zone: Zone | None, now: dt.datetime) -> Reply:
         else "You have not set a time zone yet, so I show times in UTC."
     )
     return Reply(
-        f"{current}\n\nSet it with a zone, a city, a country code or an offset:\n"
-        "<code>/timezone Europe/Berlin</code> · <code>/timezone Tokyo</code> ·"
-        " <code>/timezone IN</code> · <code>/timezone +5:30</code>"
+        f"{current}\n\nSet it with a city, a country, a zone, an offset or an abbreviation:\n"
+        "<code>/timezone São Paulo</code> · <code>/timezone Berlin, Germany</code> ·"
+        " <code>/timezone India</code> · <code>/timezone +5:30</code> ·"
+        " <code>/timezone CET</code>"
     )
 
 
@@ -470,8 +478,9 @@ def timezone_unknown(query: str, candidates: Sequence[str]) -> Reply:
     hint = " Did you mean one of these?" if rows else ""
     return Reply(
         f"I don't know a time zone called <b>{esc(query[:100])}</b>.{hint}\n"
-        "Try an IANA name (<code>Europe/Berlin</code>), a city (<code>Tokyo</code>),"
-        " a country code (<code>IN</code>) or an offset (<code>+5:30</code>, <code>UTC-3</code>).",
+        "Try a city (<code>Tokyo</code>, <code>Berlin, Germany</code>), a country"
+        " (<code>India</code>), an IANA name (<code>Europe/Berlin</code>), an offset"
+        " (<code>+5:30</code>, <code>UTC-3</code>) or an abbreviation (<code>CET</code>).",
         rows,
     )
 
@@ -662,14 +671,6 @@ def about(event: Event) -> Reply:
 def unknown_command(command: str) -> Reply:
     """Answer a command the bot does not have."""
     return Reply(f"I don't know <code>/{esc(command[:64])}</code>. Here is what I can do: /help")
-
-
-def plain_hint() -> Reply:
-    """Answer a message that asks nothing the bot understands."""
-    return Reply(
-        "I answer questions about the workshop: try <i>when is the deadline?</i>,"
-        " <i>what topics?</i>, <i>who do I contact?</i>, or /help for every command."
-    )
 
 
 def something_went_wrong() -> Reply:

@@ -519,6 +519,17 @@ class Sandbox:
             entities=entities,
         )
 
+    def send_location(
+        self,
+        user: User,
+        latitude: float,
+        longitude: float,
+        *,
+        bot: BotAccount | str | None = None,
+    ) -> TranscriptMessage:
+        """``user`` shares a location with the bot in their private chat."""
+        return self.world.user_sends_location(self._bot(bot), user, latitude, longitude)
+
     def press(
         self,
         user: User,

@@ -95,6 +95,26 @@ class SubscriberService:
         await self.seen(chat)
         await self.db.chats.set_timezone(chat.chat_id, zone.label)
 
+    async def first_time(self, chat_id: int, what: str) -> bool:
+        """Whether this is the chat's first ``what`` (e.g. an offer shown once); records it.
+
+        While storage fails the answer is False: an optional offer is skipped rather than
+        turning an answer that needs no database into an error.
+        """
+        key = f"{what}:{chat_id}"
+        try:
+            if await self.db.kv.get(key) is not None:
+                return False
+            await self.db.kv.set(key, "1")
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            log.warning(
+                "skipping the %s offer to chat %d (storage failing): %s", what, chat_id, exc
+            )
+            return False
+        return True
+
     async def is_subscribed(self, chat_id: int) -> bool:
         """Whether the chat is subscribed to the bot's event."""
         return await self.db.subscriptions.is_subscribed(self.event.id, chat_id)

@@ -19,6 +19,7 @@ from bot.telegram.handlers import (
     inline,
     members,
     news,
+    questions,
     subscription,
     timezone,
 )
@@ -76,6 +77,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     info.register(application)
     subscription.register(application)
     timezone.register(application)
+    questions.register(application)
     members.register(application)
     calendar.register(application)
     inline.register(application)

@@ -203,3 +203,30 @@ async def test_application_polling_receives_a_command(sandbox: Sandbox, sandbox_
         await app.stop()
     assert reply.text == "Hello, Alice"
     assert reply.entity_texts("bold") == ["Hello"]
+
+
+async def test_location_request_keyboard_and_a_shared_location(
+    tg_bot: Bot, sandbox: Sandbox, sandbox_user: User
+) -> None:
+    from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+    from telegram.error import BadRequest
+
+    button = KeyboardButton("📍 Send my location", request_location=True)
+    await tg_bot.send_message(
+        sandbox_user.id, "Where are you?", reply_markup=ReplyKeyboardMarkup([[button]])
+    )
+    shown = sandbox.bot_messages(sandbox_user.id)[-1]
+    assert shown.reply_markup is not None
+    assert shown.reply_markup["keyboard"][0][0]["request_location"] is True
+    await tg_bot.send_message(sandbox_user.id, "Thanks", reply_markup=ReplyKeyboardRemove())
+    assert sandbox.bot_messages(sandbox_user.id)[-1].reply_markup == {"remove_keyboard": True}
+    with pytest.raises(BadRequest, match="keyboard"):
+        await tg_bot.send_message(
+            sandbox_user.id, "x", reply_markup=json.dumps({"keyboard": [[{"text": ""}]]})
+        )
+
+    sandbox.send_location(sandbox_user, 55.95, -3.19)
+    (update,) = await tg_bot.get_updates()
+    assert update.message is not None and update.message.location is not None
+    assert (update.message.location.latitude, update.message.location.longitude) == (55.95, -3.19)
+    assert update.message.from_user.language_code == "en"
