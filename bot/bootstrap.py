@@ -92,6 +92,8 @@ async def run_bot(
         config_path=settings.config_path,
         base_url=settings.api_base_url,
         admin_ids=settings.admin_ids,
+        tracker_sources=settings.tracker_sources,
+        tracker_interval=settings.tracker_interval,
     )
     loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(runtime))
     lock = instance_lock(settings, settings.token)
@@ -221,6 +223,9 @@ async def calendar_file(runtime: Runtime, event_id: str) -> CalendarFile | None:
     if event is None:
         return None
     changed = [e.recorded_at for e in await runtime.db.extensions.extensions_for(event.id)]
-    config_time = dt.datetime.fromtimestamp(os.stat(event.source).st_mtime, tz=dt.UTC)
+    try:
+        config_time = dt.datetime.fromtimestamp(os.stat(event.source).st_mtime, tz=dt.UTC)
+    except OSError:  # an event followed from a tracker URL (TRACKER_SOURCES) has no file
+        config_time = runtime.clock.now()
     last_modified = max([config_time, *changed]).replace(microsecond=0)
     return CalendarFile(event_calendar([event], last_modified), last_modified)

@@ -190,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_now(demo)
     demo.set_defaults(handler=cmd_demo)
 
+    from bot import import_cli  # `deadline-bot import`: its parser and body live there
+
+    import_cli.add_parser(add_command)
+
     add_command(  # listed for --help; run() hands its arguments to the sandbox
         "sandbox",
         help="run the local Telegram Bot API sandbox alone",

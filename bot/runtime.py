@@ -26,13 +26,16 @@ from telegram.ext import Application
 
 from bot.delivery import DeliveryEngine, DeliveryLimits, PriorityRateLimiter
 from bot.domain.clock import Clock
+from bot.domain.config import load_events
 from bot.domain.model import Event
+from bot.importers.sources import TrackerSource
 from bot.render.html import esc
 from bot.services.admin import AdminService
 from bot.services.events import EventBook
 from bot.services.news import NewsService
 from bot.services.reminders import ReminderService
 from bot.services.subscribers import SubscriberService
+from bot.services.trackers import TrackedEvents, TrackerFollower
 from bot.storage.database import Database
 from bot.supervision import AdminAlerts, HealthBoard, describe, supervise
 from bot.telegram import common, deferred
@@ -40,6 +43,8 @@ from bot.telegram.app import build_application, drain_updates, publish_commands,
 from bot.telegram.jobs import JobQueueScheduler
 
 log = logging.getLogger(__name__)
+
+TRACKER_JOB = "trackers:follow"
 
 STOP_GRACE_SECONDS = 8.0
 """How long a stop waits for in-flight sends (platforms allow about 10 s after SIGTERM)."""
@@ -73,6 +78,8 @@ class Runtime:
     admin: AdminService
     ready: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     """Set once the bot polls for updates, after the catch-up and the schedule."""
+    trackers: TrackerFollower | None = None
+    """Follows TRACKER_SOURCES when some are set."""
     health: HealthBoard = dataclasses.field(default_factory=HealthBoard)
     """What is failing now (``/healthz``); admins are alerted from it."""
     alerts: AdminAlerts | None = None
@@ -95,9 +102,12 @@ class Runtime:
         admin_ids: frozenset[int] = frozenset(),
         limits: DeliveryLimits | None = None,
         workers: int = 8,
+        tracker_sources: tuple[TrackerSource, ...] = (),
+        tracker_interval: float = 3600.0,
     ) -> Runtime:
         """Wire the parts together (nothing runs yet)."""
-        book = EventBook(db, clock, config_path, events)
+        tracked = TrackedEvents(tracker_sources)
+        book = EventBook(db, clock, config_path, events, loader=tracked.loader(load_events))
         subscribers = SubscriberService(db, book, clock)
         limiter = PriorityRateLimiter(limits or DeliveryLimits.telegram())
         application = build_application(token, base_url=base_url, rate_limiter=limiter)
@@ -120,6 +130,8 @@ class Runtime:
         runtime.health = health
         runtime.alerts = AdminAlerts(lambda text: alert_admins(application, admins, text))
         runtime.alerts.attach(health)
+        if tracker_sources:
+            runtime.trackers = TrackerFollower(tracked, reminders.reload, interval=tracker_interval)
         news = NewsService(db, engine, clock)
         common.install(
             application, common.Services(subscribers, reminders, engine, admin, news, health)
@@ -142,6 +154,8 @@ class Runtime:
             await application.start()
             await self.reminders.start()
             await deferred.replay(self.db.kv, application)  # before any new update
+            if self.trackers is not None:
+                follow_trackers(application, self.trackers)
             assert application.updater is not None
             if webhook is None:
                 await application.updater.start_polling(
@@ -165,6 +179,8 @@ class Runtime:
                 await stop.wait()
             finally:
                 log.info("stopping: finishing in-flight sends, leaving the rest pending")
+                if self.trackers is not None:
+                    self.trackers.stop()  # a tracker read in flight must not delay the stop
                 await self._stop_parts()
         if self.failure is not None and self.db.file_problem() is not None:
             saved = await self.db.rescue()
@@ -252,6 +268,29 @@ class Runtime:
                 self.health.ok("storage")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.storage_check_seconds)
+
+
+def follow_trackers(
+    application: Application,  # type: ignore[type-arg]
+    follower: TrackerFollower,
+) -> None:
+    """Read the tracker files now and every ``follower.interval`` seconds (one at a time)."""
+    interval = follower.interval
+
+    async def follow(_context: object) -> None:
+        try:
+            await follower.poll()
+        except Exception:
+            log.exception("reading the tracker files failed; next try in %.0f s", interval)
+
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        follow,
+        interval=interval,
+        first=0,
+        name=TRACKER_JOB,
+        job_kwargs={"id": TRACKER_JOB, "coalesce": True, "max_instances": 1},
+    )
 
 
 async def alert_admins(

@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 
 from bot.defaults import DEFAULT_CONFIG, DEFAULT_DATA_DIR, SettingsError
+from bot.importers.sources import TrackerSource, parse_tracker_sources
 
 __all__ = ["DEFAULT_DATA_DIR", "Settings", "SettingsError", "parse_admin_ids"]
 
@@ -36,6 +37,8 @@ _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+DEFAULT_TRACKER_INTERVAL = 3600.0
+MIN_TRACKER_INTERVAL = 60.0
 
 
 #: Set while :meth:`Settings.from_env` reads only the mapping it was given.
@@ -83,6 +86,15 @@ class Settings(BaseSettings):
     """Where the webhook server listens."""
     allow_ephemeral_sqlite: bool = Field(default=False, validation_alias="ALLOW_EPHEMERAL_SQLITE")
     """Run on SQLite even on a platform whose disk vanishes (a persistent volume)."""
+    tracker_sources: Annotated[tuple[TrackerSource, ...], NoDecode] = Field(
+        default=(), validation_alias="TRACKER_SOURCES"
+    )
+    """Tracker files to follow, by URL (``ccf-deadlines=`` / ``ai-deadlines=`` optional);
+    none by default (see ``bot/importers/sources.py``)."""
+    tracker_interval: float = Field(
+        default=DEFAULT_TRACKER_INTERVAL, validation_alias="TRACKER_INTERVAL"
+    )
+    """Seconds between two reads of the tracker files (at least 60)."""
 
     # ------------------------------------------------------------------------ loading
 
@@ -202,6 +214,22 @@ class Settings(BaseSettings):
         if text in _TRUE | _FALSE:
             return text in _TRUE
         raise ValueError("write 1 (yes) or 0 (no)")
+
+    @field_validator("tracker_sources", mode="before")
+    @classmethod
+    def _trackers(cls, value: object) -> object:
+        return parse_tracker_sources(value) if isinstance(value, str) else value
+
+    @field_validator("tracker_interval", mode="before")
+    @classmethod
+    def _tracker_interval(cls, value: object) -> object:
+        try:
+            seconds = float(str(value).strip())
+        except ValueError:
+            raise ValueError("write a number of seconds, e.g. 3600") from None
+        if not seconds >= MIN_TRACKER_INTERVAL:
+            raise ValueError("read the trackers at most once a minute (60 or more)")
+        return seconds
 
     @model_validator(mode="after")
     def _webhook(self) -> Settings:
