@@ -43,7 +43,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from telegram import Bot, Message
@@ -60,7 +60,14 @@ from bot.delivery.retry import RetryPolicy
 from bot.delivery.scheduler import RowScheduler
 from bot.domain.clock import Clock
 from bot.storage.database import Database
-from bot.storage.models import Broadcast, BroadcastKind, NewOutboxRow, OutboxRow
+from bot.storage.models import (
+    Audience,
+    Broadcast,
+    BroadcastKind,
+    CreatedBroadcast,
+    NewOutboxRow,
+    OutboxRow,
+)
 
 __all__ = ["AdminAlert", "DeliveryEngine", "ProgressCallback", "Renderer"]
 
@@ -250,6 +257,44 @@ class DeliveryEngine:
         self._housekeep.set()
         return created.broadcast_id
 
+    async def enqueue_to(
+        self,
+        event_id: str,
+        kind: BroadcastKind,
+        ref: str,
+        created_by: int | None,
+        audience: Audience,
+        parts: Sequence[Mapping[str, Any]],
+        key_prefix: str,
+        *,
+        part_suffix: bool = False,
+        not_before: dt.datetime | None = None,
+        paid: bool = False,
+    ) -> CreatedBroadcast:
+        """Write a broadcast to an audience inside the database (see ``create_broadcast_to``).
+
+        The payload ``parts`` are stored once; repeats add nothing. Returns the broadcast
+        id and how many rows this call wrote.
+        """
+        created = await self.db.outbox.create_broadcast_to(
+            event_id,
+            kind,
+            ref,
+            created_by,
+            audience,
+            parts,
+            key_prefix,
+            part_suffix=part_suffix,
+            not_before=not_before,
+            paid=paid,
+        )
+        if created.inserted:
+            self._finished_event(created.broadcast_id).clear()
+        self._active.add(created.broadcast_id)
+        self._wake.set()
+        self._housekeep.set()
+        return created
+
     async def cancel(self, broadcast_id: int) -> int:
         """Cancel a broadcast: rows not yet sent become ``cancelled``; returns how many."""
         taken = self._rows.remove(lambda row: row.broadcast_id == broadcast_id)
@@ -330,7 +375,7 @@ class DeliveryEngine:
         deadline = self._mono() + timeout
         while True:
             if not self._rows.busy and not self._active:
-                if await self.db.outbox.pending_count() == 0:
+                if not await self.db.outbox.has_pending():
                     return
                 self._wake.set()
             if self._mono() >= deadline:
@@ -468,8 +513,9 @@ class DeliveryEngine:
 
     async def _record_sent(self, row: OutboxRow, message: Message) -> None:
         self.sent_count += 1
+        accepted_at = self.clock.now()  # this row's own instant, whoever commits it
         await self._retrying(
-            lambda: self._recorder.mark_sent(row.id, message.message_id, self.clock.now()),
+            lambda: self._recorder.mark_sent(row.id, message.message_id, accepted_at),
             f"marking row {row.id} sent",
         )
 
@@ -568,6 +614,8 @@ class DeliveryEngine:
                     log.exception("checking broadcast %d failed", broadcast_id)
 
     async def _maybe_finish(self, broadcast_id: int) -> None:
+        if await self.db.outbox.is_open(broadcast_id):
+            return  # an index lookup; counting a million rows here would slow every send
         counts = await self.db.outbox.broadcast_progress(broadcast_id)
         if counts is None:
             self._active.discard(broadcast_id)
@@ -579,7 +627,7 @@ class DeliveryEngine:
         if broadcast.finished_at is None:
             now = self.clock.now()
             report = build_report(
-                await self.db.outbox.rows_for(broadcast_id),
+                await self.db.outbox.report_counts(broadcast_id),
                 started_at=broadcast.created_at,
                 finished_at=now,
                 plain_text_fallbacks=self._fallbacks.get(broadcast_id, 0),

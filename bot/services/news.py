@@ -19,7 +19,7 @@ from bot.domain.model import Event
 from bot.render import messages
 from bot.render.html import split_message
 from bot.storage.database import Database
-from bot.storage.models import Broadcast
+from bot.storage.models import Audience, Broadcast
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,8 @@ class NewsService:
         return True
 
     async def audience(self, event: Event) -> int:
-        """Return how many chats a news item would reach now."""
-        return len(await self.db.subscriptions.active_recipients(event.id))
+        """Return how many chats a news item would reach now (one count in the database)."""
+        return await self.db.subscriptions.audience_size(Audience(event.id))
 
     async def confirm(
         self, event: Event, author_id: int, draft_id: str, *, channel_id: int | None = None
@@ -98,10 +98,13 @@ class NewsService:
         *,
         channel_id: int | None = None,
         send_at: dt.datetime | None = None,
+        paid: bool = False,
     ) -> Posted:
         """Store the news item and enqueue one row per recipient (and part).
 
+        The rows are written inside the database, the text stored once per part.
         ``channel_id`` is the event's announcement channel, which gets the post too.
+        ``paid``: a paid broadcast (``allow_paid_broadcast``: faster, costs Stars).
         With ``send_at`` the rows wait in the outbox until then: a scheduled post survives
         restarts and ``/cancel`` stops it; the recipients are those subscribed now.
         """
@@ -109,26 +112,26 @@ class NewsService:
             event.id, html, posted_by=author_id, source="admin", posted_at=send_at
         )
         parts = split_message(messages.news_post(event, html).text)
-        recipients = [r.chat_id for r in await self.db.subscriptions.active_recipients(event.id)]
-        if channel_id is not None and channel_id not in recipients:
-            recipients.append(channel_id)
-        rows = [
-            (
-                chat_id,
-                f"news:{item.id}:{chat_id}:{index}",
-                {"text": part, "parse_mode": "HTML", "disable_preview": False},
-            )
-            for chat_id in recipients
-            for index, part in enumerate(parts)
-        ]
-        broadcast = await self.engine.enqueue(
-            event.id, "news", str(item.id), author_id, rows, not_before=send_at
+        audience = Audience(event.id, extra_chats=() if channel_id is None else (channel_id,))
+        created = await self.engine.enqueue_to(
+            event.id,
+            "news",
+            str(item.id),
+            author_id,
+            audience,
+            [{"text": part, "parse_mode": "HTML", "disable_preview": False} for part in parts],
+            f"news:{item.id}:",
+            part_suffix=True,
+            not_before=send_at,
+            paid=paid,
         )
-        log.info("news %d: broadcast %d to %d chat(s)", item.id, broadcast, len(recipients))
+        broadcast = created.broadcast_id
+        recipients = created.inserted // len(parts)
+        log.info("news %d: broadcast %d to %d chat(s)", item.id, broadcast, recipients)
         await self.db.audit.record(
-            author_id, "post", {"news": item.id, "broadcast": broadcast, "chats": len(recipients)}
+            author_id, "post", {"news": item.id, "broadcast": broadcast, "chats": recipients}
         )
-        return Posted(item.id, broadcast, len(recipients), send_at)
+        return Posted(item.id, broadcast, recipients, send_at)
 
     async def broadcasts(self, event: Event, limit: int = 10) -> list[Broadcast]:
         """Return the latest broadcasts, newest first."""
