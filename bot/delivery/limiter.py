@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 #: ``rate_limit_args`` of a broadcast message.
 BULK: Final[Mapping[str, Any]] = {"bulk": True}
+#: ``rate_limit_args`` of a paid broadcast message (``allow_paid_broadcast``).
+PAID: Final[Mapping[str, Any]] = {"bulk": True, "paid": True}
 
 #: Seconds added to every ``retry_after`` (Telegram rounds it to whole seconds).
 PAUSE_SLACK = 0.1

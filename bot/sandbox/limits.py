@@ -22,8 +22,9 @@ flood errors on Telegram, too).  Requests that fail validation (bad chat, parse 
 user, …) never reach the limiter and consume nothing.
 
 **Paid broadcasts**: a send with ``allow_paid_broadcast`` is held to ``paid_per_second``
-(Telegram: 1,000/s) instead of the free overall limit; it is free while the free limit would
-have let it through, and otherwise *charged* (0.1 Telegram Stars, counted in
+(Telegram: 1,000/s) instead of the free overall limit, which it leaves to the bot's other
+messages. Paid messages within a free allowance of their own (the free limit's size) cost
+nothing; the rest are *charged* (0.1 Telegram Stars each, counted in
 :attr:`Counters.charged`). Per-chat and per-group limits still apply.
 """
 
@@ -155,13 +156,14 @@ class RateLimiter:
         self.clock = clock
         self._global: dict[int, Pace] = {}
         self._paid: dict[int, Pace] = {}
+        self._allowance: dict[int, Pace] = {}
         self._chat: dict[tuple[int, int], Pace] = {}
         self._group: dict[tuple[int, int], Pace] = {}
 
     def configure(self, limits: Limits) -> None:
         """Switch to new limits and start afresh (full buckets, empty windows)."""
         self.limits = limits
-        for table in (self._global, self._paid, self._chat, self._group):
+        for table in (self._global, self._paid, self._allowance, self._chat, self._group):
             table.clear()
 
     def check(self, bot_id: int, chat_id: int, is_group: bool) -> int:
@@ -175,9 +177,6 @@ class RateLimiter:
             return SendVerdict(0)
         at = self.clock()
         model = lim.model
-        free = self._get(
-            self._global, bot_id, lambda: _pace(model, lim.global_per_second, 1.0, lim.global_burst)
-        )
         chat = self._get(
             self._chat,
             (bot_id, chat_id),
@@ -200,10 +199,21 @@ class RateLimiter:
                 bot_id,
                 lambda: _pace(model, lim.paid_per_second, 1.0, lim.paid_per_second / 30.0),
             )
+            # Which paid messages cost Stars: those above a free allowance of their own.
+            allowance = self._get(
+                self._allowance,
+                bot_id,
+                lambda: _pace(model, lim.global_per_second, 1.0, lim.global_burst),
+            )
             wait = max(wait, overall.delay(at))
-            charged = free.delay(at) > 0
-            paces = [*local, overall] if charged else [*local, overall, free]
+            charged = allowance.delay(at) > 0
+            paces = [*local, overall] if charged else [*local, overall, allowance]
         else:
+            free = self._get(
+                self._global,
+                bot_id,
+                lambda: _pace(model, lim.global_per_second, 1.0, lim.global_burst),
+            )
             wait = max(wait, free.delay(at))
             paces = [*local, free]
         if wait > 0:
