@@ -265,10 +265,14 @@ class DeliveryEngine:
         rows: Iterable[NewOutboxRow | tuple[int, str, Mapping[str, Any]]],
         *,
         not_before: dt.datetime | None = None,
+        paid: bool = False,
     ) -> int:
-        """Write a broadcast's rows in one transaction (repeats add nothing); return its id."""
+        """Write a broadcast's rows in one transaction (repeats add nothing); return its id.
+
+        ``paid``: send it with ``allow_paid_broadcast`` (paced to the paid limit).
+        """
         created = await self.db.outbox.create_broadcast(
-            event_id, kind, ref, created_by, rows, not_before=not_before
+            event_id, kind, ref, created_by, rows, not_before=not_before, paid=paid
         )
         if created.inserted:
             self._finished_event(created.broadcast_id).clear()

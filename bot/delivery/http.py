@@ -11,12 +11,15 @@ PTB's own.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 __all__ = ["AiohttpRequest"]
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def _seconds(value: Any, default: float | None) -> float | None:
@@ -83,8 +86,11 @@ class AiohttpRequest(BaseRequest):
         """Send one request; return (HTTP status, body). See ``BaseRequest.do_request``."""
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        files = request_data.multipart_data if request_data else None
+        files = (
+            request_data.multipart_data if request_data and request_data.contains_files else None
+        )
         body: Any = None
+        headers: dict[str, str] | None = None
         if files:
             form = aiohttp.FormData()
             for name, value in (request_data.json_parameters if request_data else {}).items():
@@ -94,8 +100,9 @@ class AiohttpRequest(BaseRequest):
                     name, content, filename=filename, content_type=next(iter(mime), None)
                 )
             body = form
-        elif request_data is not None:
-            body = request_data.json_parameters
+        elif request_data is not None:  # a form, encoded here: cheaper than aiohttp's FormData
+            body = urlencode(request_data.json_parameters).encode()
+            headers = _FORM
         write_default = self._media_write if files else self._write
         write = _seconds(write_timeout, write_default)
         timeout = aiohttp.ClientTimeout(
@@ -105,7 +112,9 @@ class AiohttpRequest(BaseRequest):
             sock_read=max(filter(None, (_seconds(read_timeout, self._read), write)), default=None),
         )
         try:
-            async with self._session.request(method, url, data=body, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc

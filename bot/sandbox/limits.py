@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
@@ -46,6 +46,8 @@ FloodModel = Literal["bucket", "sliding", "fixed"]
 FLOOD_MODELS: tuple[FloodModel, ...] = ("bucket", "sliding", "fixed")
 #: Telegram Stars charged per paid message above the free limit.
 STARS_PER_PAID_MESSAGE = 0.1
+#: Accepted sends whose instants :class:`Counters` keeps (for the receiver's view of pace).
+SEND_TIMES_KEPT = 200_000
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,28 @@ class Counters:
     faults: Counter[str] = field(default_factory=Counter)  # injected faults per kind
     webhook_deliveries: int = 0
     webhook_failures: int = 0
+    send_times: deque[float] = field(default_factory=lambda: deque(maxlen=SEND_TIMES_KEPT))
+    """When the latest accepted sends were taken (the limiter's monotonic clock)."""
+
+    def note_send(self, at: float) -> None:
+        """Remember when a send was accepted (for :meth:`pace`)."""
+        self.send_times.append(at)
+
+    def pace(self) -> dict[str, float]:
+        """The receiver's view of the pace: the accepted sends' span and busiest second.
+
+        ``span_s`` runs from the first to the last accepted send kept (the last
+        ``SEND_TIMES_KEPT``); ``max_in_1s`` is the most sends in any window of one second.
+        """
+        times = self.send_times
+        if not times:
+            return {"sends": 0, "span_s": 0.0, "max_in_1s": 0}
+        busiest, start = 0, 0
+        for end, at in enumerate(times):
+            while at - times[start] >= 1.0:
+                start += 1
+            busiest = max(busiest, end - start + 1)
+        return {"sends": len(times), "span_s": times[-1] - times[0], "max_in_1s": busiest}
 
     @property
     def total_requests(self) -> int:
@@ -278,6 +302,7 @@ class Counters:
             self.faults,
         ):
             counter.clear()
+        self.send_times.clear()
         self.webhook_deliveries = 0
         self.webhook_failures = 0
 
@@ -298,4 +323,5 @@ class Counters:
             "faults": dict(self.faults),
             "webhook_deliveries": self.webhook_deliveries,
             "webhook_failures": self.webhook_failures,
+            "pace": self.pace(),
         }

@@ -279,6 +279,7 @@ class Sandbox:
                 429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
             )
         self.counters.sends[chat.id] += 1
+        self.counters.note_send(self.limiter.clock())
         if paid:
             self.counters.paid[chat.id] += 1
         if verdict.charged:

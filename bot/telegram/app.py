@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
 
+from bot.delivery.http import AiohttpRequest
 from bot.telegram import errors
 from bot.telegram.handlers import (
     admin,
@@ -48,8 +49,12 @@ def build_application(
     base_url: str | None = None,
     rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
 ) -> Application:  # type: ignore[type-arg]
-    """Return the bot with every handler registered (services are installed separately)."""
-    builder = ApplicationBuilder().token(token)
+    """Return the bot with every handler registered (services are installed separately).
+
+    Requests go through :class:`~bot.delivery.http.AiohttpRequest` (PTB's request interface
+    on aiohttp: the delivery engine's capacity); long polling keeps PTB's own backend.
+    """
+    builder = ApplicationBuilder().token(token).request(AiohttpRequest(connection_pool_size=32))
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
     if base_url:
