@@ -3,19 +3,26 @@
 Every request python-telegram-bot makes goes through :meth:`PriorityRateLimiter.process_request`.
 Requests that send or edit a message (what Telegram's flood limits count) are paced:
 
-* per chat: ``per_chat_per_s`` with a burst of ``per_chat_burst``, plus ``per_group_per_min``
-  for groups, supergroups and channels (negative or ``@name`` chat ids). Requests to one chat
-  leave in the order they came.
-* overall: ``overall_per_s``. One dispatcher hands out the overall slots; an *interactive*
-  request (the default) always gets the next slot before any *bulk* one, so a reply waits at
-  most one slot (1/28 s at Telegram's limits) behind a running broadcast.
+* per chat: ``per_chat_per_s`` with a burst of ``per_chat_burst`` for replies, plus
+  ``per_group_per_min`` for groups, supergroups and channels (negative or ``@name`` chat ids).
+  A broadcast message needs the chat's (and group's) whole interval plus ``bulk_margin``
+  of it since its last message: no burst. Requests to one chat leave in the order they came.
+* overall: ``overall_per_s`` with no burst (GCRA, :mod:`bot.domain.pace`), so every 1-second
+  window stays under the limit however Telegram counts. One dispatcher hands out the overall
+  slots; an *interactive* request (the default) always gets the next slot before any *bulk*
+  one, so a reply waits at most one slot (1/28 s at Telegram's limits) behind a broadcast.
+* paid broadcasts (``rate_limit_args=PAID``, sent with ``allow_paid_broadcast``) have an overall
+  pace of their own, ``paid_per_s``, and leave the free one to everything else.
 
 Bulk requests say so with ``rate_limit_args=BULK`` (``{"bulk": True}``); the delivery engine
 does. A ``RetryAfter`` (HTTP 429) pauses *every* request for ``retry_after`` seconds (the flood
-wait is per bot) and the request is retried: ``interactive_retries`` times for interactive
-requests, ``bulk_retries`` times for bulk ones, then the error is raised (the engine then
-reschedules the row). ``rate_limit_args={"max_retries": n}`` overrides the count. Other
-requests (answerCallbackQuery, getMe, ...) are not paced but do wait out a pause.
+wait is per bot), moves the overall pace past the pause (no burst when it ends) and, with
+``adapt``, slows it down, then probes back up every few quiet seconds
+(:class:`~bot.delivery.pace.AdaptivePace`). The request is retried: ``interactive_retries``
+times for interactive requests, ``bulk_retries`` times for bulk ones, then the error is
+raised (the engine then reschedules the row). ``rate_limit_args={"max_retries": n}``
+overrides the count. Other requests (answerCallbackQuery, getMe, ...) are not paced but do
+wait out a pause.
 """
 
 from __future__ import annotations
@@ -34,9 +41,9 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.delivery.limits import DeliveryLimits
-from bot.delivery.pace import Pace
+from bot.delivery.pace import AdaptivePace, Pace
 
-__all__ = ["BULK", "LimiterStats", "PriorityRateLimiter", "retry_after_seconds"]
+__all__ = ["BULK", "PAID", "LimiterStats", "PriorityRateLimiter", "retry_after_seconds"]
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +97,9 @@ class LimiterStats:
     interactive: int = 0
     """Paced interactive requests granted."""
     bulk: int = 0
-    """Paced bulk requests granted."""
+    """Paced bulk requests granted (paid ones included)."""
+    paid: int = 0
+    """Paced paid broadcast requests granted."""
     retry_after: int = 0
     """429 answers seen (each paused everything)."""
     max_interactive_wait: float = 0.0
@@ -127,18 +136,31 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
         self.stats = LimiterStats()
         self._now = monotonic
         lim = self.limits
-        self._overall = Pace(lim.overall_per_s, lim.overall_burst, 0.0) if lim.enabled else None
+        self._overall = self._overall_pace(lim.overall_per_s, lim.overall_burst)
+        self._paid = self._overall_pace(lim.paid_per_s, 1.0)
         self._chats: dict[ChatKey, Pace] = {}
         self._groups: dict[ChatKey, Pace] = {}
         self._gates: dict[ChatKey, _Gate] = {}
         self._paused_until = -1.0
-        self._queues: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
-            deque(),
-            deque(),
-        )
+        # interactive, bulk (the free pace, in that order), paid (the paid pace)
+        self._queues: tuple[
+            deque[asyncio.Future[None]], deque[asyncio.Future[None]], deque[asyncio.Future[None]]
+        ] = (deque(), deque(), deque())
         self._wake: asyncio.Event | None = None
         self._dispatcher: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _overall_pace(self, rate: float, burst: float) -> AdaptivePace:
+        lim = self.limits
+        pace = AdaptivePace(rate, burst, lim.overall_slack_s)
+        if not lim.adapt:
+            pace.floor = 1.0
+        return pace
+
+    @property
+    def overall_rate(self) -> float:
+        """The free overall pace now, in messages per second (lower after a 429)."""
+        return self._overall.rate
 
     # --------------------------------------------------------------------- BaseRateLimiter
 
@@ -167,7 +189,8 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
     ) -> Result:
         """Pace the request, call it, and retry it after a ``RetryAfter`` (see module doc)."""
         options = rate_limit_args or {}
-        bulk = bool(options.get("bulk", False))
+        paid = bool(options.get("paid", False))
+        bulk = paid or bool(options.get("bulk", False))
         retries = int(
             options.get("max_retries", self.bulk_retries if bulk else self.interactive_retries)
         )
@@ -175,14 +198,14 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
         attempt = 0
         while True:
             if paced:
-                await self.acquire(data.get("chat_id"), bulk=bulk)
+                await self.acquire(data.get("chat_id"), bulk=bulk, paid=paid)
             else:
                 await self.wait_pause()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
-                self.pause(seconds)
+                self.pause(seconds, paid=paid)
                 if attempt >= retries:
                     raise
                 attempt += 1
@@ -192,10 +215,20 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
 
     # ------------------------------------------------------------------------------ pacing
 
-    def pause(self, seconds: float) -> None:
-        """Hold every request for ``seconds`` (plus a little slack): Telegram said 429."""
+    def pause(self, seconds: float, *, paid: bool = False) -> None:
+        """Hold every request for ``seconds`` (plus a little slack): Telegram said 429.
+
+        The overall paces move past the pause, so it ends with one message, not a burst;
+        the pace that drew the 429 (``paid`` or the free one) also slows down (``adapt``).
+        """
         self.stats.retry_after += 1
-        self._paused_until = max(self._paused_until, self._now() + seconds + PAUSE_SLACK)
+        now = self._now()
+        self._paused_until = max(self._paused_until, now + seconds + PAUSE_SLACK)
+        punished = self._paid if paid else self._overall
+        punished.punish(now, self._paused_until)
+        for pace in (self._overall, self._paid):
+            pace.push(self._paused_until)
+        log.info("429: paused %.1f s, overall pace now %.1f/s", seconds, punished.rate)
         if self._wake is not None:
             self._wake.set()
 
@@ -211,14 +244,19 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
             await asyncio.sleep(left)
             left = self._paused_until - self._now()
 
-    async def acquire(self, chat_id: object, *, bulk: bool = False) -> None:
-        """Wait until one message to ``chat_id`` may leave now (and count it)."""
+    async def acquire(self, chat_id: object, *, bulk: bool = False, paid: bool = False) -> None:
+        """Wait until one message to ``chat_id`` may leave now (and count it).
+
+        ``bulk``: a broadcast message (after replies; no per-chat burst); ``paid``: a paid
+        broadcast message (bulk, on the paid overall pace).
+        """
+        bulk = bulk or paid
         key, is_group = chat_key(chat_id)
         started = self._now()
         if not self.limits.enabled:
             await self.wait_pause()
         elif key is None:
-            await self._grant(bulk)
+            await self._grant(bulk, paid)
         else:
             gate = self._gates.get(key)
             if gate is None:
@@ -226,8 +264,8 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
             gate.users += 1
             try:
                 async with gate.lock:
-                    await self._wait_chat(key, is_group)
-                    await self._grant(bulk)
+                    await self._wait_chat(key, is_group, bulk)
+                    await self._grant(bulk, paid)
                     self._take_chat(key, is_group, self._now())
             finally:
                 gate.users -= 1
@@ -235,17 +273,23 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
                     del self._gates[key]
         if bulk:
             self.stats.bulk += 1
+            self.stats.paid += paid
         else:
             self.stats.interactive += 1
             waited = self._now() - started
             self.stats.max_interactive_wait = max(self.stats.max_interactive_wait, waited)
 
-    async def _wait_chat(self, key: ChatKey, is_group: bool) -> None:
+    async def _wait_chat(self, key: ChatKey, is_group: bool, bulk: bool) -> None:
+        paces = [self._chat_pace(key)]
+        if is_group:
+            paces.append(self._group_pace(key))
+        # A broadcast message uses no burst: each pace's whole interval, plus a margin.
+        margin = self.limits.bulk_margin
         while True:
             now = self._now()
-            wait = self._chat_pace(key).delay(now)
-            if is_group:
-                wait = max(wait, self._group_pace(key).delay(now))
+            wait = max(
+                max(0.0, p.tat - now + margin * p.interval) if bulk else p.delay(now) for p in paces
+            )
             if wait <= 0:
                 return
             await asyncio.sleep(wait)
@@ -280,12 +324,12 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
 
     # -------------------------------------------------------------------- overall slots
 
-    async def _grant(self, bulk: bool) -> None:
+    async def _grant(self, bulk: bool, paid: bool = False) -> None:
         """Wait for an overall slot; interactive waiters are always served first."""
         self._ensure_dispatcher()
         assert self._wake is not None
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queues[1 if bulk else 0].append(future)
+        self._queues[2 if paid else 1 if bulk else 0].append(future)
         self._wake.set()
         await future
 
@@ -299,34 +343,50 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
             queue.clear()
         self._dispatcher = loop.create_task(self._dispatch(), name="delivery-limiter")
 
-    def _head(self) -> asyncio.Future[None] | None:
-        for queue in self._queues:
-            while queue and queue[0].done():  # cancelled waiters
-                queue.popleft()
-            if queue:
-                return queue[0]
+    @staticmethod
+    def _live(queue: deque[asyncio.Future[None]]) -> asyncio.Future[None] | None:
+        while queue and queue[0].done():  # cancelled waiters
+            queue.popleft()
+        return queue[0] if queue else None
+
+    def _serve(
+        self, pace: AdaptivePace, queues: tuple[deque[asyncio.Future[None]], ...], now: float
+    ) -> float | None:
+        """Grant the first waiter of ``queues`` if ``pace`` allows; return the wait, or None."""
+        for queue in queues:
+            if self._live(queue) is None:
+                continue
+            wait = pace.delay(now)
+            if wait > 0:
+                return wait
+            pace.take(now)
+            queue.popleft().set_result(None)
+            return 0.0
         return None
 
     async def _dispatch(self) -> None:
-        assert self._wake is not None and self._overall is not None
-        wake, overall = self._wake, self._overall
+        assert self._wake is not None
+        wake = self._wake
+        interactive, bulk, paid = self._queues
         while True:
-            head = self._head()
-            if head is None:
-                wake.clear()
+            now = self._now()
+            pause = self._paused_until - now
+            waits = [
+                w
+                for w in (
+                    self._serve(self._overall, (interactive, bulk), now) if pause <= 0 else None,
+                    self._serve(self._paid, (paid,), now) if pause <= 0 else None,
+                )
+                if w is not None
+            ]
+            if 0.0 in waits:
+                continue  # granted one: look again at once (several may be due)
+            if pause > 0 and any(q for q in self._queues):
+                waits.append(pause)
+            wake.clear()
+            if not waits:
                 await wake.wait()
                 continue
-            now = self._now()
-            wait = max(self._paused_until - now, overall.delay(now))
-            if wait > 0:
-                wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    # Woken early by a new waiter (maybe interactive) or a pause.
-                    await asyncio.wait_for(wake.wait(), wait)
-                continue
-            for queue in self._queues:
-                if queue and queue[0] is head:
-                    queue.popleft()
-                    break
-            overall.take(now)
-            head.set_result(None)
+            with contextlib.suppress(TimeoutError):
+                # Woken early by a new waiter (maybe interactive) or a pause.
+                await asyncio.wait_for(wake.wait(), min(waits))

@@ -10,7 +10,10 @@ class DeliveryLimits:
     """Sending limits for the whole bot; use :meth:`telegram`, :meth:`scaled` or :meth:`off`.
 
     Telegram documents about 30 messages/s overall, about 1 message/s in a chat (short
-    bursts tolerated) and 20 messages/min in a group. The defaults stay just under.
+    bursts tolerated) and 20 messages/min in a group, but not how it counts them. The
+    defaults stay under every plausible rule: 28/s overall with no burst (so any 1-second
+    window holds at most 29), broadcasts at most one message per chat every 1.1 s and one
+    per group every 3.3 s; interactive replies keep a short per-chat burst.
     """
 
     overall_per_s: float = 28.0
@@ -23,16 +26,25 @@ class DeliveryLimits:
     """Messages per minute in one group, supergroup or channel (on top of the chat limit)."""
     per_group_burst: float = 20.0
     """Messages a quiet group may receive at once."""
-    overall_burst: float = 10.0
-    """Messages the whole bot may send at once after a quiet spell."""
+    overall_burst: float = 1.0
+    """Messages the whole bot may send at once after a quiet spell. 1: every 1-second
+    window stays under the limit whether Telegram counts with a bucket or a window."""
+    overall_slack_s: float = 0.005
+    """Tolerance of the overall pace for a timer that fires late (not a burst)."""
     margin_s: float = 0.05
     """Safety gap in seconds, so that network jitter never makes two sends look too close."""
+    bulk_margin: float = 0.1
+    """A broadcast's gap per chat (and group) beyond its interval, as a fraction of it."""
+    paid_per_s: float = 950.0
+    """Paid broadcast messages per second (``allow_paid_broadcast``; Telegram: 1,000)."""
+    adapt: bool = True
+    """After a 429, slow the overall pace down, then probe back up to the limit."""
     enabled: bool = True
     """False: no pacing at all (capacity benchmarks); ``retry_after`` is still obeyed."""
 
     @classmethod
     def telegram(cls) -> DeliveryLimits:
-        """Telegram's limits with a little headroom: 28/s, 1/s per chat (burst 3), 20/min."""
+        """Telegram's limits with a little headroom: 28/s, 1/s per chat (burst 3 for replies)."""
         return cls()
 
     @classmethod
@@ -46,7 +58,7 @@ class DeliveryLimits:
             per_chat_burst=base.per_chat_burst * factor,
             per_group_per_min=base.per_group_per_min * factor,
             per_group_burst=base.per_group_burst * factor,
-            overall_burst=base.overall_burst * factor,
+            paid_per_s=base.paid_per_s * factor,
         )
 
     @classmethod
