@@ -60,7 +60,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.delivery import DeliveryEngine, DeliveryLimits, PriorityRateLimiter
 from bot.delivery.http import AiohttpRequest
 from bot.domain.clock import SystemClock
-from bot.storage import Database, NewOutboxRow
+from bot.storage import Database
+from bot.storage.models import Audience
 
 FIRST_USER = 100001  # the sandbox numbers people from here
 TOTAL_USERS = 10_000 + 16
@@ -281,12 +282,14 @@ async def run_ours(
     await bot.initialize()
     engine = DeliveryEngine(db, bot, SystemClock(), workers=sc.workers, idle_poll=0.2)
     await engine.start()
-    rows = [NewOutboxRow(c, f"bench:{tag}:{c}", {"text": TEXT}) for c in chats]
+    event = await subscribe(db, chats, tag)
     asker = Asker(bot, ASKERS)
     tasks = asker.start() if sc.interactive else []
     began = time.monotonic()
-    broadcast_id = await engine.enqueue("bench", "news", tag, None, rows, paid=sc.paid)
-    await engine.wait_finished(broadcast_id, timeout=900)
+    created = await engine.enqueue_to(  # as a news post does: INSERT ... SELECT
+        event, "news", tag, None, Audience(event), [{"text": TEXT}], f"bench:{tag}:", paid=sc.paid
+    )
+    await engine.wait_finished(created.broadcast_id, timeout=900)
     seconds = time.monotonic() - began
     if tasks:
         await asker.stop(tasks)
@@ -335,6 +338,45 @@ async def run_baseline(sc: Scenario, sandbox: SandboxProcess, chats: Sequence[in
         latencies=asker.latencies,
         **figures,
     )
+
+
+async def subscribe(db: Database, chats: Sequence[int], tag: str) -> str:
+    """Subscribe ``chats`` (a range) to an event of their own, in SQL; return its id."""
+    event = f"bench-{tag}"
+    first, last = chats[0], chats[-1]
+    assert list(chats) == list(range(first, last + 1))
+    sqlite = db.dialect == "sqlite"
+    true = "1" if sqlite else "true"
+    if sqlite:
+        prefix = (
+            f"WITH RECURSIVE s(n) AS (SELECT {first} UNION ALL SELECT n + 1 FROM s "
+            f"WHERE n < {last}) "
+        )
+        source, at = "FROM s", SystemClock().now().replace(tzinfo=None).isoformat(sep=" ")
+    else:
+        prefix, source, at = (
+            "",
+            f"FROM generate_series({first}, {last}) AS s(n)",
+            SystemClock().now(),
+        )
+    conflict = "ON CONFLICT (chat_id) DO NOTHING" if not sqlite else "ON CONFLICT DO NOTHING"
+    where = "WHERE true " if sqlite else ""  # SQLite: ON CONFLICT after a SELECT needs a WHERE
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            text(
+                f"{prefix}INSERT INTO chats (chat_id, type, active, first_seen, updated_at) "
+                f"SELECT n, 'private', {true}, :at, :at {source} {where}{conflict}"
+            ),
+            {"at": at},
+        )
+        await conn.execute(
+            text(
+                f"{prefix}INSERT INTO subscriptions (event_id, chat_id, subscribed_at, reminders,"
+                f" active) SELECT :e, n, :at, 'all', {true} {source}"
+            ),
+            {"e": event, "at": at},
+        )
+    return event
 
 
 # ------------------------------------------------------------------------------- backlog

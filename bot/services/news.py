@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from bot.delivery import DeliveryEngine
+from bot.delivery.limits import DeliveryEstimate
 from bot.domain.clock import Clock
 from bot.domain.model import Event
 from bot.render import messages
@@ -78,16 +79,30 @@ class NewsService:
         """Return how many chats a news item would reach now (one count in the database)."""
         return await self.db.subscriptions.audience_size(Audience(event.id))
 
+    def estimate(self, event: Event, html: str, audience: int) -> DeliveryEstimate:
+        """How long a post to ``audience`` chats takes, free or paid, and the paid cost."""
+        parts = len(split_message(messages.news_post(event, html).text))
+        return DeliveryEstimate.of(audience * parts, self.engine.limiter.limits)
+
     async def confirm(
-        self, event: Event, author_id: int, draft_id: str, *, channel_id: int | None = None
+        self,
+        event: Event,
+        author_id: int,
+        draft_id: str,
+        *,
+        channel_id: int | None = None,
+        paid: bool = False,
     ) -> Posted | None:
-        """Publish this admin's draft once; None when it is gone (already sent or cancelled)."""
+        """Publish this admin's draft once; None when it is gone (already sent or cancelled).
+
+        ``paid``: as a paid broadcast (the organizer opted in on the preview).
+        """
         draft = self._drafts.get(author_id)
         if draft is None or draft.id != draft_id:
             return None
         del self._drafts[author_id]  # taken before any await: a second press finds nothing
         return await self.publish(
-            event, draft.html, author_id, channel_id=channel_id, send_at=draft.send_at
+            event, draft.html, author_id, channel_id=channel_id, send_at=draft.send_at, paid=paid
         )
 
     async def publish(
@@ -128,9 +143,8 @@ class NewsService:
         broadcast = created.broadcast_id
         recipients = created.inserted // len(parts)
         log.info("news %d: broadcast %d to %d chat(s)", item.id, broadcast, recipients)
-        await self.db.audit.record(
-            author_id, "post", {"news": item.id, "broadcast": broadcast, "chats": recipients}
-        )
+        detail = {"news": item.id, "broadcast": broadcast, "chats": recipients, "paid": paid}
+        await self.db.audit.record(author_id, "post", detail)
         return Posted(item.id, broadcast, recipients, send_at)
 
     async def broadcasts(self, event: Event, limit: int = 10) -> list[Broadcast]:
