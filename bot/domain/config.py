@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -251,6 +252,8 @@ class _Checker:
             website=raw["website"],
             key_dates=key_dates,
             source=self.source,
+            series=raw.get("series") or series_from_id(raw["id"]),
+            year=raw.get("year") or year_from_id(raw["id"]),
             edition=raw.get("edition"),
             colocated_with=raw.get("colocated_with"),
             submission_url=raw.get("submission_url"),
@@ -367,3 +370,18 @@ _TYPE_WORDS = {
 def _article(kinds: str) -> str:
     """Return the schema's type names in plain words: 'text', 'a list', …."""
     return " or ".join(_TYPE_WORDS.get(kind.strip(), kind) for kind in kinds.split(" or "))
+
+
+_TRAILING_YEAR = re.compile(r"^(?P<series>[a-z0-9][a-z0-9_-]*?)[-_]?(?P<year>(?:19|20|21)\d\d)$")
+
+
+def series_from_id(event_id: str) -> str:
+    """Return the series an id names: 'euromlsys2026' → 'euromlsys'; no year → the id."""
+    match = _TRAILING_YEAR.match(event_id)
+    return match["series"] if match else event_id
+
+
+def year_from_id(event_id: str) -> int | None:
+    """Return the year at the end of an id ('euromlsys2026' → 2026), if there is one."""
+    match = _TRAILING_YEAR.match(event_id)
+    return int(match["year"]) if match else None

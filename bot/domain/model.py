@@ -117,6 +117,10 @@ class Event:
     key_dates: tuple[KeyDate, ...]
     source: str
     """The file the event was loaded from (for messages, never shown to subscribers)."""
+    series: str = ""
+    """The series this edition belongs to; empty only for events built by hand in tests."""
+    year: int | None = None
+    """The edition's year, when written or readable from the id."""
     edition: int | None = None
     colocated_with: str | None = None
     submission_url: str | None = None

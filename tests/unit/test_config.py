@@ -243,3 +243,13 @@ def test_extension_history_must_be_earlier(tmp_path: Path) -> None:
     )
     code, _, err = run_cli("check", str(write(tmp_path, backwards)))
     assert code == 2 and "is not before the current time" in err
+
+
+def test_series_and_year_default_from_the_id_and_can_be_written() -> None:
+    from bot.domain.config import series_from_id, year_from_id
+
+    assert series_from_id("euromlsys2026") == "euromlsys"
+    assert series_from_id("mlsys-2027") == "mlsys"
+    assert series_from_id("nips_1999") == "nips"
+    assert series_from_id("workshop") == "workshop"
+    assert year_from_id("euromlsys2026") == 2026 and year_from_id("workshop") is None
