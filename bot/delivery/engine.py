@@ -527,12 +527,14 @@ class DeliveryEngine:
                 SEND_MESSAGE, params, rate_limit_args=PAID if paid else BULK
             )
             return _message_id(result)
-        await self.limiter.acquire(chat_id, bulk=True, paid=paid)
+        slot = await self.limiter.acquire(chat_id, bulk=True, paid=paid)
         try:
             return _message_id(await self.bot.do_api_request(SEND_MESSAGE, params))
         except RetryAfter as exc:
             self.limiter.pause(retry_after_seconds(exc), paid=paid)
             raise
+        finally:
+            self.limiter.finished(slot)
 
     async def _is_paid(self, broadcast_id: int) -> bool:
         paid = self._paid.get(broadcast_id)

@@ -10,6 +10,7 @@ PTB's own.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ from telegram.request import BaseRequest, RequestData
 __all__ = ["AiohttpRequest"]
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+_TOKEN_IN_URL = re.compile(r"/bot[^/\s]+/")
 
 
 def _seconds(value: Any, default: float | None) -> float | None:
@@ -119,4 +121,5 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            detail = _TOKEN_IN_URL.sub("/bot<token>/", str(exc))  # never a token in a message
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {detail}") from exc

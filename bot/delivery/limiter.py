@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
@@ -43,7 +44,14 @@ from telegram.ext import BaseRateLimiter
 from bot.delivery.limits import DeliveryLimits
 from bot.delivery.pace import AdaptivePace, Pace
 
-__all__ = ["BULK", "PAID", "LimiterStats", "PriorityRateLimiter", "retry_after_seconds"]
+__all__ = [
+    "BULK",
+    "PAID",
+    "LimiterStats",
+    "PriorityRateLimiter",
+    "Slot",
+    "retry_after_seconds",
+]
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +114,44 @@ class LimiterStats:
     """Longest time an interactive request waited for its slot, in seconds."""
 
 
+class Slot:
+    """One granted send: when it was granted and when its answer came back."""
+
+    __slots__ = ("done", "granted")
+
+    def __init__(self, granted: float) -> None:
+        self.granted = granted
+        self.done = math.inf
+        """When the request finished (inf while in flight)."""
+
+
+class _Flights:
+    """The last ``limit`` grants of an overall pace, to keep Telegram's window honest.
+
+    Telegram counts a send when it *processes* it, somewhere between our grant and its
+    answer. A send may go when the ``limit``-th previous one has been answered at least
+    ``window`` seconds ago: then, however the requests bunched up on the way, the receiver
+    never sees more than ``limit`` in any window. It only holds the pace back when answers
+    are slow (a loaded machine, a slow network), which is when bunching happens.
+    """
+
+    __slots__ = ("slots", "window")
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.slots: deque[Slot] = deque(maxlen=max(1, limit))
+        self.window = window
+
+    def delay(self, now: float) -> float:
+        if len(self.slots) < (self.slots.maxlen or 1):
+            return 0.0
+        return max(0.0, self.slots[0].done + self.window - now)
+
+    def grant(self, now: float) -> Slot:
+        slot = Slot(now)
+        self.slots.append(slot)
+        return slot
+
+
 class _Gate:
     """Keeps the requests of one chat in line (FIFO), one waiting for a slot at a time."""
 
@@ -138,13 +184,16 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
         lim = self.limits
         self._overall = self._overall_pace(lim.overall_per_s, lim.overall_burst)
         self._paid = self._overall_pace(lim.paid_per_s, 1.0)
+        window = 1.0 + lim.overall_slack_s  # answered a second ago: Telegram counted it
+        self._flights = _Flights(lim.overall_window, window)
+        self._paid_flights = _Flights(lim.paid_window, window)
         self._chats: dict[ChatKey, Pace] = {}
         self._groups: dict[ChatKey, Pace] = {}
         self._gates: dict[ChatKey, _Gate] = {}
         self._paused_until = -1.0
         # interactive, bulk (the free pace, in that order), paid (the paid pace)
         self._queues: tuple[
-            deque[asyncio.Future[None]], deque[asyncio.Future[None]], deque[asyncio.Future[None]]
+            deque[asyncio.Future[Slot]], deque[asyncio.Future[Slot]], deque[asyncio.Future[Slot]]
         ] = (deque(), deque(), deque())
         self._wake: asyncio.Event | None = None
         self._dispatcher: asyncio.Task[None] | None = None
@@ -197,8 +246,9 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
         paced = is_paced(endpoint)
         attempt = 0
         while True:
+            slot = None
             if paced:
-                await self.acquire(data.get("chat_id"), bulk=bulk, paid=paid)
+                slot = await self.acquire(data.get("chat_id"), bulk=bulk, paid=paid)
             else:
                 await self.wait_pause()
             try:
@@ -212,6 +262,8 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
                 log.info(
                     "429 on %s: everything paused %.1f s, retry %d", endpoint, seconds, attempt
                 )
+            finally:
+                self.finished(slot)
 
     # ------------------------------------------------------------------------------ pacing
 
@@ -244,19 +296,23 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
             await asyncio.sleep(left)
             left = self._paused_until - self._now()
 
-    async def acquire(self, chat_id: object, *, bulk: bool = False, paid: bool = False) -> None:
+    async def acquire(
+        self, chat_id: object, *, bulk: bool = False, paid: bool = False
+    ) -> Slot | None:
         """Wait until one message to ``chat_id`` may leave now (and count it).
 
         ``bulk``: a broadcast message (after replies; no per-chat burst); ``paid``: a paid
-        broadcast message (bulk, on the paid overall pace).
+        broadcast message (bulk, on the paid overall pace). Returns the slot to hand to
+        :meth:`finished` when the request is answered (None when limits are off).
         """
         bulk = bulk or paid
         key, is_group = chat_key(chat_id)
         started = self._now()
+        slot = None
         if not self.limits.enabled:
             await self.wait_pause()
         elif key is None:
-            await self._grant(bulk, paid)
+            slot = await self._grant(bulk, paid)
         else:
             gate = self._gates.get(key)
             if gate is None:
@@ -265,7 +321,7 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
             try:
                 async with gate.lock:
                     await self._wait_chat(key, is_group, bulk)
-                    await self._grant(bulk, paid)
+                    slot = await self._grant(bulk, paid)
                     self._take_chat(key, is_group, self._now())
             finally:
                 gate.users -= 1
@@ -278,6 +334,15 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
             self.stats.interactive += 1
             waited = self._now() - started
             self.stats.max_interactive_wait = max(self.stats.max_interactive_wait, waited)
+        return slot
+
+    def finished(self, slot: Slot | None) -> None:
+        """The request of ``slot`` was answered (or failed): its window can close."""
+        if slot is None or slot.done != math.inf:
+            return
+        slot.done = self._now()
+        if self._wake is not None:
+            self._wake.set()
 
     async def _wait_chat(self, key: ChatKey, is_group: bool, bulk: bool) -> None:
         paces = [self._chat_pace(key)]
@@ -324,14 +389,14 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
 
     # -------------------------------------------------------------------- overall slots
 
-    async def _grant(self, bulk: bool, paid: bool = False) -> None:
+    async def _grant(self, bulk: bool, paid: bool = False) -> Slot:
         """Wait for an overall slot; interactive waiters are always served first."""
         self._ensure_dispatcher()
         assert self._wake is not None
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Slot] = asyncio.get_running_loop().create_future()
         self._queues[2 if paid else 1 if bulk else 0].append(future)
         self._wake.set()
-        await future
+        return await future
 
     def _ensure_dispatcher(self) -> None:
         loop = asyncio.get_running_loop()
@@ -344,23 +409,30 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
         self._dispatcher = loop.create_task(self._dispatch(), name="delivery-limiter")
 
     @staticmethod
-    def _live(queue: deque[asyncio.Future[None]]) -> asyncio.Future[None] | None:
+    def _live(queue: deque[asyncio.Future[Slot]]) -> asyncio.Future[Slot] | None:
         while queue and queue[0].done():  # cancelled waiters
             queue.popleft()
         return queue[0] if queue else None
 
     def _serve(
-        self, pace: AdaptivePace, queues: tuple[deque[asyncio.Future[None]], ...], now: float
+        self,
+        pace: AdaptivePace,
+        flights: _Flights,
+        queues: tuple[deque[asyncio.Future[Slot]], ...],
+        now: float,
     ) -> float | None:
-        """Grant the first waiter of ``queues`` if ``pace`` allows; return the wait, or None."""
+        """Grant the first waiter of ``queues`` if the pace allows; return the wait, or None.
+
+        An infinite wait means "until an answer comes back" (see :class:`_Flights`).
+        """
         for queue in queues:
             if self._live(queue) is None:
                 continue
-            wait = pace.delay(now)
+            wait = max(pace.delay(now), flights.delay(now))
             if wait > 0:
                 return wait
             pace.take(now)
-            queue.popleft().set_result(None)
+            queue.popleft().set_result(flights.grant(now))
             return 0.0
         return None
 
@@ -371,22 +443,23 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
         while True:
             now = self._now()
             pause = self._paused_until - now
-            waits = [
-                w
-                for w in (
-                    self._serve(self._overall, (interactive, bulk), now) if pause <= 0 else None,
-                    self._serve(self._paid, (paid,), now) if pause <= 0 else None,
-                )
-                if w is not None
-            ]
-            if 0.0 in waits:
-                continue  # granted one: look again at once (several may be due)
-            if pause > 0 and any(q for q in self._queues):
+            waits: list[float] = []
+            if pause <= 0:
+                for wait in (
+                    self._serve(self._overall, self._flights, (interactive, bulk), now),
+                    self._serve(self._paid, self._paid_flights, (paid,), now),
+                ):
+                    if wait is not None:
+                        waits.append(wait)
+                if 0.0 in waits:
+                    continue  # granted one: look again at once (several may be due)
+            elif any(self._queues):
                 waits.append(pause)
             wake.clear()
-            if not waits:
-                await wake.wait()
+            finite = [w for w in waits if w != math.inf]
+            if not finite:
+                await wake.wait()  # nothing waiting, or waiting for an answer
                 continue
             with contextlib.suppress(TimeoutError):
-                # Woken early by a new waiter (maybe interactive) or a pause.
-                await asyncio.wait_for(wake.wait(), min(waits))
+                # Woken early by a new waiter (maybe interactive), an answer or a pause.
+                await asyncio.wait_for(wake.wait(), min(finite))

@@ -37,6 +37,11 @@ class DeliveryLimits:
     """A broadcast's gap per chat (and group) beyond its interval, as a fraction of it."""
     paid_per_s: float = 950.0
     """Paid broadcast messages per second (``allow_paid_broadcast``; Telegram: 1,000)."""
+    overall_window: int = 30
+    """At most this many sends in any second *as Telegram may count them*: a send waits
+    until the one this many sends back was answered over a second ago (Telegram: 30)."""
+    paid_window: int = 1000
+    """The same for paid broadcast messages (Telegram: 1,000)."""
     adapt: bool = True
     """After a 429, slow the overall pace down, then probe back up to the limit."""
     enabled: bool = True
@@ -59,6 +64,8 @@ class DeliveryLimits:
             per_group_per_min=base.per_group_per_min * factor,
             per_group_burst=base.per_group_burst * factor,
             paid_per_s=base.paid_per_s * factor,
+            overall_window=round(base.overall_window * factor),
+            paid_window=round(base.paid_window * factor),
         )
 
     @classmethod

@@ -109,3 +109,25 @@ def test_the_preview_estimate_of_a_paid_broadcast() -> None:
     # 0.1 Star for each message above the free 30/s during those seconds.
     assert estimate.stars == pytest.approx(0.1 * (10_000 - 30 * 10_000 / 950), abs=0.05)
     assert DeliveryEstimate.of(0, DeliveryLimits.telegram()).stars == 0
+
+
+async def test_a_send_waits_until_the_one_a_window_back_was_answered_a_second_ago() -> None:
+    """However requests bunch up on the way, Telegram never sees more than 30 in a second."""
+    import asyncio
+
+    clock = Ticks(100.0)
+    limiter = PriorityRateLimiter(
+        DeliveryLimits(overall_per_s=1000, overall_window=3, per_chat_per_s=1000),
+        monotonic=clock,
+    )
+    slots = [await limiter.acquire(None, bulk=True) for _ in range(3)]
+    fourth = asyncio.create_task(limiter.acquire(None, bulk=True))
+    await asyncio.sleep(0.05)
+    assert not fourth.done()  # three in flight: the window is full
+    limiter.finished(slots[0])  # answered at 100.0 ...
+    await asyncio.sleep(0.05)
+    assert not fourth.done()  # ... so Telegram may have counted it until then
+    clock.at = 101.01
+    limiter.finished(slots[1])
+    await asyncio.wait_for(fourth, 1.0)
+    await limiter.shutdown()
