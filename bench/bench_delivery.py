@@ -496,6 +496,27 @@ def print_table(results: list[Result]) -> None:
 # ------------------------------------------------------------------------------------ main
 
 
+async def open_db(url: str) -> Database:
+    """A migrated database; on PostgreSQL in a schema of its own (dropped by close_db)."""
+    if not url.startswith("postgres"):
+        return await Database.connect(url, SystemClock(), migrate=True)
+    schema = f"bench_delivery_{time.monotonic_ns()}"
+    admin = await Database.connect(url, SystemClock())
+    async with admin.engine.begin() as conn:
+        await conn.execute(text(f"CREATE SCHEMA {schema}"))
+    await admin.close()
+    options = {"options": f"-csearch_path={schema}"}
+    return await Database.connect(url, SystemClock(), migrate=True, connect_args=options)
+
+
+async def close_db(db: Database) -> None:
+    if db.dialect == "postgresql":
+        async with db.engine.begin() as conn:
+            schema = (await conn.execute(text("SELECT current_schema()"))).scalar_one()
+            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    await db.close()
+
+
 async def main_async(args: argparse.Namespace) -> None:
     keys = [s.key for s in SCENARIOS] + ["q"]
     wanted = set(args.only.split(",")) if args.only else set(keys)
@@ -503,7 +524,7 @@ async def main_async(args: argparse.Namespace) -> None:
     sandbox = SandboxProcess(TOTAL_USERS)
     tmp = tempfile.TemporaryDirectory()
     url = args.db or f"sqlite+aiosqlite:///{tmp.name}/bench.sqlite3"
-    db = await Database.connect(url, SystemClock(), migrate=True)
+    db = await open_db(url)
     stamp = str(int(time.time()))
     results: list[Result] = []
     try:
@@ -543,7 +564,7 @@ async def main_async(args: argparse.Namespace) -> None:
         print()
         print_table(results)
     finally:
-        await db.close()
+        await close_db(db)
         sandbox.close()
         tmp.cleanup()
 
