@@ -29,6 +29,7 @@ from bot.deploy.platform import check_storage_safe
 from bot.deploy.web import (
     CalendarFile,
     HealthReport,
+    NotAnUpdate,
     build_web_app,
     serve_web,
     split_webhook_url,
@@ -174,8 +175,13 @@ async def _wait_for_lock(lock: InstanceLock, stop: asyncio.Event) -> bool:
 
 
 async def _enqueue_update(runtime: Runtime, payload: dict[str, object]) -> None:
-    """Hand a webhook update to python-telegram-bot."""
-    update = Update.de_json(payload, runtime.application.bot)
+    """Hand a webhook update to python-telegram-bot (:class:`NotAnUpdate` if it is none)."""
+    if not isinstance(payload.get("update_id"), int):
+        raise NotAnUpdate("no integer update_id")
+    try:
+        update = Update.de_json(payload, runtime.application.bot)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise NotAnUpdate(f"update {payload['update_id']}: {type(exc).__name__}: {exc}") from None
     await runtime.application.update_queue.put(update)
 
 

@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="validate the config and summarise each event", description=_doc(cmd_check)
     )
     check.add_argument("path", nargs="?", help="a YAML file or a folder (default: --config)")
+    _add_now(check)
     check.set_defaults(handler=cmd_check)
 
     dates = commands.add_parser(
@@ -198,10 +199,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     """Validate every event config and print a one-screen summary of each."""
     path = Path(args.path) if args.path else config_path(args)
     events = load_events(path)
-    now = SystemClock().now()
+    now = clock_from(args.now).now()
     for event in events:
         out.write(event_summary(event, now) + "\n\n")
-    out.write(f"OK: {len(events)} event{'s' if len(events) != 1 else ''} in {path}\n")
+    over = sum(1 for event in events if event.key_dates and event.next_date(now) is None)
+    status = f" ({over} over: no key date ahead)" if over else ""
+    out.write(f"OK: {len(events)} event{'s' if len(events) != 1 else ''} in {path}{status}\n")
     return EXIT_OK
 
 
@@ -249,7 +252,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
     zone = parse_zone(args.tz) if args.tz else None
     shown = []
     for reminder in all_reminders(events):
-        if start <= reminder.fire_at <= end and reminder.fire_at < reminder.key_date_at:
+        if start <= reminder.fire_at <= end and reminder.fire_at < reminder.valid_until:
             event = next(e for e in events if e.id == reminder.event_id)
             kd = event.key_date(reminder.key_date_id)
             assert kd is not None

@@ -26,14 +26,17 @@ from bot.services.news import NewsService
 from bot.services.reminders import ReminderService
 from bot.services.subscribers import SubscriberService
 from bot.storage.database import Database
-from bot.telegram import common
-from bot.telegram.app import build_application, publish_commands
+from bot.telegram import common, deferred
+from bot.telegram.app import build_application, drain_updates, publish_commands, update_processor
 from bot.telegram.jobs import JobQueueScheduler
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 8.0
 """How long a stop waits for in-flight sends (platforms allow about 10 s after SIGTERM)."""
+
+UPDATES_GRACE_SECONDS = 5.0
+"""How long a stop lets queued updates finish (at the same time as the sends), then cancels."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class Runtime:
             await self.engine.start()
             await application.start()
             await self.reminders.start()
+            await deferred.replay(self.db.kv, application)  # before any new update
             assert application.updater is not None
             if webhook is None:
                 await application.updater.start_polling(
@@ -130,9 +134,16 @@ class Runtime:
             finally:
                 log.info("stopping: finishing in-flight sends, leaving the rest pending")
                 if application.updater.running:
-                    await application.updater.stop()
+                    await application.updater.stop()  # polling: acknowledges what it fetched
+                # Every fetched update was acknowledged: finish them, but within a deadline,
+                # and drop what flooding chats still have waiting (see bot/telegram/updates).
+                updates = asyncio.create_task(drain_updates(application, UPDATES_GRACE_SECONDS))
                 await self.engine.stop(grace=STOP_GRACE_SECONDS)
+                await updates
                 await application.stop()
+                processor = update_processor(application)
+                if processor is not None and processor.deferred:
+                    await deferred.keep(self.db.kv, processor.deferred)
         await self.db.close()
 
 

@@ -178,7 +178,8 @@ def _valarm(summary: str, key_date: KeyDate, offset: dt.timedelta) -> icalendar.
     if offset:
         when = f"in {humanize_span(offset.total_seconds(), parts=2)}"
     else:
-        when = "today" if is_all_day(key_date) else "now"
+        # A whole day (a notification or event written as a bare date) is "today".
+        when = "today" if key_date.date_only and key_date.kind != "deadline" else "now"
     alarm = icalendar.Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", _text(f"{summary} {when}"))

@@ -23,6 +23,12 @@ times for interactive requests, ``bulk_retries`` times for bulk ones, then the e
 raised (the engine then reschedules the row). ``rate_limit_args={"max_retries": n}``
 overrides the count. Other requests (answerCallbackQuery, getMe, ...) are not paced but do
 wait out a pause.
+
+An *interactive* request that Telegram answers with a server error (HTTP 5xx: it did not
+process it) is tried again up to ``server_error_retries`` times, after 0.5 s, 1 s, 2 s
+(with jitter), so that a person gets their reply while Telegram stumbles. Bulk requests
+are not: the delivery engine reschedules them itself. Timeouts and dropped connections are
+never retried here: the message may have been delivered, and a retry would duplicate it.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import random
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
@@ -38,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from telegram._utils.types import JSONDict
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.delivery.limits import DeliveryLimits
@@ -76,6 +83,15 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     return float(exc._retry_after.total_seconds())
 
 
+def is_server_error(exc: BaseException) -> bool:
+    """True for an HTTP 5xx answer from Telegram (PTB raises a plain NetworkError for it).
+
+    Its subclasses (BadRequest, TimedOut) and transport failures (``httpx.…``: the request
+    may have been processed) are not server errors.
+    """
+    return type(exc) is NetworkError and not str(exc).startswith("httpx.")
+
+
 def is_paced(endpoint: str) -> bool:
     """True for the methods Telegram's flood limits count: sends, copies, forwards, edits."""
     name = endpoint.lower()
@@ -110,6 +126,8 @@ class LimiterStats:
     """Paced paid broadcast requests granted."""
     retry_after: int = 0
     """429 answers seen (each paused everything)."""
+    server_error_retries: int = 0
+    """Interactive requests tried again after a 5xx answer."""
     max_interactive_wait: float = 0.0
     """Longest time an interactive request waited for its slot, in seconds."""
 
@@ -174,11 +192,16 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
         *,
         interactive_retries: int = 3,
         bulk_retries: int = 2,
+        server_error_retries: int = 3,
+        server_error_backoff: float = 0.5,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limits = limits or DeliveryLimits.telegram()
         self.interactive_retries = interactive_retries
         self.bulk_retries = bulk_retries
+        self.server_error_retries = server_error_retries
+        self.server_error_backoff = server_error_backoff
+        self._rng = random.Random()
         self.stats = LimiterStats()
         self._now = monotonic
         lim = self.limits
@@ -244,7 +267,7 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
             options.get("max_retries", self.bulk_retries if bulk else self.interactive_retries)
         )
         paced = is_paced(endpoint)
-        attempt = 0
+        attempt = failures = 0
         while True:
             slot = None
             if paced:
@@ -262,6 +285,23 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
                 log.info(
                     "429 on %s: everything paused %.1f s, retry %d", endpoint, seconds, attempt
                 )
+            except NetworkError as exc:
+                if bulk or not is_server_error(exc) or failures >= self.server_error_retries:
+                    raise
+                failures += 1
+                self.stats.server_error_retries += 1
+                delay = self.server_error_backoff * 2 ** (failures - 1)
+                delay *= 1.0 - 0.5 * self._rng.random()
+                log.info(
+                    "%s: %s on %s: retry %d in %.2f s",
+                    type(exc).__name__,
+                    exc,
+                    endpoint,
+                    failures,
+                    delay,
+                )
+                self.finished(slot)
+                await asyncio.sleep(delay)
             finally:
                 self.finished(slot)
 

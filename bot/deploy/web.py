@@ -6,7 +6,9 @@ Routes of :func:`build_web_app`:
     an update from Telegram. The ``X-Telegram-Bot-Api-Secret-Token`` header must equal the
     secret given to ``setWebhook`` (compared in constant time); otherwise 403 and the body
     is never read. A body that is not a JSON object is 400; else ``on_update(payload)`` and
-    200 (500 if ``on_update`` fails, so that Telegram delivers the update again).
+    200 (500 if ``on_update`` fails, so that Telegram delivers the update again). A JSON
+    object that is not an update (``on_update`` raises :class:`NotAnUpdate`) is logged in
+    one line and answered 200: delivering it again would never help.
 ``GET /healthz``
     JSON ``{"status": "ok" | "degraded" | "standby", "database", "scheduler",
     "pending_outbox", "active_instance", ...}``: 200 for ok and standby, 503 for degraded.
@@ -122,6 +124,12 @@ class CalendarFile:
 
 
 OnUpdate = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class NotAnUpdate(ValueError):
+    """Raised by an ``on_update`` callback for a JSON object that is not a Telegram update."""
+
+
 HealthCheck = Callable[[], Awaitable[HealthReport]]
 CalendarSource = Callable[[str], Awaitable[CalendarFile | None]]
 
@@ -173,6 +181,9 @@ def build_web_app(
             return web.Response(status=503, text="Standby", headers={"Retry-After": "5"})
         try:
             await on_update(payload)
+        except NotAnUpdate as exc:
+            log.warning("webhook: ignored a body that is not an update (%s)", exc)
+            return web.Response(status=200, text="Ignored: not an update")
         except Exception:
             log.exception("webhook: update %s could not be queued", payload.get("update_id"))
             return web.Response(status=500, text="Internal Server Error")

@@ -7,6 +7,7 @@ Every problem is reported at once, each with its file, field path and line.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import re
@@ -28,9 +29,16 @@ from bot.domain.model import (
     Topics,
     Venue,
 )
+from bot.domain.policy import parse_offset as parse_reminder_offset
 from bot.domain.times import AOE_ZONE, KeyDateKind, TimeError, Zone, parse_when, parse_zone
+from bot.domain.yamlsource import (
+    MAX_BYTES,
+    YamlDocument,
+    YamlLimitError,
+    YamlSyntaxError,
+    load_yaml,
+)
 from bot.domain.yamlsource import Path as FieldPath
-from bot.domain.yamlsource import YamlDocument, YamlSyntaxError, load_yaml
 
 SCHEMA_FILE = Path(__file__).with_name("event.schema.json")
 CONFIG_SUFFIXES = (".yaml", ".yml")
@@ -92,6 +100,18 @@ def load_events(path: Path | str) -> tuple[Event, ...]:
     seen: dict[str, str] = {}
     for file in config_files(Path(path)):
         try:
+            size = file.stat().st_size
+            if size > MAX_BYTES:  # refuse before reading it all into memory
+                raise ConfigError(
+                    [
+                        Problem(
+                            str(file),
+                            "",
+                            None,
+                            f"refused: {size} bytes is more than the {MAX_BYTES} allowed",
+                        )
+                    ]
+                )
             event = load_event_text(file.read_text(encoding="utf-8"), str(file))
         except ConfigError as exc:
             problems.extend(exc.problems)
@@ -116,6 +136,8 @@ def load_event_text(text: str, source: str) -> Event:
     """Validate one YAML document and build its :class:`Event`."""
     try:
         document = load_yaml(text)
+    except YamlLimitError as exc:
+        raise ConfigError([Problem(source, "", exc.line, str(exc))]) from None
     except YamlSyntaxError as exc:
         raise ConfigError([Problem(source, "", exc.line, f"not valid YAML: {exc}")]) from None
     checker = _Checker(source, document)
@@ -309,7 +331,7 @@ class _Checker:
                     f"{earlier!r} is not before the current time {raw['at']!r}",
                 )
             history.append(PastTime(past.as_written, past.at))
-        return KeyDate(
+        key_date = KeyDate(
             id=raw["id"],
             title=raw["title"],
             kind=kind,
@@ -322,6 +344,31 @@ class _Checker:
             history=tuple(history),
             reminders=tuple(raw["reminders"]) if "reminders" in raw else None,
         )
+        self._reminders_in_time(key_date, path)
+        return key_date
+
+    def _reminders_in_time(self, key_date: KeyDate, path: FieldPath) -> None:
+        """Refuse a reminder at a deadline's own instant: it would come too late to act on."""
+        if key_date.kind != "deadline":
+            return
+        texts = key_date.reminders
+        where: FieldPath = (*path, "reminders")
+        if texts is None:
+            policy = self.document.value.get("reminders") or {}
+            texts = tuple(policy.get("deadline", ())) if isinstance(policy, dict) else ()
+            where = ("reminders", "deadline")
+        for index, text in enumerate(texts):
+            try:
+                offset = parse_reminder_offset(str(text), key_date)
+            except ValueError:
+                continue  # the schema reports a malformed offset
+            shared = any(p.field == field_name((*where, index)) for p in self.problems)
+            if offset.before <= dt.timedelta(0) and not shared:  # a policy's: report once
+                self.add(
+                    (*where, index),
+                    f"{text!r} would remind at the deadline itself, too late to act on;"
+                    " write e.g. '1h' or '30m'",
+                )
 
     def _unique(self, items: list[dict[str, Any]], section: str) -> None:
         first: dict[str, int] = {}

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.domain.model import Event, KeyDate
-from bot.domain.times import KeyDateKind, to_zone
+from bot.domain.times import KeyDateKind, start_of_day, to_zone
 
 ON_THE_DAY = "on the day"
 """The offset that means: at the start of the key date's day, in its own zone."""
@@ -49,15 +49,17 @@ def is_all_day(key_date: KeyDate) -> bool:
 def parse_offset(text: str, key_date: KeyDate) -> ReminderOffset:
     """Parse ``7d``, ``3h``, ``1d 12h``, ``30m``, ``2w`` or ``on the day`` for a key date.
 
-    'on the day' is the start of the key date's day in its own zone: zero for a whole
-    day, the time since local midnight for a timed one. Raises ``ValueError`` otherwise.
+    'on the day' is the start of the key date's day in its own zone (its real midnight,
+    see :func:`~bot.domain.times.start_of_day`): zero for a whole day, the elapsed time
+    since that midnight for a timed one, also across a DST switch that day.
+    Raises ``ValueError`` otherwise.
     """
     cleaned = text.strip().lower()
     if cleaned == ON_THE_DAY:
         if is_all_day(key_date):
             return ReminderOffset(dt.timedelta(0), "on-the-day")
-        local = to_zone(key_date.at, key_date.zone)
-        since_midnight = dt.timedelta(hours=local.hour, minutes=local.minute)
+        local_day = to_zone(key_date.at, key_date.zone).date()
+        since_midnight = key_date.at - start_of_day(local_day, key_date.zone)  # elapsed time
         return ReminderOffset(since_midnight, "on-the-day")
     if not _WHOLE.match(cleaned):
         raise ValueError(f"{text!r} is not a reminder offset; write e.g. '7d', '3h', '1d 12h'")

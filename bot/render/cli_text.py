@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.domain.model import Event, KeyDate
-from bot.domain.plan import Reminder
+from bot.domain.plan import Reminder, plan
 from bot.domain.times import UTC_ZONE, Zone, countdown, format_in_zone, iso_utc
 
 
@@ -32,12 +32,31 @@ def event_summary(event: Event, now: dt.datetime) -> str:
         )
     upcoming = event.next_date(now)
     lines.append(f"  next: {upcoming.title} ({upcoming.id})" if upcoming else "  next: none ahead")
+    lines.extend(f"  {line}" for line in edition_status(event, now))
     topics = len(event.topics.items) if event.topics else 0
     lines.append(
         f"  topics: {topics}; contacts: {len(event.contacts)}; news: {len(event.news)};"
         f" admins in config: {len(event.admins)}"
     )
     return "\n".join(lines)
+
+
+def edition_status(event: Event, now: dt.datetime) -> list[str]:
+    """Say what is still to come: the reminders ahead, or that the edition is over."""
+    ahead = plan([event], now)
+    reminders = (
+        f"reminders ahead: {len(ahead)} (next {ahead[0].id} at {iso_utc(ahead[0].fire_at)})"
+        if ahead
+        else "reminders ahead: none"
+    )
+    if event.next_date(now) is not None or not event.key_dates:
+        return [reminders]
+    last = event.dates_in_order()[-1]
+    return [
+        reminders,
+        f"edition over: every key date has passed (the last, {last.id}, at {iso_utc(last.at)});"
+        " subscribers get only the organizers' news, and reminders for dates added later",
+    ]
 
 
 def _history(kd: KeyDate) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 from bot.delivery.limits import DeliveryEstimate
 from bot.delivery.progress import Progress
@@ -22,6 +23,7 @@ from bot.domain.times import (
     to_zone,
 )
 from bot.domain.topics import STRONG_MATCH, TopicMatch
+from bot.render import callbacks as cb
 from bot.render.html import esc, link, tg_time
 
 
@@ -161,26 +163,49 @@ def _title(event: Event) -> str:
 # -- answers ---------------------------------------------------------------------------
 
 
-def welcome(event: Event, *, subscribed: bool) -> Reply:
-    """Answer /start: what the bot does, with a one-tap Subscribe button."""
+def edition_over(event: Event, now: dt.datetime) -> str | None:
+    """Say that every key date has passed (the last one, and when), or None while one is ahead."""
+    if not event.key_dates or event.next_date(now) is not None:
+        return None
+    last = event.dates_in_order()[-1]
+    return (
+        f"{_title(event)} is over: its last date, <b>{esc(last.title)}</b>, was"
+        f" {esc(format_in_zone(last.at, last.zone, with_time=False))}."
+    )
+
+
+def welcome(event: Event, *, subscribed: bool, now: dt.datetime | None = None) -> Reply:
+    """Answer /start: what the bot does, with a one-tap Subscribe button.
+
+    After the edition (every key date passed at ``now``) it says so, and what
+    subscribers still get: the organizers' news, and reminders for any date they add.
+    """
     where = ""
     if event.venue:
         where = f", {esc(event.venue.city)}"
-    text = (
-        f"👋 Hi! I keep you on time for {_title(event)}{where}.\n\n"
-        "I can tell you every key date in <b>your</b> time zone, check whether your topic is in"
-        " scope, tell you whom to contact, remind you before each deadline and pass on the"
-        " organizers' news.\n\n"
-        "Try /dates, /next, /topics, <code>/scope your topic</code>, /contacts, or just ask:"
-        " <i>when is the paper deadline?</i>\n/help lists everything."
-    )
+    over = edition_over(event, now) if now is not None else None
+    if over is not None:
+        text = (
+            f"👋 Hi! {over}\n\n"
+            "No reminder is left to send. Subscribers still get the organizers' news, and"
+            " reminders for any new date they announce.\n\n"
+            "/dates shows what happened when; /news the latest announcements; /help lists"
+            " everything."
+        )
+    else:
+        text = (
+            f"👋 Hi! I keep you on time for {_title(event)}{where}.\n\n"
+            "I can tell you every key date in <b>your</b> time zone, check whether your topic"
+            " is in scope, tell you whom to contact, remind you before each deadline and pass"
+            " on the organizers' news.\n\n"
+            "Try /dates, /next, /topics, <code>/scope your topic</code>, /contacts, or just"
+            " ask: <i>when is the paper deadline?</i>\n/help lists everything."
+        )
     if subscribed:
         text += "\n\n✅ You are subscribed. /settings chooses which reminders you get."
-        return Reply(text, ((Button("⚙️ Settings", data="settings"),),))
-    return Reply(
-        text,
-        ((Button("🔔 Subscribe to reminders and news", data="subscribe"),),),
-    )
+        return Reply(text, ((Button("⚙️ Settings", data=cb.encode(cb.OpenSettings())),),))
+    label = "🔔 Subscribe to news" if over else "🔔 Subscribe to reminders and news"
+    return Reply(text, ((Button(label, data=cb.encode(cb.Subscribe())),),))
 
 
 COMMANDS_HELP: tuple[tuple[str, str], ...] = (
@@ -379,15 +404,22 @@ def news(event: Event, entries: Sequence[NewsEntry], reader: Reader) -> Reply:
     return Reply("\n".join(lines))
 
 
-def subscribed(event: Event, *, was_new: bool) -> Reply:
-    """Confirm /subscribe."""
+def subscribed(event: Event, *, was_new: bool, now: dt.datetime | None = None) -> Reply:
+    """Confirm /subscribe (after the edition: news, and reminders only for new dates)."""
     if not was_new:
         return Reply(f"You are already subscribed to {_title(event)}. /settings to adjust.")
+    if now is not None and edition_over(event, now) is not None:
+        return Reply(
+            f"🔔 Subscribed to {_title(event)}. Every date of this edition has passed, so you"
+            " will get the organizers' news, and reminders for any new date they announce."
+            " /unsubscribe stops everything.",
+            ((Button("⚙️ Settings", data=cb.encode(cb.OpenSettings())),),),
+        )
     return Reply(
         f"🔔 Subscribed to {_title(event)}: you will get reminders before each deadline and the"
         " organizers' news. /settings chooses which reminders; /timezone sets your zone;"
         " /unsubscribe stops everything.",
-        ((Button("⚙️ Settings", data="settings"),),),
+        ((Button("⚙️ Settings", data=cb.encode(cb.OpenSettings())),),),
     )
 
 
@@ -398,7 +430,7 @@ def unsubscribed(event: Event, *, was_subscribed: bool) -> Reply:
     return Reply(
         f"🔕 Unsubscribed from {_title(event)}. Nothing more will be pushed to you;"
         " /subscribe brings it back.",
-        ((Button("🔔 Subscribe again", data="subscribe"),),),
+        ((Button("🔔 Subscribe again", data=cb.encode(cb.Subscribe())),),),
     )
 
 
@@ -426,13 +458,13 @@ def timezone_set(zone: Zone, now: dt.datetime) -> Reply:
 
 def timezone_choices(query: str, candidates: Sequence[str]) -> Reply:
     """Offer buttons when the input names several zones."""
-    rows = tuple((Button(name, data=f"tz:{name}"),) for name in candidates[:8])
+    rows = tuple((Button(name, data=cb.encode(cb.ChooseZone(name))),) for name in candidates[:8])
     return Reply(f"<b>{esc(query[:100])}</b> could mean several zones. Which one is yours?", rows)
 
 
 def timezone_unknown(query: str, candidates: Sequence[str]) -> Reply:
     """Explain an input that names no zone, with close matches as buttons."""
-    rows = tuple((Button(name, data=f"tz:{name}"),) for name in candidates[:5])
+    rows = tuple((Button(name, data=cb.encode(cb.ChooseZone(name))),) for name in candidates[:5])
     hint = " Did you mean one of these?" if rows else ""
     return Reply(
         f"I don't know a time zone called <b>{esc(query[:100])}</b>.{hint}\n"
@@ -449,28 +481,72 @@ REMINDER_MODES: tuple[tuple[str, str], ...] = (
 )
 
 
+def reminded(kd: KeyDate, mode: str, muted: frozenset[str]) -> bool:
+    """Whether a chat in ``mode`` that muted ``muted`` gets this key date's reminders.
+
+    The same rule as the recipients query of the sender (``active_recipients``).
+    """
+    return in_mode(kd, mode) and kd.id not in muted
+
+
+def in_mode(kd: KeyDate, mode: str) -> bool:
+    """Whether the reminder mode covers this key date at all."""
+    return mode == "all" or (mode == "deadlines" and kd.kind == "deadline")
+
+
+_PAUSED_WHY = {"off": "paused: news only", "deadlines": "not a deadline"}
+
+
+def date_toggle_label(kd: KeyDate, mode: str, muted: frozenset[str]) -> str:
+    """Label a date's toggle with what will really happen, and why when nothing will.
+
+    🔔 reminded; 🔕 turned off by you (in every mode); 💤 not covered by the mode, your
+    own choice kept for when the mode covers it again.
+    """
+    if kd.id in muted:
+        return f"🔕 {kd.title}"
+    if not in_mode(kd, mode):
+        return f"💤 {kd.title} ({_PAUSED_WHY.get(mode, mode)})"
+    return f"🔔 {kd.title}"
+
+
+def date_toggle_note(kd: KeyDate, mode: str, muted: frozenset[str]) -> str:
+    """The toast after a date's toggle: what changed, and whether it is reminded now."""
+    if kd.id in muted:
+        return "Reminders off for this date"
+    if in_mode(kd, mode):
+        return "Reminders on for this date"
+    return f"This date is on again, but this mode sends it no reminders ({_PAUSED_WHY[mode]})"
+
+
 def settings(event: Event, *, subscribed: bool, mode: str, muted: frozenset[str]) -> Reply:
-    """Answer /settings: reminder mode and per-date toggles as inline buttons."""
+    """Answer /settings: reminder mode and per-date toggles as inline buttons.
+
+    Every date's button says what will happen to it in the chosen mode, and tapping it
+    always changes what is shown (see :func:`date_toggle_label`).
+    """
     if not subscribed:
         return Reply(
             f"You are not subscribed to {_title(event)}, so I send you nothing. Subscribe first:",
-            ((Button("🔔 Subscribe", data="subscribe"),),),
+            ((Button("🔔 Subscribe", data=cb.encode(cb.Subscribe())),),),
         )
     rows: list[tuple[Button, ...]] = [
         tuple(
-            Button(("● " if mode == key else "○ ") + label, data=f"mode:{key}")
+            Button(
+                ("● " if mode == key else "○ ") + label,
+                data=cb.encode(cb.SetMode(cast(cb.Mode, key))),
+            )
             for key, label in REMINDER_MODES
         )
     ]
     for kd in event.dates_in_order():
-        on = mode == "all" or (mode == "deadlines" and kd.kind == "deadline")
-        on = on and kd.id not in muted
-        mark = "🔔" if on else "🔕"
-        rows.append((Button(f"{mark} {kd.title}", data=f"mute:{kd.id}"),))
+        label = date_toggle_label(kd, mode, muted)
+        rows.append((Button(label, data=cb.encode(cb.toggle_date(kd.id))),))
     text = (
         f"⚙️ {_title(event)}: your reminders\n\n"
         "Choose which reminders you get; tap a date to turn its reminders on or off."
-        " News from the organizers always reaches subscribers."
+        " News from the organizers always reaches subscribers.\n"
+        "🔔 reminded · 🔕 turned off by you · 💤 not in this mode (your choice is kept)"
     )
     return Reply(text, tuple(rows))
 
@@ -484,6 +560,8 @@ def reminder(event: Event, kd: KeyDate, reader: Reader) -> Reply:
     headline = f"⏰ <b>{esc(kd.title)}</b> {_DUE[kd.kind]} in {esc(left)}"
     if kd.date_only and kd.kind != "deadline":
         headline = f"⏰ <b>{esc(kd.title)}</b>: {esc(left)} to go"
+    if kd.kind != "deadline" and kd.at <= reader.now:  # its day has begun: "due today"
+        headline = f"⏰ <b>{esc(kd.title)}</b> {_DUE[kd.kind]} today"
     lines = [f"{headline} ({_title(event)})", "", f"🗓 {written_time(kd)}"]
     if not (kd.date_only and kd.kind == "event"):
         lines.append(f"🕑 {reader_time(kd.at, reader)}")
@@ -607,6 +685,20 @@ def group_admins_only() -> Reply:
     return Reply("Only this group's admins can change its subscription.")
 
 
+def group_zone_admins_only() -> Reply:
+    """Refuse a group time zone change by a member who is not a group admin."""
+    return Reply("Only this group's admins can change its time zone.")
+
+
+def private_only(command: str, bot_username: str | None) -> Reply:
+    """Refuse an organizer command whose answer is not for every member of a group."""
+    where = f"@{esc(bot_username)}" if bot_username else "me"
+    return Reply(
+        f"🔒 /{esc(command)} shows numbers that are not for every member of this group."
+        f" Open a private chat with {where} and send /{esc(command)} there."
+    )
+
+
 # -- organizers --------------------------------------------------------------------------
 
 
@@ -714,7 +806,9 @@ def post_controls(
         )
         label = f"🗓 Schedule for {people}"
     text = f"👆 This is exactly what subscribers will see. {question}"
-    rows: list[tuple[Button, ...]] = [(Button(label, data=f"post:send:{draft_id}"),)]
+    rows: list[tuple[Button, ...]] = [
+        (Button(label, data=cb.encode(cb.PostAction("send", draft_id))),)
+    ]
     if estimate is not None and estimate.messages:
         text += (
             f"\n\n⏱ Sending takes about {duration(estimate.free_s)} at Telegram's free pace."
@@ -723,12 +817,17 @@ def post_controls(
             " paid from the bot's balance."
         )
         rows.append(
-            (Button(f"⚡ Paid broadcast, ≈{estimate.stars:g} ⭐", data=f"post:paid:{draft_id}"),)
+            (
+                Button(
+                    f"⚡ Paid broadcast, ≈{estimate.stars:g} ⭐",
+                    data=cb.encode(cb.PostAction("paid", draft_id)),
+                ),
+            )
         )
     rows.append(
         (
-            Button("✏️ Edit", data=f"post:edit:{draft_id}"),
-            Button("✖️ Cancel", data=f"post:cancel:{draft_id}"),
+            Button("✏️ Edit", data=cb.encode(cb.PostAction("edit", draft_id))),
+            Button("✖️ Cancel", data=cb.encode(cb.PostAction("cancel", draft_id))),
         )
     )
     return Reply(text, tuple(rows))

@@ -8,8 +8,10 @@ and every change is reported once as a :class:`DateChange`.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +27,16 @@ log = logging.getLogger(__name__)
 
 _KNOWN_KEY = "keydate:{event}:{key_date}"
 """kv key of the instant the bot last acted on for a key date."""
+_KV_KEY_LIMIT = 128
+"""The kv table's key length (``String(128)``); ids may be 64 characters each."""
+
+
+def known_key(event_id: str, key_date_id: str) -> str:
+    """Return the kv key of a key date: readable, or a hash when two long ids don't fit."""
+    key = _KNOWN_KEY.format(event=event_id, key_date=key_date_id)
+    if len(key) <= _KV_KEY_LIMIT:
+        return key
+    return "keydate#" + hashlib.sha256(f"{event_id}:{key_date_id}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -90,8 +102,12 @@ class EventBook:
         return await self._changes()
 
     async def reload(self) -> list[DateChange]:
-        """Re-read the config (a broken one raises and changes nothing), then refresh."""
-        self._config = self._loader(self.config_path)
+        """Re-read the config (a broken one raises and changes nothing), then refresh.
+
+        Reading and validating run in a worker thread, so that a slow disk or a hostile
+        file never stops the event loop (the bot keeps answering meanwhile).
+        """
+        self._config = await asyncio.to_thread(self._loader, self.config_path)
         return await self.refresh()
 
     async def extend(
@@ -125,7 +141,7 @@ class EventBook:
         changes = []
         for event in self._events:
             for kd in event.key_dates:
-                key = _KNOWN_KEY.format(event=event.id, key_date=kd.id)
+                key = known_key(event.id, kd.id)
                 known = await self.db.kv.get(key)
                 current = iso_utc(kd.at)
                 if known == current:

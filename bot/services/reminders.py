@@ -5,8 +5,12 @@
   ``reminder:<ref>:<chat>``. Restarts, reloads and catch-up therefore never send a
   reminder twice, while an extended date gets its reminders again for the new instant.
 - The text is rendered when the row is sent, so it says how long is really left.
-- At start, a reminder whose time came while the bot was down is sent if its key date is
-  still ahead (only the latest one per date); older ones are logged and skipped.
+- A reminder applies until its key date's instant; a reminder at a whole day (a
+  notification's "due today") until that day ends where it is read
+  (:func:`bot.domain.plan.valid_until`). Scheduling, firing, sending and catch-up all
+  ask the same question, so nothing planned is silently dropped.
+- At start, a reminder whose time came while the bot was down is sent if it still
+  applies (only the latest one per date); older ones are logged and skipped.
 """
 
 from __future__ import annotations
@@ -107,6 +111,22 @@ class ReminderService:
         await self.announce(changes)
         await self.catch_up()
         self.reschedule()
+        self.log_edition_status()
+
+    def log_edition_status(self) -> None:
+        """Say in the run log when an event has no key date ahead: what is over, what is left."""
+        now = self.book.clock.now()
+        for event in self.book.events:
+            if not event.key_dates or event.next_date(now) is not None:
+                continue
+            last = event.dates_in_order()[-1]
+            log.warning(
+                "%s is over: every key date has passed (the last, %s, at %s); no reminder is"
+                " left, subscribers get only news and reminders for dates added later",
+                event.id,
+                last.id,
+                iso_utc(last.at),
+            )
 
     async def reload(self) -> list[DateChange]:
         """Re-read the config, announce moved dates, reschedule (a no-op reload sends nothing)."""
@@ -133,7 +153,7 @@ class ReminderService:
         """Enqueue a reminder for its recipients now; None when it no longer applies."""
         reminder = self._current(reminder_id)
         now = self.book.clock.now()
-        if reminder is None or reminder.key_date_at <= now:
+        if reminder is None or reminder.valid_until <= now:
             log.info("reminder %s skipped: its key date is gone or has passed", reminder_id)
             return None
         event = self.book.event(reminder.event_id)
@@ -144,6 +164,7 @@ class ReminderService:
             "event": event.id,
             "key_date": reminder.key_date_id,
             "key_date_at": iso_utc(reminder.key_date_at),
+            "until": iso_utc(reminder.valid_until),
             "text": self._text(event, reminder, None),  # rendered again per reader
             "disable_preview": True,
         }
@@ -245,8 +266,9 @@ class ReminderService:
 
         The payload is stored once per broadcast; the text is computed as each row is
         sent, in the reader's zone, so it says how long is really left. A reminder whose
-        key date has moved or passed since it was queued is skipped (returns None); any
-        other payload is sent as it is.
+        key date has moved since it was queued, or that no longer applies (see
+        :func:`bot.domain.plan.valid_until`), is skipped (returns None); any other payload
+        is sent as it is.
         """
         payload = row.payload
         template = payload.get("template")
@@ -263,7 +285,8 @@ class ReminderService:
             previous = parse_instant(str(payload.get("previous_at")))
             reader = self._reader(chat.timezone if chat else None)
             return {**payload, "text": messages.date_moved(event, kd, previous, reader).text}
-        if event is None or kd is None or kd.at != queued_for or kd.at <= now:
+        until = parse_instant(str(payload.get("until") or payload.get("key_date_at")))
+        if event is None or kd is None or kd.at != queued_for or until <= now:
             return None
         chat = await self.db.chats.get_chat(row.chat_id)
         text = messages.reminder(event, kd, self._reader(chat.timezone if chat else None)).text

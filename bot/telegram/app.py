@@ -10,8 +10,10 @@ from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
 
 from bot.delivery.http import AiohttpRequest
 from bot.telegram import errors
+from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers import (
     admin,
+    buttons,
     calendar,
     fallback,
     info,
@@ -22,6 +24,7 @@ from bot.telegram.handlers import (
     timezone,
 )
 from bot.telegram.menus import publish_admin_menu, publish_public_menu
+from bot.telegram.updates import DrainReport, FairUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +51,22 @@ def build_application(
     *,
     base_url: str | None = None,
     rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
+    flood_guard: FloodGuard | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """Return the bot with every handler registered (services are installed separately).
 
-    Requests go through :class:`~bot.delivery.http.AiohttpRequest` (PTB's request interface
-    on aiohttp: the delivery engine's capacity); long polling keeps PTB's own backend.
+    Updates are handled by a :class:`FairUpdateProcessor`: chats concurrently, each
+    chat's updates in order, the flood guard counting at arrival. Requests go through
+    :class:`~bot.delivery.http.AiohttpRequest` (PTB's request interface on aiohttp: the
+    delivery engine's capacity); long polling keeps PTB's own backend.
     """
-    builder = ApplicationBuilder().token(token).request(AiohttpRequest(connection_pool_size=32))
+    processor = FairUpdateProcessor(flood_guard, warn=fallback.warn_flooder)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .concurrent_updates(processor)
+        .request(AiohttpRequest(connection_pool_size=32))
+    )
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
     if base_url:
@@ -67,7 +79,6 @@ def build_application(
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """Register every handler group, catch-alls last."""
-    fallback.register_flood_control(application)
     admin.register(application)
     news.register(application)  # before info: /news with text is an admin's post
     info.register(application)
@@ -76,4 +87,28 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     members.register(application)
     calendar.register(application)
     inline.register(application)
+    buttons.register(application)  # after every button handler: answers the rest
     fallback.register(application)
+
+
+def update_processor(application: Application) -> FairUpdateProcessor | None:  # type: ignore[type-arg]
+    """Return the application's fair update processor (None for another one)."""
+    processor = application.update_processor
+    return processor if isinstance(processor, FairUpdateProcessor) else None
+
+
+async def drain_updates(
+    application: Application,  # type: ignore[type-arg]
+    within: float,
+) -> DrainReport | None:
+    """At stop: finish the queued updates within ``within`` s (flooders' are dropped)."""
+    processor = update_processor(application)
+    if processor is None:
+        return None
+    queue = application.update_queue
+
+    def backlog() -> int:
+        # Fetched and not finished: still queued, or handed to a task that has not started.
+        return int(getattr(queue, "_unfinished_tasks", queue.qsize()))
+
+    return await processor.drain(within, backlog=backlog)

@@ -1,4 +1,8 @@
-"""Flood control: a person who sends dozens of commands a second is throttled, politely."""
+"""Flood control: a person who sends dozens of commands a second is throttled, politely.
+
+The guard is consulted when an update *arrives* (see :mod:`bot.telegram.updates`), so a
+flood is recognised at once, however long its replies take to leave.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,12 @@ class FloodGuard:
     """A token bucket per user: ``burst`` updates at once, then ``rate`` per second.
 
     :meth:`check` says whether to handle an update, and whether to send the one
-    "slow down" reply of this burst. Other users have their own buckets.
+    "slow down" reply of this flood. A flood ends once the bucket has refilled (the
+    person stayed quiet for ``burst / rate`` seconds), so someone who keeps flooding is
+    warned once, not once per refill. Other users have their own buckets.
+
+    The defaults let a person tap through commands quickly (15 at once, then 3 a second);
+    what goes beyond is a flood.
     """
 
     def __init__(
@@ -44,9 +53,10 @@ class FloodGuard:
             bucket = self._buckets[user_id] = _Bucket(float(self.burst), now)
         bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
         bucket.updated = now
+        if bucket.tokens >= self.burst:
+            bucket.warned = False  # quiet long enough: a new flood gets a new warning
         if bucket.tokens >= 1:
             bucket.tokens -= 1
-            bucket.warned = False
             return True, False
         warn = not bucket.warned
         bucket.warned = True

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram.ext import CallbackContext, JobQueue
 
@@ -21,6 +22,13 @@ log = logging.getLogger(__name__)
 
 MISFIRE_POLICY = {"misfire_grace_time": None, "coalesce": True, "replace_existing": True}
 """Run a late job however late (once); a job with the same id replaces the old one."""
+
+
+@dataclass(frozen=True)
+class ScheduledAt:
+    """A job's data: the instant it is planned for, on the injected clock."""
+
+    at: dt.datetime
 
 
 class JobQueueScheduler:
@@ -43,7 +51,11 @@ class JobQueueScheduler:
 
         delay = max((at - self.clock.now()).total_seconds(), 0.0)
         self.job_queue.run_once(
-            run, when=delay, name=job_id, job_kwargs={"id": job_id, **MISFIRE_POLICY}
+            run,
+            when=delay,
+            name=job_id,
+            data=ScheduledAt(at),
+            job_kwargs={"id": job_id, **MISFIRE_POLICY},
         )
 
     def cancel_all(self, prefix: str) -> int:

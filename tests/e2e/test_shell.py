@@ -72,5 +72,5 @@ def test_simulate_previews_the_reminder_campaign_in_a_zone() -> None:
     )
     assert code == 0
     assert out.count("── ") == 4
-    assert "Paper submission deadline is due in 1 week" in out
+    assert "Paper submission deadline is due in 7 days" in out
     assert "Mon 16 Feb 2026, 20:59 JST (UTC+9)" in out

@@ -339,7 +339,7 @@ def test_alarms_mapping_overrides(event: Event) -> None:
     assert _triggers(events["euromlsys2026-notification@deadline-bot"]) == [dt.timedelta(0)]
     notification = events["euromlsys2026-notification@deadline-bot"]
     (alarm,) = notification.walk("VALARM")
-    assert str(alarm["DESCRIPTION"]) == "EuroMLSys 2026: Acceptance notification now"
+    assert str(alarm["DESCRIPTION"]) == "EuroMLSys 2026: Acceptance notification today"
     with pytest.raises(ValueError, match="after the date"):
         event_calendar([event], NOW, alarms={"paper": [-dt.timedelta(hours=1)]})
 

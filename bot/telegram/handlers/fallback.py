@@ -1,23 +1,15 @@
-"""Plain questions, unknown commands, and flood control."""
+"""Plain questions, unknown commands, and the flood warning."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import (
-    Application,
-    ApplicationHandlerStop,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
+from telegram.ext import Application, MessageHandler, filters
 
 from bot.domain.intents import classify
 from bot.render import messages
 from bot.telegram.common import Context, answer
-from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers import info, subscription
-
-FLOOD_KEY = "flood_guard"
+from bot.telegram.replies import send_reply
 
 
 async def plain_text(update: Update, context: Context) -> None:
@@ -51,23 +43,11 @@ async def unknown_command(update: Update, context: Context) -> None:
     await answer(update, context, messages.unknown_command(name))
 
 
-async def flood_control(update: Update, context: Context) -> None:
-    """Drop updates past a person's burst, with one polite reply per burst."""
-    user = update.effective_user
-    if user is None:
-        return
-    guard: FloodGuard = context.bot_data.setdefault(FLOOD_KEY, FloodGuard())
-    allowed, warn = guard.check(user.id)
-    if allowed:
-        return
-    if warn:
-        await answer(update, context, messages.throttled())
-    raise ApplicationHandlerStop
-
-
-def register_flood_control(application: Application) -> None:  # type: ignore[type-arg]
-    """Run flood control before every other handler (group -1)."""
-    application.add_handler(TypeHandler(Update, flood_control), group=-1)
+async def warn_flooder(update: Update) -> None:
+    """Tell a person who floods the bot to slow down (once per flood; see FloodGuard)."""
+    chat = update.effective_chat
+    if chat is not None:
+        await send_reply(update.get_bot(), chat.id, messages.throttled())
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

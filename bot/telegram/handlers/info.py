@@ -86,7 +86,11 @@ async def welcome(update: Update, context: Context) -> Reply:
     service = subscribers(context)
     chat = chat_info(update)
     await service.seen(chat)
-    return messages.welcome(service.event, subscribed=await service.is_subscribed(chat.chat_id))
+    return messages.welcome(
+        service.event,
+        subscribed=await service.is_subscribed(chat.chat_id),
+        now=service.clock.now(),
+    )
 
 
 ANSWERS: dict[str, Answer] = {

@@ -17,12 +17,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.delivery import Progress
 from bot.domain.times import TimeError, parse_when
+from bot.render import callbacks as cb
 from bot.render import messages
 from bot.render.messages import BroadcastView, Reply
 from bot.services.admin import AdminService
 from bot.telegram.common import Context, answer, chat_info, services, subscribers
 from bot.telegram.handlers import info
 from bot.telegram.handlers.admin import admin_only, ensure_admin_menu
+from bot.telegram.handlers.buttons import STALE_BUTTON
 from bot.telegram.replies import edit_reply, send_reply
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,11 @@ async def news_command(update: Update, context: Context) -> None:
     await answer(update, context, await info.news(update, context))
 
 
+def _is_post_button(data: object) -> bool:
+    """Whether a press is a draft control (anything else goes to the catch-all)."""
+    return isinstance(data, str) and isinstance(cb.decode(data), cb.PostAction)
+
+
 async def on_post_button(update: Update, context: Context) -> None:
     """post:send|paid|edit|cancel:<draft id>: only the draft's author can act on it.
 
@@ -103,7 +110,11 @@ async def on_post_button(update: Update, context: Context) -> None:
     """
     query = cast(CallbackQuery, update.callback_query)
     svc = services(context)
-    _, action, draft_id = (query.data or "post::").split(":", 2)
+    decoded = cb.decode(query.data)
+    if not isinstance(decoded, cb.PostAction):
+        await query.answer(STALE_BUTTON)
+        return
+    action, draft_id = decoded.verb, decoded.draft_id
     user = query.from_user
     if not svc.admin.is_admin(user.id):
         await svc.admin.refuse(user.id, f"post:{action}")
@@ -168,7 +179,9 @@ async def _edit(message: Message, reply: Reply) -> None:
 
 
 async def stats(update: Update, context: Context, admin: AdminService) -> Reply:
-    """/stats: subscribers, zones, reminder settings, the outbox."""
+    """/stats: subscribers, zones, reminder settings, the outbox (in a private chat only)."""
+    if chat_info(update).is_group:
+        return messages.private_only("stats", context.bot.username)
     svc = services(context)
     view = await svc.admin.stats()
     return messages.stats(
@@ -210,7 +223,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add /post, /news, the post buttons, /stats, /broadcasts and /cancel."""
     application.add_handler(CommandHandler("post", admin_only("post", _post_reply)))
     application.add_handler(CommandHandler("news", news_command))
-    application.add_handler(CallbackQueryHandler(on_post_button, pattern=r"^post:"))
+    application.add_handler(CallbackQueryHandler(on_post_button, pattern=_is_post_button))
     for name, respond in (("stats", stats), ("broadcasts", broadcasts), ("cancel", cancel)):
         application.add_handler(CommandHandler(name, admin_only(name, respond)))
 

@@ -9,11 +9,12 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.render import callbacks as cb
 from bot.render import messages
 from bot.render.messages import Reply
 from bot.services.subscribers import ChatInfo
-from bot.storage.models import ReminderMode
 from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.handlers.buttons import STALE_BUTTON
 from bot.telegram.replies import edit_reply
 
 GROUP_ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
@@ -35,7 +36,8 @@ async def _subscribe(update: Update, context: Context) -> Reply:
     if not await may_change(update, context, chat):
         return messages.group_admins_only()
     service = subscribers(context)
-    return messages.subscribed(service.event, was_new=await service.subscribe(chat))
+    was_new = await service.subscribe(chat)
+    return messages.subscribed(service.event, was_new=was_new, now=service.clock.now())
 
 
 async def _unsubscribe(update: Update, context: Context) -> Reply:
@@ -67,17 +69,23 @@ async def settings(update: Update, context: Context) -> None:
     await answer(update, context, await _settings(context, chat_info(update).chat_id))
 
 
+def _is_subscription_button(data: object) -> bool:
+    """Whether a press is one of this module's buttons (anything else goes to the catch-all)."""
+    action = cb.decode(data) if isinstance(data, str) else None
+    return isinstance(action, cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate)
+
+
 async def on_button(update: Update, context: Context) -> None:
-    """Buttons: subscribe, settings, mode:<all|deadlines|off>, mute:<key date>."""
+    """Buttons: subscribe, settings, a reminder mode, a key date's toggle."""
     query = cast(CallbackQuery, update.callback_query)
-    data = query.data or ""
+    action = cb.decode(query.data)
     chat = chat_info(update)
-    if data == "subscribe":
+    if isinstance(action, cb.Subscribe):
         reply = await _subscribe(update, context)
         await query.answer("Subscribed" if "Subscribed" in reply.text else None)
         await answer(update, context, reply)
         return
-    if data == "settings":
+    if isinstance(action, cb.OpenSettings):
         await query.answer()
         await answer(update, context, await _settings(context, chat.chat_id))
         return
@@ -85,19 +93,26 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer("Only this group's admins can change its settings.", show_alert=True)
         return
     service = subscribers(context)
-    kind, _, value = data.partition(":")
-    if kind == "mode" and value in {"all", "deadlines", "off"}:
-        await service.set_mode(chat.chat_id, cast(ReminderMode, value))
-        note = dict(messages.REMINDER_MODES)[value]
-    elif kind == "mute":
-        try:
-            muted = await service.toggle_key_date(chat.chat_id, value)
-        except KeyError:
+    if isinstance(action, cb.SetMode | cb.ToggleDate) and not await service.is_subscribed(
+        chat.chat_id
+    ):  # an old /settings message after /unsubscribe: change nothing, say why
+        await query.answer("You are not subscribed; /subscribe first.", show_alert=True)
+        return
+    if isinstance(action, cb.SetMode):
+        await service.set_mode(chat.chat_id, action.mode)
+        note = dict(messages.REMINDER_MODES)[action.mode]
+    elif isinstance(action, cb.ToggleDate):
+        event = service.event
+        key_date_id = action.key_date_id(kd.id for kd in event.key_dates)
+        kd = event.key_date(key_date_id) if key_date_id else None
+        if kd is None:
             await query.answer("That date is no longer in the call.", show_alert=True)
             return
-        note = "Reminders off for this date" if muted else "Reminders on for this date"
+        await service.toggle_key_date(chat.chat_id, kd.id)
+        _subscribed, mode, muted = await service.reminder_choices(chat.chat_id)
+        note = messages.date_toggle_note(kd, mode, muted)
     else:
-        await query.answer("This button is out of date; try /settings again.")
+        await query.answer(STALE_BUTTON)
         return
     await query.answer(note)
     if query.message is not None and hasattr(query.message, "edit_text"):
@@ -113,6 +128,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("subscribe", subscribe))
     application.add_handler(CommandHandler("unsubscribe", unsubscribe))
     application.add_handler(CommandHandler("settings", settings))
-    application.add_handler(
-        CallbackQueryHandler(on_button, pattern=r"^(subscribe|settings|mode:.*|mute:.*)$")
-    )
+    application.add_handler(CallbackQueryHandler(on_button, pattern=_is_subscription_button))

@@ -9,8 +9,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain.times import TimeError, parse_zone
 from bot.domain.zones import resolve_zone
+from bot.render import callbacks as cb
 from bot.render import messages
 from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.handlers.buttons import STALE_BUTTON
+from bot.telegram.handlers.subscription import may_change
 
 
 async def timezone(update: Update, context: Context) -> None:
@@ -20,6 +23,8 @@ async def timezone(update: Update, context: Context) -> None:
     query = " ".join(context.args or [])
     if not query:
         reply = messages.timezone_current(await service.zone_of(chat.chat_id), service.clock.now())
+    elif not await may_change(update, context, chat):  # a group's zone: its admins only
+        reply = messages.group_zone_admins_only()
     else:
         choice = resolve_zone(query)
         if choice.zone is not None and len(choice.candidates) <= 1:
@@ -32,17 +37,29 @@ async def timezone(update: Update, context: Context) -> None:
     await answer(update, context, reply)
 
 
+def _is_zone_button(data: object) -> bool:
+    """Whether a press is a zone choice (anything else goes to the catch-all)."""
+    return isinstance(data, str) and isinstance(cb.decode(data), cb.ChooseZone)
+
+
 async def on_choice(update: Update, context: Context) -> None:
     """A zone button (``tz:<IANA name>``)."""
     query = cast(CallbackQuery, update.callback_query)
-    name = (query.data or "").removeprefix("tz:")
+    action = cb.decode(query.data)
+    if not isinstance(action, cb.ChooseZone):
+        await query.answer(STALE_BUTTON)
+        return
     try:
-        zone = parse_zone(name)
+        zone = parse_zone(action.zone)
     except TimeError:
         await query.answer("Unknown zone; try /timezone again.", show_alert=True)
         return
     service = subscribers(context)
-    await service.set_zone(chat_info(update), zone)
+    chat = chat_info(update)
+    if not await may_change(update, context, chat):
+        await query.answer(messages.group_zone_admins_only().text, show_alert=True)
+        return
+    await service.set_zone(chat, zone)
     await query.answer(f"Time zone: {zone.label}")
     await answer(update, context, messages.timezone_set(zone, service.clock.now()))
 
@@ -50,4 +67,4 @@ async def on_choice(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add /timezone and its buttons."""
     application.add_handler(CommandHandler("timezone", timezone))
-    application.add_handler(CallbackQueryHandler(on_choice, pattern=r"^tz:"))
+    application.add_handler(CallbackQueryHandler(on_choice, pattern=_is_zone_button))

@@ -1,0 +1,169 @@
+"""Callback data: every button fits Telegram's 64 bytes and only what the bot built decodes."""
+
+import datetime as dt
+
+import pytest
+import pytz
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.config import load_event_text, load_events
+from bot.domain.model import Event
+from bot.render import callbacks as cb
+from bot.render import messages
+from bot.render.messages import Reply
+
+SHIPPED = load_events("config")[0]
+LONGEST_ID = "a" + "-z9_" * 15 + "end"  # 64 characters, the schema's maximum
+assert len(LONGEST_ID) == 64
+
+
+def long_id_event() -> Event:
+    dates = "".join(
+        f"""
+  - id: {LONGEST_ID[:-1]}{n}
+    title: Date {n}
+    kind: deadline
+    at: 2026-0{n}-15 23:59 AoE"""
+        for n in range(1, 4)
+    )
+    text = f"""\
+id: {LONGEST_ID}
+name: A workshop with long ids
+short_name: Long 2026
+website: https://example.org
+key_dates:{dates}
+"""
+    return load_event_text(text, "long.yaml")
+
+
+def callback_data(reply: Reply) -> list[str]:
+    return [b.data for row in reply.buttons for b in row if b.data is not None]
+
+
+def every_reply(event: Event) -> list[Reply]:
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    all_ids = frozenset(kd.id for kd in event.key_dates)
+    longest_zone = max(pytz.all_timezones, key=len)
+    return [
+        messages.welcome(event, subscribed=False),
+        messages.welcome(event, subscribed=True),
+        messages.subscribed(event, was_new=True),
+        messages.unsubscribed(event, was_subscribed=True),
+        *(
+            messages.settings(event, subscribed=True, mode=mode, muted=muted)
+            for mode, _ in messages.REMINDER_MODES
+            for muted in (frozenset(), all_ids)
+        ),
+        messages.settings(event, subscribed=False, mode="all", muted=frozenset()),
+        messages.timezone_choices("x", [longest_zone, "UTC+05:30", "America/Port-au-Prince"]),
+        messages.timezone_unknown("x", [longest_zone]),
+        messages.post_controls("f" * 12, 10, None, messages.Reader(None, now)),
+    ]
+
+
+@pytest.mark.parametrize("event", [SHIPPED, long_id_event()], ids=["shipped", "longest-ids"])
+def test_every_button_fits_64_bytes_and_decodes_to_what_it_means(event: Event) -> None:
+    datas = [d for reply in every_reply(event) for d in callback_data(reply)]
+    assert datas
+    for data in datas:
+        assert len(data.encode("utf-8")) <= cb.MAX_BYTES, data
+        assert cb.decode(data) is not None, data
+    settings = messages.settings(event, subscribed=True, mode="all", muted=frozenset())
+    toggles = [cb.decode(d) for d in callback_data(settings) if d.startswith("mute:")]
+    ids = [kd.id for kd in event.key_dates]
+    meant = [t.key_date_id(ids) for t in toggles if isinstance(t, cb.ToggleDate)]
+    assert sorted(meant) == sorted(ids)  # each button names its own date, no other
+
+
+def test_a_long_id_travels_as_a_hash_and_a_short_one_as_it_is() -> None:
+    assert cb.encode(cb.toggle_date("paper")) == "mute:paper"
+    data = cb.encode(cb.toggle_date(LONGEST_ID))
+    assert data.startswith("mute:~") and len(data) == len("mute:~") + 16
+
+
+def test_data_over_the_limit_is_refused_when_built() -> None:
+    with pytest.raises(cb.CallbackDataError, match="64"):
+        cb.encode(cb.ToggleDate(LONGEST_ID))  # the id itself, not its short reference
+    with pytest.raises(cb.CallbackDataError, match="not well-formed"):
+        cb.encode(cb.ChooseZone("Europe/Paris ; drop"))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "garbage",
+        "",
+        "post:",
+        "post:send",
+        "post:launch:abc123",
+        "post:send:../../etc",
+        "mode:everything",
+        "mute:",
+        "mute:Paper!",
+        "tz:",
+        "tz:Europe/Paris;DROP",
+        "subscribe ",
+        "x" * 65,
+    ],
+)
+def test_forged_or_mangled_data_decodes_to_nothing(data: str) -> None:
+    assert cb.decode(data) is None
+
+
+ACTIONS = st.one_of(
+    st.just(cb.Subscribe()),
+    st.just(cb.OpenSettings()),
+    st.sampled_from(["all", "deadlines", "off"]).map(cb.SetMode),  # type: ignore[arg-type]
+    st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,63}\Z").map(cb.toggle_date),
+    st.sampled_from(sorted(pytz.all_timezones)).map(cb.ChooseZone),
+    st.builds(
+        cb.PostAction,
+        st.sampled_from(["send", "edit", "cancel"]),
+        st.from_regex(r"\A[0-9a-f]{12}\Z"),
+    ),
+)
+
+
+@given(ACTIONS)
+def test_every_action_round_trips_within_the_limit(action: cb.Callback) -> None:
+    data = cb.encode(action)
+    assert len(data.encode("utf-8")) <= cb.MAX_BYTES
+    assert cb.decode(data) == action
+
+
+@given(st.text(max_size=80))
+def test_decoding_anything_never_raises_and_only_accepts_what_encodes_back(data: str) -> None:
+    action = cb.decode(data)
+    if action is not None:
+        assert cb.encode(action) == data
+
+
+def test_the_settings_buttons_say_what_will_happen_in_every_mode() -> None:
+    paper = SHIPPED.key_date("paper")
+    notification = SHIPPED.key_date("notification")
+    assert paper is not None and notification is not None
+    muted = frozenset({"paper"})
+
+    def labels(mode: str, muted: frozenset[str]) -> dict[str, str]:
+        reply = messages.settings(SHIPPED, subscribed=True, mode=mode, muted=muted)
+        return {
+            cb.decode(b.data).ref: b.label  # type: ignore[union-attr]
+            for row in reply.buttons[1:]
+            for b in row
+            if b.data
+        }
+
+    # In "news only", muting a date changes its button (the trap of issue 12 item 7).
+    assert labels("off", frozenset())["paper"] == "💤 Paper submission deadline (paused: news only)"
+    assert labels("off", muted)["paper"] == "🔕 Paper submission deadline"
+    # Back in "all", the muted date says so, and the others are on.
+    assert labels("all", muted)["paper"] == "🔕 Paper submission deadline"
+    assert labels("all", muted)["notification"] == "🔔 Acceptance notification"
+    assert labels("deadlines", frozenset())["notification"].startswith("💤")
+    # The label agrees with the rule the sender applies.
+    for mode, _ in messages.REMINDER_MODES:
+        for chosen in (frozenset(), muted):
+            for kd in SHIPPED.key_dates:
+                on = messages.reminded(kd, mode, chosen)
+                assert labels(mode, chosen)[kd.id].startswith("🔔") == on
