@@ -231,7 +231,7 @@ SCENARIOS = [
         for model in ("bucket", "sliding", "fixed")
     ),
     Scenario("p", "paid broadcast, 10,000", "real:sliding", 10_000, DeliveryLimits.telegram(),
-             baseline="none", paid=True, workers=64),
+             baseline="none", paid=True),
     Scenario("c", "capacity, limits off", "off", 10_000, DeliveryLimits.off(),
              baseline="plain", workers=32),
     Scenario("d", "replies during broadcast, x10", "x10", 2_000, DeliveryLimits.scaled(10),

@@ -27,8 +27,9 @@ loss, a crash between Telegram's answer and the commit), the row is still ``send
 :meth:`DeliveryEngine.start` puts it back to ``pending`` (``release_stale_sending``) and it is
 sent again. The same holds when Telegram accepted a message but the answer was lost (a
 timeout, a dropped connection): the row is retried. Telegram offers no way to ask "did this
-arrive?", so these rows are delivered at least once: at most ``workers`` duplicates per
-crash, and one per lost answer. Everything else is exactly once: rows never claimed, rows
+arrive?", so these rows are delivered at least once: at most one duplicate per worker
+sending at the crash (``workers``, plus ``paid_workers`` while a paid broadcast runs), and
+one per lost answer. Everything else is exactly once: rows never claimed, rows
 claimed but not yet sent, and rows recorded as ``sent``.
 """
 
@@ -121,6 +122,9 @@ async def _call(func: Callable[[Any], Awaitable[None] | None], arg: Any) -> None
 class DeliveryEngine:
     """Sends outbox rows with ``workers`` concurrent workers (see the module docstring).
 
+    While a paid broadcast runs, ``paid_workers`` more join them: at 1,000 messages/s
+    the pace needs that many requests (each waiting for its own commit) on the way.
+
     ``bot`` should be the Application's ``ExtBot`` built with a :class:`PriorityRateLimiter`
     (then ``limits`` is ignored and interactive replies and broadcasts share one budget).
     Given a bot without one, the engine paces its own sends with a private limiter built
@@ -136,6 +140,7 @@ class DeliveryEngine:
         *,
         limits: DeliveryLimits | None = None,
         workers: int = 8,
+        paid_workers: int = 56,
         batch_size: int | None = None,
         retry: RetryPolicy | None = None,
         on_admin_alert: AdminAlert | None = None,
@@ -151,6 +156,7 @@ class DeliveryEngine:
         self.bot = bot
         self.clock = clock
         self.workers = workers
+        self.paid_workers = paid_workers
         self.batch_size = batch_size or max(4, workers * 2)
         self.retry = retry or RetryPolicy()
         self.on_admin_alert = on_admin_alert
@@ -179,6 +185,8 @@ class DeliveryEngine:
         self._fallbacks: Counter[int] = Counter()
         self._migrated: dict[int, int] = {}
         self._paid: dict[int, bool] = {}
+        self._paid_running: set[int] = set()
+        self._paid_on = asyncio.Event()
         self._alerted_fatal = False
         self.sent_count = 0
         """Messages this engine had accepted by Telegram."""
@@ -201,11 +209,17 @@ class DeliveryEngine:
                 self._active.add(broadcast.id)
         self._running, self._stopping = True, False
         self._rows = RowScheduler()
+        self._paid_on.clear()
+        self._paid_running.clear()
         self._tasks = [asyncio.create_task(self._feed(), name="delivery-feeder")]
         self._tasks.append(asyncio.create_task(self._keep_house(), name="delivery-housekeeper"))
         self._tasks += [
             asyncio.create_task(self._work(), name=f"delivery-worker-{n}")
             for n in range(self.workers)
+        ]
+        self._tasks += [
+            asyncio.create_task(self._work(paid=True), name=f"delivery-paid-worker-{n}")
+            for n in range(self.paid_workers)
         ]
         self._housekeep.set()
 
@@ -217,6 +231,7 @@ class DeliveryEngine:
         self._stopping = True
         self._wake.set()
         self._need_rows.set()
+        self._paid_on.set()  # the paid workers find the scheduler closed and return
         self._housekeep.set()
         leftovers = self._rows.close()
         feeder, housekeeper, *workers = self._tasks
@@ -414,11 +429,15 @@ class DeliveryEngine:
 
     # --------------------------------------------------------------------------- feeder
 
+    @property
+    def _capacity(self) -> int:
+        """Workers sending now: the paid ones join while a paid broadcast runs."""
+        return self.workers + (self.paid_workers if self._paid_on.is_set() else 0)
+
     async def _feed(self) -> None:
         """Claim due rows in small batches whenever the workers run low."""
-        low_water = self.workers
         while not self._stopping:
-            if len(self._rows) >= low_water:
+            if len(self._rows) >= self._capacity:
                 self._need_rows.clear()
                 await self._need_rows.wait()
                 continue
@@ -439,14 +458,21 @@ class DeliveryEngine:
                     self._started.add(row.broadcast_id)
                     self._active.add(row.broadcast_id)
                     await self.db.outbox.start_broadcast(row.broadcast_id)
-            if len(rows) == self.batch_size:
+                    if await self._is_paid(row.broadcast_id):
+                        self._paid_running.add(row.broadcast_id)
+                        self._paid_on.set()
+            if len(rows) == self._claim_size:
                 continue
             if not rows:
                 self._housekeep.set()
             await self._sleep_or_wake(await self._until_next_due())
 
+    @property
+    def _claim_size(self) -> int:
+        return max(self.batch_size, 2 * self._capacity)
+
     async def _claim(self, db: Database) -> list[OutboxRow]:
-        return await db.outbox.claim_due(self.batch_size, self.clock.now())
+        return await db.outbox.claim_due(self._claim_size, self.clock.now())
 
     async def _until_next_due(self) -> float:
         due = await self.db.outbox.next_due_at()
@@ -462,8 +488,11 @@ class DeliveryEngine:
 
     # -------------------------------------------------------------------------- workers
 
-    async def _work(self) -> None:
+    async def _work(self, *, paid: bool = False) -> None:
+        """Send rows one at a time; ``paid`` workers only while a paid broadcast runs."""
         while True:
+            if paid and not self._paid_on.is_set():
+                await self._paid_on.wait()
             row = await self._rows.take()
             if row is None:
                 return
@@ -473,7 +502,7 @@ class DeliveryEngine:
                 log.exception("delivering outbox row %d failed unexpectedly", row.id)
             finally:
                 self._rows.done(row)
-                if len(self._rows) < self.workers:
+                if len(self._rows) < self._capacity:
                     self._need_rows.set()
 
     async def _deliver(self, row: OutboxRow) -> None:
@@ -676,6 +705,9 @@ class DeliveryEngine:
             log.info("broadcast %d finished: %s", broadcast_id, report)
         self._active.discard(broadcast_id)
         self._started.discard(broadcast_id)
+        self._paid_running.discard(broadcast_id)
+        if not self._paid_running and not self._stopping:
+            self._paid_on.clear()
         self._finished_event(broadcast_id).set()
 
     # ------------------------------------------------------------------------- snapshot
