@@ -35,7 +35,7 @@ class DeliveryLimits:
     """Safety gap in seconds, so that network jitter never makes two sends look too close."""
     bulk_margin: float = 0.1
     """A broadcast's gap per chat (and group) beyond its interval, as a fraction of it."""
-    paid_per_s: float = 950.0
+    paid_per_s: float = 980.0
     """Paid broadcast messages per second (``allow_paid_broadcast``; Telegram: 1,000)."""
     overall_window: int = 30
     """At most this many sends in any second *as Telegram may count them*: a send waits

@@ -105,9 +105,9 @@ def test_the_preview_estimate_of_a_paid_broadcast() -> None:
 
     estimate = DeliveryEstimate.of(10_000, DeliveryLimits.telegram())
     assert duration(estimate.free_s) == "6 min"  # 10,000 / 28 per second
-    assert duration(estimate.paid_s) == "11 s"  # 10,000 / 950 per second
+    assert duration(estimate.paid_s) == "10 s"  # 10,000 / 980 per second
     # 0.1 Star for each message above the free 30/s during those seconds.
-    assert estimate.stars == pytest.approx(0.1 * (10_000 - 30 * 10_000 / 950), abs=0.05)
+    assert estimate.stars == pytest.approx(0.1 * (10_000 - 30 * 10_000 / 980), abs=0.05)
     assert DeliveryEstimate.of(0, DeliveryLimits.telegram()).stars == 0
 
 
