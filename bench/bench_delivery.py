@@ -422,6 +422,9 @@ async def fill_backlog(db: Database, count: int, tag: str) -> int:
         )
         if not sqlite:
             await conn.execute(text("ANALYZE outbox"))
+    if not sqlite:  # write the fill's WAL out now, not during the measurement
+        async with db.engine.connect() as conn:
+            await conn.execute(text("CHECKPOINT"))
     return bid
 
 
