@@ -7,7 +7,10 @@
 4. Take the instance lock (a PostgreSQL advisory lock, or a file lock next to the SQLite
    file); a second instance says so, waits, and takes over when the first one stops.
 5. Run until SIGTERM/SIGINT: in-flight sends finish, the rest stays pending for the next
-   start. Losing the lock stops the bot too, so two instances never send at once.
+   start. Losing the lock (the database blinked) pauses delivery at once, so two instances
+   never send together, and :class:`~bot.deploy.keeper.LockKeeper` takes it back and
+   resumes, or stands down (status 0) when another instance took over meanwhile.
+6. Exit status 1 when the bot stopped itself for a fault (its SQLite file was deleted).
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ from telegram import Update
 
 from bot.calendar import event_calendar
 from bot.deploy.health import collect_health
+from bot.deploy.instance import instance_lock
+from bot.deploy.keeper import LockKeeper
 from bot.deploy.lock import InstanceLock
 from bot.deploy.platform import check_storage_safe
 from bot.deploy.web import (
+    SECRET_ENV,
     CalendarFile,
     HealthReport,
     NotAnUpdate,
@@ -65,7 +71,9 @@ async def run_bot(
     if settings.token is None:
         raise ValueError("no token")
     warning = check_storage_safe(
-        settings.database_url, os.environ, allow_sqlite=options.allow_ephemeral_sqlite
+        settings.database_url,
+        os.environ,
+        allow_sqlite=options.allow_ephemeral_sqlite or settings.allow_ephemeral_sqlite,
     )
     if warning:
         log.warning("%s", warning)
@@ -86,18 +94,16 @@ async def run_bot(
         admin_ids=settings.admin_ids,
     )
     loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(runtime))
-    bot_id = settings.token.split(":", 1)[0]
-    lock = InstanceLock(
-        settings.database_url,
-        name=f"deadline-bot:{bot_id}",
-        data_dir=settings.data_dir,
-        on_lost=stop.set,
-    )
+    lock = instance_lock(settings, settings.token)
+    keeper = LockKeeper(lock, runtime, stop)
+    lock.on_lost = keeper.lost
+    if lock.dialect == "postgresql":  # verified before every claim (a file lock cannot go)
+        runtime.engine.lock_check = lock.check
     web_runner = None
     target = None
     if options.webhook_url:
         url, path = split_webhook_url(options.webhook_url)
-        secret = await webhook_secret(db.kv)
+        secret = await webhook_secret(db.kv, {SECRET_ENV: settings.webhook_secret or ""})
         add_secret(secret)
         target = WebhookTarget(url, secret)
         web_runner = await serve_web(
@@ -105,11 +111,14 @@ async def run_bot(
                 webhook_path=path,
                 secret_token=secret,
                 on_update=lambda payload: _enqueue_update(runtime, payload),
-                health=lambda: _health(runtime, lock),
+                health=lambda: _health(runtime, lock, keeper),
                 calendars=lambda event_id: calendar_file(runtime, event_id),
                 # Not once stopping: the Application drops what is queued after its
                 # stop, so a 503 makes Telegram keep those updates for the next start.
-                accepting=lambda: lock.held and runtime.ready.is_set() and not stop.is_set(),
+                # While the lock is being taken back, updates are still answered.
+                accepting=lambda: (
+                    (lock.held or keeper.regaining) and runtime.ready.is_set() and not stop.is_set()
+                ),
             ),
             "0.0.0.0",  # a web process listens on the platform's interface
             options.port,
@@ -121,13 +130,16 @@ async def run_bot(
         log.info("this instance is active (%s)", lock.describe())
         await runtime.run(stop, webhook=target)
     finally:
+        await keeper.close()
         if web_runner is not None:
             await stop_web(web_runner)
         await lock.release()
         await db.close()
-    if lock.lost:
-        log.error("the instance lock was lost; exiting so the platform restarts this process")
+    if runtime.failure is not None:
+        log.error("stopped because %s; exiting with status 1", runtime.failure)
         return 1
+    if keeper.stood_down:
+        log.info("stood down: another instance is active")
     return 0
 
 
@@ -185,12 +197,13 @@ async def _enqueue_update(runtime: Runtime, payload: dict[str, object]) -> None:
     await runtime.application.update_queue.put(update)
 
 
-async def _health(runtime: Runtime, lock: InstanceLock) -> HealthReport:
+async def _health(runtime: Runtime, lock: InstanceLock, keeper: LockKeeper) -> HealthReport:
     job_queue = runtime.application.job_queue
     return await collect_health(
         runtime.db,
         scheduler_running=lambda: bool(job_queue and job_queue.scheduler.running),
-        active_instance=lambda: lock.held,
+        active_instance=lambda: lock.held or keeper.regaining,
+        problems=lambda: runtime.health.problems,
     )
 
 

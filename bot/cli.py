@@ -14,10 +14,10 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from bot.defaults import DEFAULT_CONFIG, SettingsError
 from bot.domain.clock import Clock, FixedClock, OffsetClock, SystemClock
 from bot.domain.config import ConfigError, load_events
 from bot.domain.times import TimeError, Zone, parse_instant, parse_zone
@@ -29,13 +29,15 @@ from bot.render.cli_text import (
     plan_json,
     plan_table,
     simulation,
+    terminal_width,
 )
-from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
-DEFAULT_CONFIG = "config"
 
 Command = Callable[[argparse.Namespace, TextIO], int]
 
@@ -65,24 +67,24 @@ def build_parser() -> argparse.ArgumentParser:
         prog="deadline-bot",
         description="A Telegram bot that keeps a workshop's community on time.",
     )
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        default=None,
-        help="event config: a YAML file or a folder of them "
-        f"(default: $BOT_CONFIG, else ./{DEFAULT_CONFIG}/)",
-    )
+    _add_global_options(parser, default=None)
+    common = _Parser(add_help=False)
+    _add_global_options(common, default=argparse.SUPPRESS)  # also after the command
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def add_command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[common], **kwargs)
+
     commands.required = True
 
-    check = commands.add_parser(
+    check = add_command(
         "check", help="validate the config and summarise each event", description=_doc(cmd_check)
     )
     check.add_argument("path", nargs="?", help="a YAML file or a folder (default: --config)")
     _add_now(check)
     check.set_defaults(handler=cmd_check)
 
-    dates = commands.add_parser(
+    dates = add_command(
         "dates",
         help="list every key date: as written, in UTC, in a zone",
         description=_doc(cmd_dates),
@@ -94,25 +96,35 @@ def build_parser() -> argparse.ArgumentParser:
     dates.add_argument("--json", action="store_true", help="print JSON instead of a table")
     dates.set_defaults(handler=cmd_dates)
 
-    plan_ = commands.add_parser(
-        "plan", help="list the reminders still to fire", description=_doc(cmd_plan)
-    )
+    plan_ = add_command("plan", help="list the reminders still to fire", description=_doc(cmd_plan))
     _add_now(plan_)
     plan_.add_argument("--until", metavar="ISO", help="only reminders up to this instant")
     plan_.add_argument("--json", action="store_true", help="print JSON instead of a table")
     plan_.set_defaults(handler=cmd_plan)
 
-    simulate = commands.add_parser(
+    simulate = add_command(
         "simulate",
         help="show every reminder subscribers would receive in a window",
         description=_doc(cmd_simulate),
     )
-    simulate.add_argument("--from", dest="start", metavar="ISO", required=True)
-    simulate.add_argument("--to", dest="end", metavar="ISO", required=True)
+    simulate.add_argument(
+        "--from",
+        dest="start",
+        metavar="ISO",
+        required=True,
+        help="start of the window, an instant such as 2026-02-01T00:00:00Z",
+    )
+    simulate.add_argument(
+        "--to",
+        dest="end",
+        metavar="ISO",
+        required=True,
+        help="end of the window (included), e.g. 2026-03-01T00:00:00Z",
+    )
     simulate.add_argument("--tz", metavar="ZONE", help="the reader's zone (default: UTC)")
     simulate.set_defaults(handler=cmd_simulate)
 
-    news = commands.add_parser(
+    news = add_command(
         "news", help="post news to every subscriber, with a preview", description=_doc(cmd_news)
     )
     news.add_argument("text", help="the announcement (plain text unless --html)")
@@ -120,12 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     news.add_argument("--yes", action="store_true", help="send without asking")
     news.set_defaults(handler=cmd_news)
 
-    stats = commands.add_parser(
+    stats = add_command(
         "stats", help="subscribers, reminder settings, broadcasts", description=_doc(cmd_stats)
     )
     stats.set_defaults(handler=cmd_stats)
 
-    ics = commands.add_parser(
+    ics = add_command(
         "ics", help="write the .ics calendar of the key dates", description=_doc(cmd_ics)
     )
     ics.add_argument("--event", metavar="ID", help="only this event (default: every event)")
@@ -134,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ics.set_defaults(handler=cmd_ics)
 
-    run_ = commands.add_parser(
+    run_ = add_command(
         "run",
         help="run the bot (long polling; needs TELEGRAM_BOT_TOKEN)",
         description=_doc(cmd_run),
@@ -152,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run_.set_defaults(handler=cmd_run)
 
-    demo = commands.add_parser(
+    demo = add_command(
         "demo",
         help="try the bot offline: the real bot against a local Telegram sandbox",
         description=_doc(cmd_demo),
@@ -160,12 +172,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_now(demo)
     demo.set_defaults(handler=cmd_demo)
 
-    commands.add_parser(  # listed for --help; run() hands its arguments to the sandbox
+    add_command(  # listed for --help; run() hands its arguments to the sandbox
         "sandbox",
         help="run the local Telegram Bot API sandbox alone",
         description="Run the Bot API sandbox; point any Bot API client at the URL it prints.",
     )
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="event config: a YAML file or a folder of them "
+        f"(default: $BOT_CONFIG, else ./{DEFAULT_CONFIG}/)",
+    )
 
 
 def _add_now(parser: argparse.ArgumentParser) -> None:
@@ -181,8 +203,20 @@ def _doc(command: Command) -> str:
 
 
 def config_path(args: argparse.Namespace) -> Path:
-    """Return the config path: ``--config``, else ``$BOT_CONFIG``, else ``./config``."""
-    return Path(args.config or os.environ.get("BOT_CONFIG") or DEFAULT_CONFIG)
+    """Return the config path: ``--config``, else ``$BOT_CONFIG``, else ``./config``.
+
+    The default missing (run outside the bot's folder) is a setting error that says
+    where the config is looked for and how to name another.
+    """
+    settings = _settings(args)
+    path = settings.config_path
+    if not args.config and not settings.config_given and not path.exists():
+        raise SettingsError(
+            f"no ./{DEFAULT_CONFIG}/ folder in {Path.cwd()}: run deadline-bot in the bot's "
+            "folder, or name the config with --config PATH or BOT_CONFIG=PATH "
+            "(a YAML file or a folder of them)"
+        )
+    return path
 
 
 def live_clock(now: str | None) -> Clock:
@@ -217,7 +251,7 @@ def cmd_dates(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(dates_json(events, zone, now), out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        out.write(dates_table(events, zone, now))
+        out.write(dates_table(events, zone, now, terminal_width(out)))
     return EXIT_OK
 
 
@@ -233,7 +267,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(plan_json(reminders), out, indent=2)
         out.write("\n")
     else:
-        out.write(plan_table(reminders, now))
+        out.write(plan_table(reminders, now, terminal_width(out)))
     return EXIT_OK
 
 
@@ -290,9 +324,11 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    """Return the environment's settings, with --config applied."""
+    """Return the environment's settings (and ``.env``'s), with --config applied."""
+    from bot.settings import Settings  # pydantic loads only for the commands that use it
+
     settings = Settings.from_env()
-    return replace(settings, config_path=Path(args.config)) if args.config else settings
+    return settings.replace(config_path=Path(args.config)) if args.config else settings
 
 
 def cmd_ics(args: argparse.Namespace, out: TextIO) -> int:
@@ -319,7 +355,7 @@ def cmd_ics(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     """Run the bot until Ctrl-C or SIGTERM: long polling, or webhook mode.
 
-    Settings come from the environment: TELEGRAM_BOT_TOKEN (required),
+    Settings come from the environment (or a .env file): TELEGRAM_BOT_TOKEN (required),
     TELEGRAM_API_BASE_URL, DATABASE_URL, ADMIN_IDS, BOT_CONFIG, LOG_LEVEL; for webhook
     mode WEBHOOK_URL, WEBHOOK_SECRET and PORT. See the README's "Deploying".
     """
@@ -332,19 +368,13 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from telegram.error import InvalidToken
 
     from bot.bootstrap import RunOptions, run_bot
-    from bot.storage.urls import normalize_database_url
 
-    load_events(settings.config_path)  # a broken config stops here, before any connection
-    try:
-        normalize_database_url(settings.database_url, settings.data_dir)
-    except ValueError as exc:  # a bad setting (exit 2), not a crash with a traceback
-        raise SettingsError(f"DATABASE_URL: {exc}") from None
-    webhook_url = os.environ.get("WEBHOOK_URL", "").strip() or None
-    if args.webhook and webhook_url is None:
+    load_events(config_path(args))  # a broken config stops here, before any connection
+    if args.webhook and settings.webhook_url is None:
         raise SettingsError("--webhook needs WEBHOOK_URL, e.g. https://bot.example.org/telegram")
     options = RunOptions(
-        webhook_url=webhook_url,
-        port=_port(os.environ.get("PORT")),
+        webhook_url=settings.webhook_url,
+        port=settings.port,
         allow_ephemeral_sqlite=args.allow_ephemeral_sqlite,
     )
     setup_logging(settings.log_level_number, secrets=[settings.token])
@@ -363,15 +393,6 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         return 1
 
 
-def _port(value: str | None) -> int:
-    """Return ``$PORT`` as a port number (8080 when unset)."""
-    if not value:
-        return 8080
-    if not value.isdigit() or not 0 < int(value) < 65536:
-        raise SettingsError(f"PORT={value!r} is not a port number")
-    return int(value)
-
-
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     """Start the sandbox and the real bot against it, and chat with it from this terminal.
 
@@ -382,7 +403,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from bot import demo  # the Telegram stack loads only for commands that use it
 
     settings = _settings(args)
-    load_events(settings.config_path)
+    load_events(config_path(args))
     setup_logging(max(settings.log_level_number, logging.WARNING))
     clock = live_clock(args.now)
     demo.main(settings, clock)
@@ -406,6 +427,8 @@ def run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     except (TimeError, SettingsError) as exc:
         err.write(f"deadline-bot: error: {exc}\n")
         return EXIT_USAGE
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): main() ends quietly
     except ConnectionError as exc:
         err.write(f"deadline-bot: error: {exc}\n")
         return EXIT_UNAVAILABLE

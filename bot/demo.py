@@ -12,7 +12,7 @@ import contextlib
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -20,7 +20,7 @@ from bot.domain.clock import Clock
 from bot.runtime import Runtime
 from bot.sandbox.limits import Limits
 from bot.sandbox.server import Sandbox
-from bot.sandbox.world import Chat, TranscriptMessage, User
+from bot.sandbox.world import CallbackQueryRecord, Chat, TranscriptMessage, User
 from bot.settings import Settings
 from bot.storage.database import Database
 
@@ -33,9 +33,6 @@ demo commands (everything else is sent to the bot as a chat message):
   :help             this list
   :quit             stop (Ctrl-D does the same)"""
 
-IDLE_SECONDS = 0.8
-"""How long the bot must stay quiet, with no update waiting, to count as idle."""
-
 
 @dataclass
 class DemoChat:
@@ -47,8 +44,11 @@ class DemoChat:
     organizer: User
     current: User
     printed: dict[int, int] = field(default_factory=dict)
-    edits: dict[tuple[int, int], int] = field(default_factory=dict)
+    shown: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    """What was printed of each message (text, buttons): an edit shows when it changes."""
     last_message: dict[int, TranscriptMessage] = field(default_factory=dict)
+    presses: list[CallbackQueryRecord] = field(default_factory=list)
+    """Button presses whose answer (the toast Telegram shows) is not printed yet."""
 
     def chat_of(self, user: User) -> Chat:
         """Return the private chat of ``user`` with the bot."""
@@ -59,20 +59,33 @@ class DemoChat:
         printed = False
         for user in (self.subscriber, self.organizer):
             messages = self.sandbox.bot_messages(self.chat_of(user))
+            for message in messages[: self.printed.get(user.id, 0)]:
+                if self.shown.get((user.id, message.message_id)) != _snapshot(message):
+                    self._print(user, message, edited=True)
+                    printed = True
             for message in messages[self.printed.get(user.id, 0) :]:
                 self._print(user, message, edited=False)
                 printed = True
-            for message in messages[: self.printed.get(user.id, 0)]:
-                key = (user.id, message.message_id)
-                if message.edit_date and self.edits.get(key) != message.edit_date:
-                    self.edits[key] = message.edit_date
-                    self._print(user, message, edited=True)
-                    printed = True
             self.printed[user.id] = len(messages)
+        printed = self._print_answers() or printed
         self.out.flush()
         return printed
 
+    def _print_answers(self) -> bool:
+        """Print the toasts (and alerts) the bot answered button presses with."""
+        printed = False
+        for press in [p for p in self.presses if p.answered]:
+            self.presses.remove(press)
+            answer = press.answer or {}
+            text = str(answer.get("text") or "")
+            if text:
+                kind = "alert" if answer.get("show_alert") else "toast"
+                self.out.write(f"  ({kind}: {text})\n")
+                printed = True
+        return printed
+
     def _print(self, user: User, message: TranscriptMessage, *, edited: bool) -> None:
+        self.shown[(user.id, message.message_id)] = _snapshot(message)
         who = f"bot → {user.first_name}" + (" (edited)" if edited else "")
         self.out.write(f"\n[{who}]\n{message.content}\n")
         for number, button in enumerate(message.buttons(), start=1):
@@ -127,11 +140,16 @@ class DemoChat:
             self.out.write(f"(button {argument} opens {button.get('url', 'a link')})\n")
             return
         self.out.write(f"\n[{self.current.first_name} presses] {button.get('text', '')}\n")
-        self.sandbox.press(self.current, message, button["callback_data"])
+        self.presses.append(self.sandbox.press(self.current, message, button["callback_data"]))
 
     def _block(self, blocked: bool) -> None:
         (self.sandbox.block if blocked else self.sandbox.unblock)(self.current)
         self.out.write(f"({self.current.first_name} {'blocked' if blocked else 'unblocked'})\n")
+
+
+def _snapshot(message: TranscriptMessage) -> tuple[str, str]:
+    """What a reader sees of a message: its text and its buttons."""
+    return message.content, repr(message.buttons())
 
 
 async def _read_lines(queue: asyncio.Queue[str | None], source: TextIO) -> None:
@@ -145,16 +163,23 @@ async def _read_lines(queue: asyncio.Queue[str | None], source: TextIO) -> None:
         await queue.put(line)
 
 
-async def _wait_idle(sandbox: Sandbox, chat: DemoChat, pending: Callable[[], bool]) -> None:
-    """Wait until no update is waiting and the bot has been quiet for a moment."""
-    quiet_since = asyncio.get_running_loop().time()
+async def _wait_idle(sandbox: Sandbox, chat: DemoChat, runtime: Runtime) -> None:
+    """Wait until the bot is idle, printing what it sends meanwhile.
+
+    Idle: every update sent to it has been handled (answers and edits included) and no
+    outbox row is due or in flight. No guessed quiet period, so a busy machine makes the
+    demo slower, never shorter.
+    """
+    queue = runtime.application.update_queue
     while True:
+        chat.print_new()
+        if not sandbox.bot.updates and not runtime.engine.busy:
+            await queue.join()
+            due = await runtime.db.outbox.next_due_at()
+            if not sandbox.bot.updates and (due is None or due > runtime.clock.now()):
+                chat.print_new()
+                return
         await asyncio.sleep(0.05)
-        now = asyncio.get_running_loop().time()
-        if chat.print_new() or pending() or sandbox.bot.updates:
-            quiet_since = now
-        elif now - quiet_since >= IDLE_SECONDS:
-            return
 
 
 async def run_demo(
@@ -166,8 +191,7 @@ async def run_demo(
     subscriber = sandbox.create_user("Sam", username="sam_researcher")
     organizer = sandbox.create_user("Olivia", username="olivia_chair")
     with tempfile.TemporaryDirectory(prefix="deadline-bot-demo-") as folder:
-        settings = replace(
-            settings,
+        settings = settings.replace(
             token=sandbox.token,
             api_base_url=sandbox.base_url,
             admin_ids=settings.admin_ids | {organizer.id},
@@ -184,7 +208,7 @@ async def run_demo(
             base_url=sandbox.base_url,
             admin_ids=settings.admin_ids,
         )
-        service, application = runtime.subscribers, runtime.application
+        service = runtime.subscribers
         stop = asyncio.Event()
         bot_task = asyncio.create_task(runtime.run(stop, poll_timeout=1))
         chat = DemoChat(sandbox, out, subscriber, organizer, subscriber)
@@ -196,9 +220,6 @@ async def run_demo(
             )
             out.flush()
 
-        def pending() -> bool:
-            return not application.update_queue.empty()
-
         lines: asyncio.Queue[str | None] = asyncio.Queue()
         reader = asyncio.create_task(_read_lines(lines, source))
         try:
@@ -207,8 +228,8 @@ async def run_demo(
                 if line is None or not chat.handle(line):
                     break
                 if not interactive:  # a pipe: answer each line before reading the next
-                    await _wait_idle(sandbox, chat, pending)
-            await _wait_idle(sandbox, chat, pending)
+                    await _wait_idle(sandbox, chat, runtime)
+            await _wait_idle(sandbox, chat, runtime)
         finally:
             stop.set()
             reader.cancel()

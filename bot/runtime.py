@@ -2,6 +2,14 @@
 
 One composition root for ``run``, ``demo`` and the end-to-end tests, so all three run the
 same thing.
+
+Faults: every background loop is supervised (``bot.supervision``); what fails shows on
+``health`` (``/healthz`` says degraded) and the admins hear it once per cool-down. A storage
+watch writes a heartbeat every few seconds (a read-only database shows at once, and its
+recovery too) and notices a SQLite file deleted while running: the bot then stops with
+status 1 after writing the still-open database back to its path (nothing lost), so the
+platform restarts it on the saved file. Delivery pauses while the instance lock is lost and
+resumes once it is taken back (``suspend_delivery`` / ``resume_delivery``).
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from bot.services.news import NewsService
 from bot.services.reminders import ReminderService
 from bot.services.subscribers import SubscriberService
 from bot.storage.database import Database
+from bot.supervision import AdminAlerts, HealthBoard, describe, supervise
 from bot.telegram import common, deferred
 from bot.telegram.app import build_application, drain_updates, publish_commands, update_processor
 from bot.telegram.jobs import JobQueueScheduler
@@ -34,6 +43,8 @@ log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 8.0
 """How long a stop waits for in-flight sends (platforms allow about 10 s after SIGTERM)."""
+STORAGE_CHECK_SECONDS = 5.0
+"""How often the storage watch writes its heartbeat and looks for the SQLite file."""
 
 UPDATES_GRACE_SECONDS = 5.0
 """How long a stop lets queued updates finish (at the same time as the sends), then cancels."""
@@ -62,6 +73,14 @@ class Runtime:
     admin: AdminService
     ready: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     """Set once the bot polls for updates, after the catch-up and the schedule."""
+    health: HealthBoard = dataclasses.field(default_factory=HealthBoard)
+    """What is failing now (``/healthz``); admins are alerted from it."""
+    alerts: AdminAlerts | None = None
+    failure: str | None = None
+    """Why the bot stopped itself (the exit status is then 1)."""
+    storage_check_seconds: float = STORAGE_CHECK_SECONDS
+    _halting: asyncio.Task[None] | None = None
+    _background: list[asyncio.Task[None]] = dataclasses.field(default_factory=list)
 
     @classmethod
     def assemble(
@@ -83,12 +102,14 @@ class Runtime:
         limiter = PriorityRateLimiter(limits or DeliveryLimits.telegram())
         application = build_application(token, base_url=base_url, rate_limiter=limiter)
         admins = admin_ids | frozenset().union(*(e.admins for e in book.events))
+        health = HealthBoard()
         engine = DeliveryEngine(
             db,
             application.bot,
             clock,
             workers=workers,
             on_admin_alert=lambda text: alert_admins(application, admins, text),
+            health=health,
         )
         assert application.job_queue is not None
         scheduler = JobQueueScheduler(application.job_queue, clock)
@@ -96,8 +117,13 @@ class Runtime:
         engine.renderer = reminders.render
         admin = AdminService(db, reminders, admins)
         runtime = cls(db, clock, book, subscribers, reminders, engine, application, admins, admin)
+        runtime.health = health
+        runtime.alerts = AdminAlerts(lambda text: alert_admins(application, admins, text))
+        runtime.alerts.attach(health)
         news = NewsService(db, engine, clock)
-        common.install(application, common.Services(subscribers, reminders, engine, admin, news))
+        common.install(
+            application, common.Services(subscribers, reminders, engine, admin, news, health)
+        )
         return runtime
 
     async def run(
@@ -128,23 +154,104 @@ class Runtime:
                     allowed_updates=common.ALLOWED_UPDATES,
                 )
             log.info("bot @%s ready for %s", application.bot.username, self.book.primary.id)
+            self._background.append(
+                asyncio.create_task(
+                    supervise("storage watch", lambda: self._watch_storage(stop), self.health),
+                    name="storage-watch",
+                )
+            )
             self.ready.set()
             try:
                 await stop.wait()
             finally:
                 log.info("stopping: finishing in-flight sends, leaving the rest pending")
-                if application.updater.running:
-                    await application.updater.stop()  # polling: acknowledges what it fetched
-                # Every fetched update was acknowledged: finish them, but within a deadline,
-                # and drop what flooding chats still have waiting (see bot/telegram/updates).
-                updates = asyncio.create_task(drain_updates(application, UPDATES_GRACE_SECONDS))
-                await self.engine.stop(grace=STOP_GRACE_SECONDS)
-                await updates
-                await application.stop()
-                processor = update_processor(application)
-                if processor is not None and processor.deferred:
-                    await deferred.keep(self.db.kv, processor.deferred)
+                await self._stop_parts()
+        if self.failure is not None and self.db.file_problem() is not None:
+            saved = await self.db.rescue()
+            log.error("database written back to %s; restart to carry on from it", saved)
         await self.db.close()
+
+    async def _stop_parts(self) -> None:
+        """Stop everything; one part failing never keeps the next from stopping."""
+        application = self.application
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._background.clear()
+        try:
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+        except Exception:
+            log.exception("stopping the updates failed")
+        # Every fetched update was acknowledged: finish them, but within a deadline, and
+        # drop what flooding chats still have waiting (see bot/telegram/updates).
+        updates = asyncio.create_task(drain_updates(application, UPDATES_GRACE_SECONDS))
+        try:
+            if self._halting is not None:
+                await self._halting
+            await self.engine.stop(grace=STOP_GRACE_SECONDS)
+        except Exception:
+            log.exception("stopping delivery failed; unsent rows are resumed at the next start")
+        try:
+            await updates
+        except Exception:
+            log.exception("finishing the queued updates failed")
+        if application.running:
+            await application.stop()
+        processor = update_processor(application)
+        if processor is not None and processor.deferred:
+            try:
+                await deferred.keep(self.db.kv, processor.deferred)
+            except Exception:
+                log.exception("keeping %d queued updates failed", len(processor.deferred))
+
+    # ---------------------------------------------------------------- faults
+
+    def suspend_delivery(self, reason: str) -> None:
+        """Stop sending at once (the instance lock is lost); claimed rows stay claimed."""
+        if not self.engine.running:
+            return
+        log.warning("delivery paused: %s", reason)
+        self.engine.halt()
+        self._halting = asyncio.get_running_loop().create_task(
+            self.engine.stop(grace=STOP_GRACE_SECONDS, release=False)
+        )
+
+    async def resume_delivery(self) -> None:
+        """Start sending again (the lock is ours again), retrying while storage fails."""
+        if self._halting is not None:
+            await asyncio.gather(self._halting, return_exceptions=True)
+            self._halting = None
+        delay = 0.5
+        while True:
+            try:
+                await self.engine.start()
+            except Exception as exc:
+                self.health.fail("delivery", f"restarting delivery failed ({describe(exc)})")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            log.warning("delivery resumed")
+            return
+
+    async def _watch_storage(self, stop: asyncio.Event) -> None:
+        """Heartbeat write and SQLite file check every few seconds (see the module doc)."""
+        while not stop.is_set():
+            problem = self.db.file_problem()
+            if problem is not None:
+                self.health.fail("storage", problem)
+                log.error("%s; stopping to write it back and restart on it", problem)
+                self.failure = problem
+                stop.set()
+                return
+            try:
+                await self.db.check_writable()
+            except Exception as exc:
+                self.health.fail("storage", f"writes fail ({describe(exc)})")
+            else:
+                self.health.ok("storage")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.storage_check_seconds)
 
 
 async def alert_admins(

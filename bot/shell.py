@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Callable
 from typing import TextIO
 
@@ -17,9 +18,11 @@ from telegram.ext import ExtBot
 
 from bot.delivery import DeliveryEngine, PriorityRateLimiter, Progress, plain_text
 from bot.delivery.progress import progress_from
+from bot.deploy.instance import instance_lock
 from bot.deploy.lock import InstanceLock
 from bot.domain.clock import Clock
 from bot.render import messages
+from bot.render.cli_text import fit_table, terminal_width
 from bot.render.html import esc
 from bot.services.events import EventBook
 from bot.services.news import NewsService
@@ -27,6 +30,10 @@ from bot.settings import Settings, SettingsError
 from bot.storage.database import Database
 
 POLL_SECONDS = 1.0
+#: Reminder modes as ``stats`` names them.
+_MODES = (("all", "all"), ("deadlines", "deadlines only"), ("off", "none (news only)"))
+#: In a pipe (not a terminal), one progress line at most this often.
+PIPE_LINE_SECONDS = 5.0
 
 
 async def _open(settings: Settings, clock: Clock) -> tuple[Database, EventBook]:
@@ -39,27 +46,45 @@ async def _open(settings: Settings, clock: Clock) -> tuple[Database, EventBook]:
 
 
 async def stats(settings: Settings, clock: Clock, out: TextIO) -> int:
-    """Print subscribers, reminder settings, zones and the latest broadcasts."""
+    """Print subscribers, reminder settings, zones and the latest broadcasts.
+
+    Sentences, and an aligned table that fits the terminal (80 columns in a pipe).
+    """
     db, book = await _open(settings, clock)
     try:
         event = book.primary
         counts = await db.subscriptions.stats(event.id)
-        out.write(f"{event.short_name} [{event.id}]\n")
-        out.write(
-            f"subscribers: {counts.active} active, {counts.inactive} inactive"
-            f" ({counts.unreachable} unreachable)\n"
-        )
-        out.write(f"reminder settings: {dict(counts.by_mode)}\n")
-        zones = sorted(counts.by_timezone.items(), key=lambda kv: -kv[1])
-        out.write("time zones: " + ", ".join(f"{z or 'not set'} {n}" for z, n in zones) + "\n")
-        out.write(f"outbox: {await db.outbox.pending_count()} message(s) waiting\n")
-        for b in await db.outbox.list_broadcasts(10, event_id=event.id):
-            report = dict(b.report or {})
-            delivered = f", {report.get('delivered', 0)} delivered" if report else ""
-            out.write(f"  #{b.id} {b.kind} {b.ref} {b.status} ({b.total} rows{delivered})\n")
-        return 0
+        pending = await db.outbox.pending_count()
+        broadcasts = await db.outbox.list_broadcasts(10, event_id=event.id)
     finally:
         await db.close()
+    out.write(f"{event.short_name} [{event.id}]\n")
+    out.write(
+        f"Subscribers: {counts.active} active, {counts.inactive} inactive"
+        f" ({counts.unreachable} of them unreachable: blocked or removed).\n"
+    )
+    modes = ", ".join(f"{label} {counts.by_mode.get(mode, 0)}" for mode, label in _MODES)
+    out.write(f"Reminder settings: {modes}.\n")
+    zones = sorted(counts.by_timezone.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+    if zones:
+        out.write("Time zones: " + ", ".join(f"{z or 'not set'} {n}" for z, n in zones) + ".\n")
+    out.write(f"Outbox: {_count(pending, 'message')} waiting.\n")
+    if not broadcasts:
+        out.write("No broadcasts yet.\n")
+        return 0
+    rows = []
+    for b in broadcasts:
+        report = b.report or {}
+        delivered = str(report.get("delivered", "")) if report else ""
+        ref = b.ref if len(b.ref) <= 28 else b.ref[:27] + "…"
+        rows.append([f"#{b.id}", b.kind, ref, b.status, str(b.total), delivered])
+    headers = ["id", "kind", "ref", "status", "recipients", "delivered"]
+    out.write("\nLatest broadcasts:\n" + fit_table(headers, rows, terminal_width(out)))
+    return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def progress_line(progress: Progress) -> str:
@@ -85,13 +110,19 @@ async def news(
     out: TextIO,
     confirm: Callable[[str], bool],
 ) -> int:
-    """Preview, confirm and post a news item; follow it to the report. Returns an exit status."""
+    """Preview, confirm and post a news item; follow it to the report. Returns an exit status.
+
+    The bot's token is needed either way: to send, and to know which bot's instance lock
+    says whether a bot is already running against this database.
+    """
+    token = settings.token
+    if token is None:
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN is not set; news needs the bot's token to send "
+            "(and to find a bot running on this database): set it as for deadline-bot run"
+        )
     db, book = await _open(settings, clock)
-    lock = InstanceLock(
-        settings.database_url,
-        name=f"deadline-bot:{(settings.token or '0:').split(':', 1)[0]}",
-        data_dir=settings.data_dir,
-    )
+    lock = instance_lock(settings, token)
     try:
         event = book.primary
         body = text.strip() if is_html else esc(text.strip())
@@ -103,53 +134,98 @@ async def news(
         if not yes and not confirm(f"Send to {audience} subscriber(s)? [y/N] "):
             out.write("Nothing sent.\n")
             return 1
-        delivering = settings.token is not None and await lock.try_acquire()
         bot = ExtBot(
-            settings.token or "0:unused",
+            token,
             base_url=settings.api_base_url or "https://api.telegram.org/bot",
             rate_limiter=PriorityRateLimiter(),
         )
         engine = DeliveryEngine(db, bot, clock)
+        delivering = await lock.try_acquire()
         posted = await NewsService(db, engine, clock).publish(event, body, None)
         out.write(f"news #{posted.news_id}: broadcast #{posted.broadcast_id}\n")
+        printer = ProgressPrinter(out)
+        if not delivering:
+            out.write("the bot is running on this database: it delivers; following its progress\n")
+            out.flush()
+            delivering = not await _follow(db, lock, posted.broadcast_id, printer)
+            if delivering:
+                out.write("the bot stopped before the end; sending the rest from here\n")
         if delivering:
             async with bot:
                 await engine.start()
-                watcher = engine.watch(posted.broadcast_id, lambda p: _show(out, p), interval=1)
+                watcher = engine.watch(posted.broadcast_id, printer.show, interval=1)
                 await engine.wait_finished(posted.broadcast_id, timeout=24 * 3600)
                 await watcher
                 await engine.stop()
-        else:
-            out.write("another instance is running: it delivers; following its progress\n")
-            await _follow(db, posted.broadcast_id, out)
-        out.write("\n")
         return 0
     finally:
         await lock.release()
         await db.close()
 
 
-def _show(out: TextIO, progress: Progress) -> None:
-    out.write("\r" + progress_line(progress))
-    if progress.finished:
-        out.write("\n" + plain_text(messages.broadcast_status(progress).text) + "\n")
-    out.flush()
+class ProgressPrinter:
+    """Shows a broadcast's progress, then its report.
+
+    On a terminal a bar is redrawn in place; in a pipe a plain line is written at most
+    every :data:`PIPE_LINE_SECONDS`, so a log never fills with frames.
+    """
+
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        tty: bool | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.out = out
+        self.tty = _isatty(out) if tty is None else tty
+        self._now = monotonic
+        self._last_line: float | None = None
+
+    def show(self, progress: Progress) -> None:
+        """Show one snapshot (the engine's watcher and the follower call this)."""
+        line = progress_line(progress)
+        if self.tty:
+            self.out.write("\r" + line + ("\n" if progress.finished else ""))
+        else:
+            now = self._now()
+            due = self._last_line is None or now - self._last_line >= PIPE_LINE_SECONDS
+            if due or progress.finished:
+                self.out.write(line + "\n")
+                self._last_line = now
+        if progress.finished:
+            self.out.write(plain_text(messages.broadcast_status(progress).text) + "\n")
+        self.out.flush()
 
 
-async def _follow(db: Database, broadcast_id: int, out: TextIO) -> None:
-    """Show a broadcast's progress from the database until it has its report."""
+def _isatty(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+async def _follow(
+    db: Database, lock: InstanceLock, broadcast_id: int, printer: ProgressPrinter
+) -> bool:
+    """Show a broadcast's progress from the database while the running bot sends it.
+
+    Returns True once the broadcast has its report; False when the bot stopped first
+    (its instance lock became free, and is now ours): the caller then sends the rest.
+    """
     while True:
         counts = await db.outbox.broadcast_progress(broadcast_id)
         broadcast = await db.outbox.get_broadcast(broadcast_id)
         if counts is None or broadcast is None:
-            return
+            raise LookupError(f"broadcast #{broadcast_id} is gone from the database")
         done = broadcast.finished_at is not None
-        _show(
-            out,
-            progress_from(counts, rate=0.0, elapsed_s=0.0, report=broadcast.report, finished=done),
+        printer.show(
+            progress_from(counts, rate=0.0, elapsed_s=0.0, report=broadcast.report, finished=done)
         )
         if done:
-            return
+            return True
+        if await lock.try_acquire():
+            return False
         await asyncio.sleep(POLL_SECONDS)
 
 

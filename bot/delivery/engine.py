@@ -29,8 +29,21 @@ sent again. The same holds when Telegram accepted a message but the answer was l
 timeout, a dropped connection): the row is retried. Telegram offers no way to ask "did this
 arrive?", so these rows are delivered at least once: at most one duplicate per worker
 sending at the crash (``workers``, plus ``paid_workers`` while a paid broadcast runs), and
-one per lost answer. Everything else is exactly once: rows never claimed, rows
-claimed but not yet sent, and rows recorded as ``sent``.
+one per lost answer. Everything else is exactly once: rows never claimed, rows claimed but
+not yet sent, and rows recorded as ``sent``.
+
+When the database blinks
+------------------------
+A failed claim or report is retried with backoff and marked on the health board
+(``delivery``); a "sent" mark is retried until it is written (the worker sends nothing else
+meanwhile, so the window above holds), and the board clears once writes succeed again.
+When the instance lock is lost, :meth:`DeliveryEngine.halt` stops every worker from taking
+another row at once and leaves the claimed rows ``sending`` (whoever holds the lock next
+puts them back to ``pending`` at its start): a takeover costs at most ``workers``
+duplicates, as a crash does. The lock is checked before every claim (``lock_check``), and
+after any failed write once more before the next send, so nothing is claimed or sent
+while another instance may have taken over. Every background loop is supervised: a crash
+is logged, marked on the board and the loop restarted.
 """
 
 from __future__ import annotations
@@ -69,6 +82,7 @@ from bot.storage.models import (
     NewOutboxRow,
     OutboxRow,
 )
+from bot.supervision import HealthBoard, describe, supervise
 
 __all__ = ["AdminAlert", "DeliveryEngine", "ProgressCallback", "Renderer"]
 
@@ -87,9 +101,8 @@ SEND_MESSAGE = "sendmessage"
 
 #: How often finished broadcasts are looked for, in seconds.
 FINISH_CHECK_S = 0.25
-#: How long a database write after a send is retried before giving up (the row then stays
-#: ``sending`` and is released at the next start: the duplicate window).
-RECORD_RETRY_S = 10.0
+#: Longest pause between two attempts at a database write after a send.
+RECORD_BACKOFF_MAX_S = 2.0
 
 
 def _shared_limiter(bot: Bot) -> PriorityRateLimiter | None:
@@ -149,6 +162,7 @@ class DeliveryEngine:
         idle_poll: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        health: HealthBoard | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("at least one worker is needed")
@@ -188,6 +202,14 @@ class DeliveryEngine:
         self._paid_running: set[int] = set()
         self._paid_on = asyncio.Event()
         self._alerted_fatal = False
+        self.lock_check: Callable[[], Awaitable[bool]] | None = None
+        """Asked before every claim: is the instance lock still ours? (False: claim nothing.)"""
+        self._suspect = False
+        self._verifying = asyncio.Lock()
+        self._unrecorded: dict[int, int | None] = {}
+        """Rows Telegram accepted whose "sent" mark could not be written before a halt."""
+        self.health = health or HealthBoard()
+        """Where failing claims and writes are reported (``/healthz`` reads it)."""
         self.sent_count = 0
         """Messages this engine had accepted by Telegram."""
 
@@ -197,6 +219,9 @@ class DeliveryEngine:
         """Release stale ``sending`` rows (the duplicate window), then resume sending."""
         if self._running:
             return
+        for row_id, message_id in list(self._unrecorded.items()):  # sent before a halt
+            await self.db.outbox.mark_sent(row_id, message_id, self.clock.now())
+            del self._unrecorded[row_id]
         released = await self.db.outbox.release_stale_sending()
         if released:
             log.warning(
@@ -211,28 +236,48 @@ class DeliveryEngine:
         self._rows = RowScheduler()
         self._paid_on.clear()
         self._paid_running.clear()
-        self._tasks = [asyncio.create_task(self._feed(), name="delivery-feeder")]
-        self._tasks.append(asyncio.create_task(self._keep_house(), name="delivery-housekeeper"))
+        self._tasks = [self._supervised("delivery feeder", self._feed)]
+        self._tasks.append(self._supervised("delivery housekeeper", self._keep_house))
         self._tasks += [
-            asyncio.create_task(self._work(), name=f"delivery-worker-{n}")
-            for n in range(self.workers)
+            self._supervised(f"delivery worker {n}", self._work) for n in range(self.workers)
         ]
         self._tasks += [
-            asyncio.create_task(self._work(paid=True), name=f"delivery-paid-worker-{n}")
+            self._supervised(f"delivery paid worker {n}", self._work_paid)
             for n in range(self.paid_workers)
         ]
         self._housekeep.set()
 
-    async def stop(self, grace: float = 5.0) -> None:
-        """Let in-flight sends finish, leave the rest ``pending``; return within ``grace`` s."""
+    def _supervised(self, name: str, loop: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        return asyncio.create_task(supervise(name, loop, self.health), name=name)
+
+    def halt(self) -> None:
+        """Stop taking rows at once (the lock is lost); in-flight sends may finish.
+
+        Claimed rows stay ``sending``; call :meth:`stop` with ``release=False`` next.
+        """
+        if not self._running:
+            return
+        self._stopping = True
+        self._rows.close()
+        self._wake.set()
+        self._need_rows.set()
+        self._housekeep.set()
+        self._paid_on.set()  # the paid workers find the scheduler closed and return
+
+    async def stop(self, grace: float = 5.0, *, release: bool = True) -> None:
+        """Let in-flight sends finish, leave the rest ``pending``; return within ``grace`` s.
+
+        With ``release=False`` (after a lost lock, when another instance may be active) the
+        claimed rows are left as they are. Database errors are logged, never raised.
+        """
         if not self._running:
             return
         deadline = self._mono() + grace
         self._stopping = True
         self._wake.set()
         self._need_rows.set()
-        self._paid_on.set()  # the paid workers find the scheduler closed and return
         self._housekeep.set()
+        self._paid_on.set()  # the paid workers find the scheduler closed and return
         leftovers = self._rows.close()
         feeder, housekeeper, *workers = self._tasks
         _done, pending = await asyncio.wait(
@@ -244,8 +289,12 @@ class DeliveryEngine:
         await asyncio.wait([*pending, housekeeper, *self._watchers], timeout=0.5)
         leftovers += self._rows.close()
         left = max(0.05, deadline - self._mono())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._release(leftovers, interrupted), left)
+        if release:
+            try:
+                async with asyncio.timeout(left):
+                    await self._release(leftovers, interrupted)
+            except Exception as exc:  # they stay 'sending': released at the next start
+                log.warning("putting claimed rows back failed at stop: %s", describe(exc))
         self._running = False
         self._tasks = []
         self._watchers.clear()
@@ -289,11 +338,7 @@ class DeliveryEngine:
         created = await self.db.outbox.create_broadcast(
             event_id, kind, ref, created_by, rows, not_before=not_before, paid=paid
         )
-        if created.inserted:
-            self._finished_event(created.broadcast_id).clear()
-        self._active.add(created.broadcast_id)
-        self._wake.set()
-        self._housekeep.set()
+        self._enqueued(created)
         return created.broadcast_id
 
     async def enqueue_to(
@@ -327,12 +372,15 @@ class DeliveryEngine:
             not_before=not_before,
             paid=paid,
         )
+        self._enqueued(created)
+        return created
+
+    def _enqueued(self, created: CreatedBroadcast) -> None:
         if created.inserted:
             self._finished_event(created.broadcast_id).clear()
         self._active.add(created.broadcast_id)
         self._wake.set()
         self._housekeep.set()
-        return created
 
     async def cancel(self, broadcast_id: int) -> int:
         """Cancel a broadcast: rows not yet sent become ``cancelled``; returns how many."""
@@ -364,21 +412,29 @@ class DeliveryEngine:
         return task
 
     async def _watch(self, broadcast_id: int, callback: ProgressCallback, every: float) -> None:
+        """Report progress; a database error skips a beat (logged), never ends the watch."""
         begun = self._mono()
-        first = await self.db.outbox.broadcast_progress(broadcast_id)
-        if first is None:
-            raise LookupError(f"no broadcast {broadcast_id}")
-        base = first.count("sent")
+        base: int | None = None
         finished = self._finished_event(broadcast_id)
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(finished.wait(), every)
-            counts = await self.db.outbox.broadcast_progress(broadcast_id)
+            if base is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(finished.wait(), every)
+            try:
+                counts = await self.db.outbox.broadcast_progress(broadcast_id)
+                broadcast = await self.db.outbox.get_broadcast(broadcast_id)
+            except Exception as exc:
+                log.warning("progress of broadcast %d: %s; retrying", broadcast_id, describe(exc))
+                await asyncio.sleep(every)
+                continue
             if counts is None:
+                log.warning("progress of broadcast %d: no such broadcast", broadcast_id)
                 return
+            if base is None:
+                base = counts.count("sent")
+                continue
             elapsed = self._mono() - begun
             rate = (counts.count("sent") - base) / elapsed if elapsed > 0 else 0.0
-            broadcast = await self.db.outbox.get_broadcast(broadcast_id)
             done = broadcast is not None and broadcast.finished_at is not None and counts.finished
             report = broadcast.report if done and broadcast is not None else None
             try:
@@ -408,6 +464,14 @@ class DeliveryEngine:
                 raise TimeoutError(f"broadcast {broadcast_id} not finished after {timeout} s")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), min(left, 0.5))
+
+    @property
+    def busy(self) -> bool:
+        """True while rows are claimed or being sent, or a progress watcher has yet to report.
+
+        (A broadcast's final status is shown after its last send.)
+        """
+        return bool(self._rows.busy or self._watchers)
 
     async def wait_idle(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until nothing is pending, in flight or unreported. TimeoutError otherwise."""
@@ -442,11 +506,18 @@ class DeliveryEngine:
                 await self._need_rows.wait()
                 continue
             try:
+                if self.lock_check is not None and not await self.lock_check():
+                    log.warning("not claiming rows: the instance lock is not ours")
+                    await self._sleep_or_wake(self.idle_poll)
+                    continue
                 rows = await self._recorder.run(self._claim)
-            except Exception:
-                log.exception("claiming outbox rows failed; retrying")
+            except Exception as exc:
+                self._suspect = True
+                self.health.fail("delivery", f"claiming outbox rows failed ({describe(exc)})")
+                log.warning("claiming outbox rows failed; retrying: %s", describe(exc))
                 await self._sleep_or_wake(self.idle_poll)
                 continue
+            self.health.ok("delivery")
             if self._stopping:
                 self._rows.close()
                 for row in rows:
@@ -454,18 +525,33 @@ class DeliveryEngine:
                 return
             for row in rows:
                 self._rows.add(row)
-                if row.broadcast_id not in self._started:
-                    self._started.add(row.broadcast_id)
-                    self._active.add(row.broadcast_id)
-                    await self.db.outbox.start_broadcast(row.broadcast_id)
-                    if await self._is_paid(row.broadcast_id):
-                        self._paid_running.add(row.broadcast_id)
-                        self._paid_on.set()
+            await self._mark_started(rows)
             if len(rows) == self._claim_size:
                 continue
             if not rows:
                 self._housekeep.set()
-            await self._sleep_or_wake(await self._until_next_due())
+            try:
+                wait = await self._until_next_due()
+            except Exception as exc:
+                log.warning("looking for the next due row failed: %s", describe(exc))
+                wait = self.idle_poll
+            await self._sleep_or_wake(wait)
+
+    async def _mark_started(self, rows: list[OutboxRow]) -> None:
+        """Mark the broadcasts of newly claimed rows running (retried with the next claim)."""
+        for broadcast_id in dict.fromkeys(row.broadcast_id for row in rows):
+            if broadcast_id in self._started:
+                continue
+            self._active.add(broadcast_id)
+            try:
+                await self.db.outbox.start_broadcast(broadcast_id)
+                if await self._is_paid(broadcast_id):
+                    self._paid_running.add(broadcast_id)
+                    self._paid_on.set()
+            except Exception as exc:
+                log.warning("marking broadcast %d running failed: %s", broadcast_id, describe(exc))
+                continue
+            self._started.add(broadcast_id)
 
     @property
     def _claim_size(self) -> int:
@@ -488,6 +574,9 @@ class DeliveryEngine:
 
     # -------------------------------------------------------------------------- workers
 
+    async def _work_paid(self) -> None:
+        await self._work(paid=True)
+
     async def _work(self, *, paid: bool = False) -> None:
         """Send rows one at a time; ``paid`` workers only while a paid broadcast runs."""
         while True:
@@ -497,6 +586,8 @@ class DeliveryEngine:
             if row is None:
                 return
             try:
+                if not await self._lock_verified():
+                    continue  # left 'sending': the lock's next holder puts it back
                 await self._deliver(row)
             except Exception:
                 log.exception("delivering outbox row %d failed unexpectedly", row.id)
@@ -504,6 +595,21 @@ class DeliveryEngine:
                 self._rows.done(row)
                 if len(self._rows) < self._capacity:
                     self._need_rows.set()
+
+    async def _lock_verified(self) -> bool:
+        """After a failed write, check the lock once before sending again."""
+        if not self._suspect or self.lock_check is None:
+            return True
+        async with self._verifying:
+            if not self._suspect:
+                return True
+            try:
+                held = await self.lock_check()
+            except Exception:
+                held = False
+            if held:
+                self._suspect = False
+            return held
 
     async def _deliver(self, row: OutboxRow) -> None:
         """Send one row and record the outcome before returning."""
@@ -523,7 +629,11 @@ class DeliveryEngine:
             return
         chat_id = self._migrated.get(row.chat_id, row.chat_id)
         migrated = plain = False
-        paid = await self._is_paid(row.broadcast_id)
+        try:
+            paid = await self._is_paid(row.broadcast_id)
+        except Exception as exc:  # send it at the free pace rather than not at all
+            log.warning("is broadcast %d paid? %s; sending free", row.broadcast_id, describe(exc))
+            paid = False
         while True:
             try:
                 message_id = await self._send(chat_id, kwargs, paid=paid)
@@ -556,7 +666,7 @@ class DeliveryEngine:
                 SEND_MESSAGE, params, rate_limit_args=PAID if paid else BULK
             )
             return _message_id(result)
-        slot = await self.limiter.acquire(chat_id, bulk=True, paid=paid)
+        slot = await self.limiter.acquire(chat_id, bulk=True, paid=paid, track=True)
         try:
             return _message_id(await self.bot.do_api_request(SEND_MESSAGE, params))
         except RetryAfter as exc:
@@ -583,30 +693,45 @@ class DeliveryEngine:
     async def _record_sent(self, row: OutboxRow, message_id: int) -> None:
         self.sent_count += 1
         accepted_at = self.clock.now()  # this row's own instant, whoever commits it
-        await self._retrying(
+        if not await self._retrying(
             lambda: self._recorder.mark_sent(row.id, message_id, accepted_at),
             f"marking row {row.id} sent",
-        )
+        ):
+            self._unrecorded[row.id] = message_id  # written at the next start()
 
     async def _persist(self, write: Callable[[Database], Awaitable[Any]], what: str) -> None:
         """Run a database write after a send (see :meth:`_retrying`)."""
         await self._retrying(lambda: self._recorder.run(write), what)
 
-    async def _retrying(self, call: Callable[[], Awaitable[Any]], what: str) -> None:
-        """Run a write after a send, retrying briefly (see ``RECORD_RETRY_S``)."""
-        deadline = self._mono() + RECORD_RETRY_S
+    async def _retrying(self, call: Callable[[], Awaitable[Any]], what: str) -> bool:
+        """Run a write after a send, retrying with backoff until it is written.
+
+        The worker sends nothing else meanwhile (the duplicate window stays one row per
+        worker). Only a stop ends the retries (False): the row then stays ``sending``; a
+        sent mark is kept in memory and written when this engine starts again (after the
+        lock is taken back), otherwise the row goes back to ``pending`` at the next start.
+        """
         delay = 0.05
+        failing = False
         while True:
             try:
                 await call()
-                return
-            except Exception:
-                if self._mono() + delay > deadline:
-                    log.exception("%s failed; the row stays 'sending' until the next start", what)
-                    return
-                log.warning("%s failed; retrying in %.2f s", what, delay, exc_info=True)
+            except Exception as exc:
+                self._suspect = True
+                if not failing:
+                    failing = True
+                    log.warning("%s failed; retrying until it is written: %s", what, describe(exc))
+                    self.health.fail("delivery", f"recording deliveries failed ({describe(exc)})")
+                if self._stopping:
+                    log.error("%s failed at stop; the row stays 'sending' till next start", what)
+                    return False
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                delay = min(delay * 2, RECORD_BACKOFF_MAX_S)
+                continue
+            if failing:
+                log.warning("%s written after retries", what)
+                self.health.ok("delivery")
+            return True
 
     async def _fail(self, row: OutboxRow, reason: str) -> None:
         await self._persist(
@@ -668,7 +793,7 @@ class DeliveryEngine:
     # ---------------------------------------------------------------------- housekeeping
 
     async def _keep_house(self) -> None:
-        """Store the report of every broadcast that has no row left to send."""
+        """Store the report of every broadcast that has no row left to send (errors: retried)."""
         while not self._stopping:
             self._housekeep.clear()
             with contextlib.suppress(TimeoutError):
@@ -679,8 +804,8 @@ class DeliveryEngine:
                     continue
                 try:
                     await self._maybe_finish(broadcast_id)
-                except Exception:
-                    log.exception("checking broadcast %d failed", broadcast_id)
+                except Exception as exc:
+                    log.warning("checking broadcast %d failed: %s", broadcast_id, describe(exc))
 
     async def _maybe_finish(self, broadcast_id: int) -> None:
         if await self.db.outbox.is_open(broadcast_id):

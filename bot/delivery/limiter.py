@@ -78,6 +78,18 @@ Callback = Callable[..., Coroutine[Any, Any, Result]]
 ChatKey = int | str
 
 
+def loop_time() -> float:
+    """Return the running event loop's clock (``time.monotonic`` outside a loop).
+
+    Pacing reads the same clock its sleeps run on, so a loop on virtual time (tests)
+    paces in virtual time.
+    """
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return time.monotonic()
+
+
 def retry_after_seconds(exc: RetryAfter) -> float:
     """Return a ``RetryAfter``'s wait in seconds (PTB keeps it as a timedelta)."""
     return float(exc._retry_after.total_seconds())
@@ -183,7 +195,8 @@ class _Gate:
 class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
     """A ``BaseRateLimiter`` that paces under Telegram's limits and serves replies first.
 
-    ``monotonic`` is the time source for pacing (injectable for tests).
+    ``monotonic`` is the time source for pacing: by default the running loop's clock,
+    which :func:`asyncio.sleep` also follows.
     """
 
     def __init__(
@@ -194,7 +207,7 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
         bulk_retries: int = 2,
         server_error_retries: int = 3,
         server_error_backoff: float = 0.5,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = loop_time,
     ) -> None:
         self.limits = limits or DeliveryLimits.telegram()
         self.interactive_retries = interactive_retries
@@ -271,7 +284,7 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
         while True:
             slot = None
             if paced:
-                slot = await self.acquire(data.get("chat_id"), bulk=bulk, paid=paid)
+                slot = await self.acquire(data.get("chat_id"), bulk=bulk, paid=paid, track=True)
             else:
                 await self.wait_pause()
             try:
@@ -337,13 +350,15 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
             left = self._paused_until - self._now()
 
     async def acquire(
-        self, chat_id: object, *, bulk: bool = False, paid: bool = False
+        self, chat_id: object, *, bulk: bool = False, paid: bool = False, track: bool = False
     ) -> Slot | None:
         """Wait until one message to ``chat_id`` may leave now (and count it).
 
         ``bulk``: a broadcast message (after replies; no per-chat burst); ``paid``: a paid
-        broadcast message (bulk, on the paid overall pace). Returns the slot to hand to
-        :meth:`finished` when the request is answered (None when limits are off).
+        broadcast message (bulk, on the paid overall pace). With ``track`` the caller hands
+        the returned slot to :meth:`finished` when the request is answered, and the window
+        waits for that (see :class:`_Flights`); without, the send counts as answered at once.
+        Returns None when limits are off.
         """
         bulk = bulk or paid
         key, is_group = chat_key(chat_id)
@@ -353,6 +368,7 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
             await self.wait_pause()
         elif key is None:
             slot = await self._grant(bulk, paid)
+            self._untracked(slot, track)
         else:
             gate = self._gates.get(key)
             if gate is None:
@@ -362,6 +378,7 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
                 async with gate.lock:
                     await self._wait_chat(key, is_group, bulk)
                     slot = await self._grant(bulk, paid)
+                    self._untracked(slot, track)
                     self._take_chat(key, is_group, self._now())
             finally:
                 gate.users -= 1
@@ -375,6 +392,11 @@ class PriorityRateLimiter(BaseRateLimiter[Mapping[str, Any]]):
             waited = self._now() - started
             self.stats.max_interactive_wait = max(self.stats.max_interactive_wait, waited)
         return slot
+
+    @staticmethod
+    def _untracked(slot: Slot, track: bool) -> None:
+        if not track:
+            slot.done = slot.granted
 
     def finished(self, slot: Slot | None) -> None:
         """The request of ``slot`` was answered (or failed): its window can close."""

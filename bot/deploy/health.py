@@ -25,12 +25,14 @@ async def collect_health(
     active_instance: Callable[[], bool],
     details: Mapping[str, Any] | None = None,
     db_timeout: float = DB_TIMEOUT,
+    problems: Callable[[], Mapping[str, str]] | None = None,
 ) -> HealthReport:
     """Ask the database (``SELECT 1`` and the pending outbox count) and the callables.
 
     ``scheduler_running`` is e.g. ``lambda: application.job_queue.scheduler.running``;
-    ``active_instance`` is e.g. ``lambda: lock.held``. A slow or failing database gives
-    ``database=False`` (and ``pending_outbox=0``), never an exception.
+    ``active_instance`` is e.g. ``lambda: lock.held``; ``problems`` e.g. the health board's
+    ``problems``. A slow or failing database gives ``database=False`` (and
+    ``pending_outbox=0``), never an exception.
     """
 
     async def ask() -> int:
@@ -52,4 +54,5 @@ async def collect_health(
         pending_outbox=pending,
         active_instance=bool(active_instance()),
         details=extra,
+        problems=dict(problems()) if problems is not None else {},
     )

@@ -10,6 +10,16 @@
 
 A second instance is a hot standby: :meth:`InstanceLock.acquire` says once that another
 instance is active, polls, and returns when the first one is gone.
+
+After a loss (the database blinked), :meth:`InstanceLock.regain` takes the lock back when
+nobody else did: a lock still held by this very lock's old session (the network stalled,
+the server has not noticed yet) is recognised by its ``application_name`` and that session
+is terminated. When another instance holds it, ``regain`` says so and the caller stands down.
+
+Cancellation: every database step runs in a child task behind :func:`asyncio.timeout`; a
+cancelled or timed-out step closes its connection at once (psycopg would otherwise spend up
+to 10 s cancelling the query on a server that does not answer) and ``CancelledError`` always
+propagates, never turned into :class:`InstanceLockError`.
 """
 
 from __future__ import annotations
@@ -20,16 +30,24 @@ import fcntl
 import hashlib
 import logging
 import os
+import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy.engine import make_url
 
+from bot.defaults import DEFAULT_DATA_DIR
 from bot.storage.urls import normalize_database_url, redact_url, sqlite_path
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: What :meth:`InstanceLock.regain` found: ours again, another instance's, or our own old
+#: session still holding it (terminated; ask again in a moment).
+Regained = Literal["held", "taken", "stale"]
 
 #: The lock's name when none is given (one bot per database).
 DEFAULT_LOCK_NAME = "deadline-bot"
@@ -66,7 +84,7 @@ class InstanceLock:
         database_url: str | None,
         *,
         name: str = DEFAULT_LOCK_NAME,
-        data_dir: Path = Path("data"),
+        data_dir: Path = DEFAULT_DATA_DIR,
         on_lost: Callable[[], None] | None = None,
         check_interval: float = DEFAULT_CHECK_INTERVAL,
         check_timeout: float = DEFAULT_CHECK_TIMEOUT,
@@ -81,7 +99,9 @@ class InstanceLock:
         if path is not None:
             self._backend = _FileBackend(_lock_file(path, name))
         else:
-            self._backend = _PostgresBackend(self.url, advisory_key(name), check_timeout)
+            self._backend = _PostgresBackend(
+                self.url, advisory_key(name), check_timeout, secrets.token_hex(4)
+            )
         self._held = False
         self._lost = asyncio.Event()
         self._watchdog: asyncio.Task[None] | None = None
@@ -133,32 +153,52 @@ class InstanceLock:
 
         When another instance is active this logs it once (with who holds it when that is
         known) and calls ``on_waiting`` once, then polls every ``poll_interval`` seconds.
-        A database that cannot be reached while waiting is logged and retried.
+        A database that cannot be reached while waiting is logged and retried. Cancelling
+        it returns promptly (see the module docstring), never holding the lock.
         """
         said = False
         unreachable = False
-        while True:
-            try:
-                if await self.try_acquire():
-                    return
-                unreachable = False
-            except InstanceLockError as exc:
-                if not unreachable:
-                    log.warning("instance lock: %s; retrying every %.1f s", exc, poll_interval)
-                unreachable = True
-            else:
-                if not said:
-                    said = True
-                    holder = await self._backend.holder()
-                    log.info(
-                        "another instance is active (%s%s); standing by, will take over when "
-                        "it stops",
-                        self.describe(),
-                        f", held by {holder}" if holder else "",
-                    )
-                    if on_waiting is not None:
-                        on_waiting()
-            await asyncio.sleep(poll_interval)
+        try:
+            while True:
+                try:
+                    if await self.try_acquire():
+                        return
+                    unreachable = False
+                except InstanceLockError as exc:
+                    if not unreachable:
+                        log.warning("instance lock: %s; retrying every %.1f s", exc, poll_interval)
+                    unreachable = True
+                else:
+                    if not said:
+                        said = True
+                        holder = await self._backend.holder()
+                        log.info(
+                            "another instance is active (%s%s); standing by, will take over "
+                            "when it stops",
+                            self.describe(),
+                            f", held by {holder}" if holder else "",
+                        )
+                        if on_waiting is not None:
+                            on_waiting()
+                await asyncio.sleep(poll_interval)
+        except BaseException:
+            if not self._held:
+                self._backend.abandon()
+            raise
+
+    async def regain(self) -> Regained:
+        """After a loss, try once to take the lock back (see the module docstring).
+
+        ``held``: ours again. ``taken``: another instance holds it (stand down).
+        ``stale``: this lock's own old session still held it and was ended; ask again.
+        Raises :class:`InstanceLockError` while the database cannot be reached.
+        """
+        if await self.try_acquire():
+            return "held"
+        if await self._backend.end_own_stale_session():
+            log.warning("instance lock: our previous session outlived its connection; ended it")
+            return "stale"
+        return "taken"
 
     async def release(self) -> None:
         """Give the lock up (idempotent); the standby takes over."""
@@ -188,7 +228,14 @@ class InstanceLock:
     async def _watch(self) -> None:
         while self._held:
             await asyncio.sleep(self.check_interval)
-            if not await self.check():
+            try:
+                held = await self.check()
+            except Exception:  # never die silently: an unknown state counts as lost
+                log.exception("instance lock: the check failed unexpectedly")
+                self._backend.abandon()
+                self._mark_lost()
+                return
+            if not held:
                 return
 
     def _mark_lost(self) -> None:
@@ -239,6 +286,13 @@ class _Backend:
 
     async def holder(self) -> str | None:
         raise NotImplementedError
+
+    async def end_own_stale_session(self) -> bool:
+        """End a session of this very lock that still holds it; True if there was one."""
+        return False
+
+    def abandon(self) -> None:
+        """Drop any connection at once, without waiting (after a cancellation)."""
 
 
 class _FileBackend(_Backend):
@@ -294,63 +348,97 @@ class _FileBackend(_Backend):
 class _PostgresBackend(_Backend):
     """A session advisory lock on a dedicated psycopg connection (autocommit)."""
 
-    def __init__(self, url: str, key: int, timeout: float) -> None:
+    def __init__(self, url: str, key: int, timeout: float, token: str) -> None:
         parsed = make_url(url)
         self.conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
         self.shown = redact_url(url)
         self.key = key
         self.timeout = timeout
+        #: Names this lock's sessions in ``pg_stat_activity`` (pid first: it survives the cut).
+        self.app_name = f"deadline-bot lock pid {os.getpid()} {token} {socket.gethostname()}"[:63]
         self._conn: Any = None  # psycopg.AsyncConnection[Any]; imported lazily
 
     def describe(self) -> str:
         return f"advisory lock {self.key} on {self.shown}"
+
+    def abandon(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.pgconn.finish()  # closes the socket now; the server drops the lock
+
+    async def _run(self, step: Callable[[], Awaitable[T]], what: str) -> T:
+        """Run one database step within ``timeout``, promptly on cancellation.
+
+        The step runs in a child task: when it times out or the caller is cancelled, the
+        connection is closed at once and the child is left to unwind by itself (psycopg's
+        own cancel dance may take seconds on a server that does not answer).
+        """
+        import psycopg
+
+        task = asyncio.ensure_future(step())
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await asyncio.shield(task)
+        except (psycopg.Error, OSError, TimeoutError) as exc:
+            self._stop(task)
+            raise InstanceLockError(
+                f"{what} {self.shown}: {type(exc).__name__}: {_first_line(exc)}"
+            ) from exc
+        except BaseException:
+            self._stop(task)
+            raise
+
+    def _stop(self, task: asyncio.Future[Any]) -> None:
+        self.abandon()
+        if not task.done():
+            task.cancel()
+        task.add_done_callback(_retrieve)
 
     async def _connection(self) -> Any:
         import psycopg
 
         if self._conn is not None and not self._conn.closed:
             return self._conn
-        try:
-            self._conn = await asyncio.wait_for(
-                psycopg.AsyncConnection.connect(
-                    self.conninfo,
-                    autocommit=True,
-                    application_name=f"deadline-bot lock {_holder_text()}"[:63],
-                    connect_timeout=max(1, int(self.timeout)),
-                    # The kernel notices a dead peer too, not only our checks.
-                    keepalives=1,
-                    keepalives_idle=10,
-                    keepalives_interval=5,
-                    keepalives_count=3,
-                ),
-                timeout=self.timeout,
+
+        async def connect() -> Any:
+            return await psycopg.AsyncConnection.connect(
+                self.conninfo,
+                autocommit=True,
+                application_name=self.app_name,
+                connect_timeout=max(1, int(self.timeout)),
+                # The kernel notices a dead peer too, not only our checks.
+                keepalives=1,
+                keepalives_idle=10,
+                keepalives_interval=5,
+                keepalives_count=3,
             )
-        except (psycopg.Error, OSError, TimeoutError) as exc:
-            raise InstanceLockError(
-                f"cannot reach {self.shown}: {type(exc).__name__}: {_first_line(exc)}"
-            ) from exc
+
+        task = asyncio.ensure_future(connect())
+        try:
+            self._conn = await self._run(lambda: task, "cannot reach")
+        except BaseException:
+            # A connection that arrived anyway is closed, never left holding anything.
+            task.add_done_callback(_close_result)
+            raise
         return self._conn
 
+    async def _query(self, sql: str, params: tuple[Any, ...], what: str) -> Any:
+        conn = await self._connection()
+
+        async def step() -> Any:
+            cursor = await conn.execute(sql, params)
+            return await cursor.fetchone()
+
+        return await self._run(step, what)
+
     async def _drop(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), timeout=self.timeout)
+        self.abandon()
 
     async def try_lock(self) -> bool:
-        import psycopg
-
-        conn = await self._connection()
-        try:
-            cursor = await asyncio.wait_for(
-                conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)), self.timeout
-            )
-            row = await cursor.fetchone()
-        except (psycopg.Error, OSError, TimeoutError) as exc:
-            await self._drop()
-            raise InstanceLockError(
-                f"lock query failed on {self.shown}: {type(exc).__name__}: {_first_line(exc)}"
-            ) from exc
+        row = await self._query(
+            "SELECT pg_try_advisory_lock(%s)", (self.key,), "lock query failed on"
+        )
         return bool(row and row[0])
 
     async def still_held(self) -> bool:
@@ -359,63 +447,78 @@ class _PostgresBackend(_Backend):
             return False
         high, low = _split_key(self.key)
         try:
-            cursor = await asyncio.wait_for(
-                conn.execute(
-                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
-                    "AND pid = pg_backend_pid() AND granted AND classid::bigint = %s "
-                    "AND objid::bigint = %s AND objsubid = 1)",
-                    (high, low),
-                ),
-                self.timeout,
+            row = await self._query(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                "AND pid = pg_backend_pid() AND granted AND classid::bigint = %s "
+                "AND objid::bigint = %s AND objsubid = 1)",
+                (high, low),
+                "lock check failed on",
             )
-            row = await cursor.fetchone()
-        except Exception as exc:
-            log.warning("instance lock check failed: %s: %s", type(exc).__name__, _first_line(exc))
-            await self._drop()
+        except InstanceLockError as exc:
+            log.warning("instance lock check failed: %s", exc)
             return False
         if not (row and row[0]):
-            await self._drop()
+            self.abandon()
             return False
         return True
 
     async def unlock(self, held: bool) -> None:
         conn = self._conn
         if held and conn is not None and not conn.closed:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(
-                    conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,)), self.timeout
-                )
+            with contextlib.suppress(InstanceLockError):
+                await self._query("SELECT pg_advisory_unlock(%s)", (self.key,), "unlock failed on")
         # Closing the session drops the lock even if the unlock above failed.
-        await self._drop()
+        self.abandon()
+
+    async def _holder_row(self) -> tuple[Any, ...] | None:
+        high, low = _split_key(self.key)
+        row = await self._query(
+            "SELECT a.application_name, host(a.client_addr), a.backend_start, a.pid "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = %s "
+            "AND l.objid::bigint = %s AND l.objsubid = 1",
+            (high, low),
+            "lock holder query failed on",
+        )
+        return tuple(row) if row else None
 
     async def holder(self) -> str | None:
-        conn = self._conn
-        if conn is None or conn.closed:
+        if self._conn is None or self._conn.closed:
             return None
-        high, low = _split_key(self.key)
         try:
-            cursor = await asyncio.wait_for(
-                conn.execute(
-                    "SELECT a.application_name, host(a.client_addr), a.backend_start "
-                    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = %s "
-                    "AND l.objid::bigint = %s AND l.objsubid = 1",
-                    (high, low),
-                ),
-                self.timeout,
-            )
-            row = await cursor.fetchone()
-        except Exception:
+            row = await self._holder_row()
+        except InstanceLockError:
             return None
         if not row:
             return None
-        name, addr, since = row
+        name, addr, since, _pid = row
         parts = [str(name or "?")]
         if addr:
             parts.append(f"from {addr}")
         if since is not None:
             parts.append(f"since {since.isoformat(timespec='seconds')}")
         return " ".join(parts)
+
+    async def end_own_stale_session(self) -> bool:
+        row = await self._holder_row()
+        if not row or row[0] != self.app_name:
+            return False
+        await self._query("SELECT pg_terminate_backend(%s)", (row[3],), "ending a session on")
+        return True
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Read an abandoned step's outcome so asyncio does not log it as never retrieved."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _close_result(task: asyncio.Future[Any]) -> None:
+    """Close a connection whose connect finished after its caller gave up on it."""
+    if task.cancelled() or task.exception() is not None:
+        return
+    with contextlib.suppress(Exception):
+        task.result().pgconn.finish()
 
 
 def _split_key(key: int) -> tuple[int, int]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
+from bot.defaults import DEFAULT_DATA_DIR
 from bot.settings import SettingsError
 from bot.storage.urls import normalize_database_url, redact_url, sqlite_path
 
@@ -58,7 +58,7 @@ def check_storage_safe(
     platform = detect_ephemeral_platform(env)
     if platform is None:
         return None
-    normalized = normalize_database_url(database_url, Path("data"))
+    normalized = normalize_database_url(database_url, DEFAULT_DATA_DIR)
     path = sqlite_path(normalized)
     if path is None:
         return None

@@ -11,7 +11,9 @@ Routes of :func:`build_web_app`:
     one line and answered 200: delivering it again would never help.
 ``GET /healthz``
     JSON ``{"status": "ok" | "degraded" | "standby", "database", "scheduler",
-    "pending_outbox", "active_instance", ...}``: 200 for ok and standby, 503 for degraded.
+    "pending_outbox", "active_instance", "problems", ...}``: 200 for ok and standby, 503 for
+    degraded (``problems`` names each failing part: storage, delivery, the instance lock, a
+    background task restarting).
 ``GET /calendar/<event>.ics``
     the event's calendar with a strong ``ETag``, ``Last-Modified`` and an hour of caching;
     ``If-None-Match`` (or ``If-Modified-Since``) answers 304; an unknown event 404.
@@ -82,15 +84,17 @@ class HealthReport:
     """This instance holds the one-active-instance lock (else it is a hot standby)."""
     details: Mapping[str, Any] = field(default_factory=dict)
     """Anything else worth showing (JSON-serialisable), e.g. ``{"event": "euromlsys2026"}``."""
+    problems: Mapping[str, str] = field(default_factory=dict)
+    """What is failing right now (``part → problem``), from the health board."""
 
     @property
     def status(self) -> HealthStatus:
         """The overall verdict.
 
-        ``degraded`` without a database, or when active without a scheduler; ``standby``
-        when another instance is active; ``ok`` otherwise.
+        ``degraded`` without a database, with a problem on the board, or when active
+        without a scheduler; ``standby`` when another instance is active; ``ok`` otherwise.
         """
-        if not self.database:
+        if not self.database or self.problems:
             return "degraded"
         if not self.active_instance:
             return "standby"
@@ -105,6 +109,7 @@ class HealthReport:
             scheduler=self.scheduler,
             pending_outbox=self.pending_outbox,
             active_instance=self.active_instance,
+            problems=dict(self.problems),
         )
         return body
 

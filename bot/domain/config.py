@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import jsonschema
 
+from bot.domain.aliases import alias_clashes
 from bot.domain.model import (
     Contact,
     Event,
@@ -251,18 +252,25 @@ class _Checker:
                 self._unique(items, section)
         if self.problems:
             return None
+        if isinstance(dates_raw, list):
+            self._aliases(dates_raw)
         topics_raw = raw.get("topics")
         topics = (
             Topics(
                 items=tuple(topics_raw["items"]),
                 intro=topics_raw.get("intro"),
                 open_ended=topics_raw.get("open_ended", True),
+                keywords=tuple(
+                    (str(topic), tuple(words))
+                    for topic, words in (topics_raw.get("keywords") or {}).items()
+                ),
             )
             if topics_raw
             else None
         )
         if topics:
             self._unique_texts(topics.items, ("topics", "items"))
+            self._keywords(topics)
         publication = raw.get("publication")
         policy = raw.get("reminders") or {}
         if self.problems:
@@ -343,6 +351,7 @@ class _Checker:
             url=raw.get("url"),
             history=tuple(history),
             reminders=tuple(raw["reminders"]) if "reminders" in raw else None,
+            aliases=tuple(raw.get("aliases", ())),
         )
         self._reminders_in_time(key_date, path)
         return key_date
@@ -369,6 +378,29 @@ class _Checker:
                     f"{text!r} would remind at the deadline itself, too late to act on;"
                     " write e.g. '1h' or '30m'",
                 )
+
+    def _aliases(self, dates: list[Any]) -> None:
+        """Refuse a written alias that also names another key date (by title or alias)."""
+        rows = [
+            (str(item.get("id")), str(item.get("title", "")), item.get("aliases", []))
+            for item in dates
+            if isinstance(item, dict)
+        ]
+        for index, alias_index, owner in alias_clashes(rows):
+            alias = rows[index][2][alias_index]
+            self.add(
+                ("key_dates", index, "aliases", alias_index),
+                f"alias {alias!r} also names key date {owner!r}; an alias must name one date",
+            )
+
+    def _keywords(self, topics: Topics) -> None:
+        """Refuse keywords for a topic the list does not have, with the closest topic."""
+        for topic, _ in topics.keywords:
+            if topic in topics.items:
+                continue
+            close = difflib.get_close_matches(topic, list(topics.items), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else "; use a topic's text as in items"
+            self.add(("topics", "keywords", topic), f"{topic!r} is not one of the topics{hint}")
 
     def _unique(self, items: list[dict[str, Any]], section: str) -> None:
         first: dict[str, int] = {}

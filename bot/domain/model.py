@@ -44,6 +44,9 @@ class KeyDate:
     """Earlier times, oldest first, when the date was extended."""
     reminders: tuple[str, ...] | None = None
     """Reminder offsets for this date only ('7d', '3h', 'on the day'); None: the policy's."""
+    aliases: tuple[str, ...] = ()
+    """What people call it besides its title ('camera-ready', 'CR'), as written in the YAML;
+    the defaults by kind and title are in :mod:`bot.domain.aliases`."""
 
     def extended_to(self, as_written: str, at: dt.datetime, zone: Zone) -> KeyDate:
         """Return this date moved to a new time, the current one kept in its history."""
@@ -72,6 +75,8 @@ class Topics:
     """The call's sentence before the list."""
     open_ended: bool = True
     """True when the call says the list is not exhaustive ('not limited to')."""
+    keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(topic, its keywords) pairs: the organizers' words that mean this topic too."""
 
 
 @dataclass(frozen=True)

@@ -1,78 +1,210 @@
-"""Is my topic in scope? Rank the call's topics against a few free words.
+"""Is my topic in scope? Rank the call's topics against a few words, and give a verdict.
 
-A small, explainable matcher: words are normalised (case, British/American spelling,
-simple suffixes), common abbreviations are expanded (LLM, GNN, RL…), and each topic is
-scored by the share of its distinctive words the query hits, with a fuzzy match for
-typos. No model to download, deterministic, fast enough for every message.
+A small, explainable matcher: words are folded (case, accents), British and American
+spellings meet, words are stemmed (Snowball), the field's abbreviations and synonyms are
+expanded (LLM, GNN, RL, DNN, GPU, FL …), the organizers' ``keywords`` per topic count as
+the topic's own words, and typos are forgiven (rapidfuzz). Each topic is scored by how much
+of it the query covers and how much of the query it explains, words weighted by rarity.
+The verdict is one of three:
+
+- **In scope**: a listed topic covers the query well;
+- **Borderline**: a topic covers part of it, or it is machine learning or systems work
+  that no listed topic names;
+- **Probably out of scope**: nothing of the call and nothing of the field.
+
+No model to download, deterministic, well under a millisecond per query.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
 
-_WORD = re.compile(r"[a-z0-9]+")
+import snowballstemmer
+from rapidfuzz import fuzz, process
+
+from bot.domain.text import fold
+
+Verdict = Literal["In scope", "Borderline", "Probably out of scope"]
+VERDICTS: tuple[Verdict, ...] = ("In scope", "Borderline", "Probably out of scope")
 
 _STOPWORD_TEXT = """
-a an and are as at be by for from how i in is it my of on or our the this to use using we what
-with about does do can into paper work research topic topics scope
+a an and are as at be by for from how i in is it its my of on or our the this to use using we
+what with about does do can into paper papers work research topic topics scope would could
+should will their they them that these those which whether any some new novel approach
+approaches method methods study toward towards via based i'm im me your you there here also
+system systems algorithm algorithms practice application applications
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 ABBREVIATIONS: dict[str, str] = {
     "llm": "large language model",
     "llms": "large language model",
+    "lm": "language model",
+    "gpt": "large language model",
+    "transformer": "large language model",
+    "transformers": "large language model",
     "gnn": "graph neural network",
     "gnns": "graph neural network",
+    "gcn": "graph neural network",
     "rl": "reinforcement learning",
+    "marl": "reinforcement learning",
+    "drl": "deep reinforcement learning",
     "ml": "machine learning",
-    "ai": "artificial intelligence",
+    "ai": "machine learning",
     "dl": "deep learning",
     "nn": "neural network",
+    "nns": "neural network",
     "dnn": "deep neural network",
+    "dnns": "deep neural network",
+    "cnn": "convolutional neural network",
+    "cnns": "convolutional neural network",
+    "gpu": "hardware",
+    "gpus": "hardware",
+    "tpu": "hardware",
+    "tpus": "hardware",
+    "npu": "hardware",
+    "fpga": "hardware",
+    "fpgas": "hardware",
+    "asic": "hardware",
+    "asics": "hardware",
+    "fl": "federated learning",
     "bo": "bayesian optimisation",
-    "gpu": "custom hardware",
-    "gpus": "custom hardware",
-    "tpu": "custom hardware",
-    "fpga": "custom hardware",
-    "accelerator": "custom hardware",
-    "accelerators": "custom hardware",
+    "db": "database",
+    "dbms": "database",
+    "moe": "large language model",
+    "kv": "serving",
+    "rag": "large language model serving",
+    "hpc": "cluster",
+    "mlir": "compiler",
+    "tvm": "compiler",
+    "xla": "compiler",
+    "jit": "compiler",
+    "cuda": "hardware",
+    "k8s": "cluster scheduling",
+    "kubernetes": "cluster scheduling",
+    "slurm": "cluster scheduling",
+    "pytorch": "machine learning framework",
+    "tensorflow": "machine learning framework",
+    "jax": "machine learning framework",
+}
+"""The field's abbreviations and names, as the call's words."""
+
+SYNONYMS: dict[str, str] = {
     "federated": "distributed",
+    "decentralised": "distributed",
+    "parallel": "distributed",
+    "multi": "distributed",
+    "accelerator": "hardware",
+    "accelerators": "hardware",
+    "chip": "hardware",
+    "chips": "hardware",
     "agent": "agentic",
     "agents": "agentic",
     "inference": "serving",
     "quantization": "compression",
     "quantisation": "compression",
+    "quantized": "compression",
     "distillation": "compression",
     "sparsity": "pruning",
-    "db": "database",
+    "sparse": "pruning",
     "compilers": "compiler",
     "compilation": "compiler",
+    "scheduler": "scheduling",
+    "schedulers": "scheduling",
+    "placement": "scheduling",
+    "datacenter": "cluster",
+    "datacentre": "cluster",
+    "gpt": "language",
+    "probability": "probabilistic",
+    "bayesian": "probabilistic",
+    "tuning": "optimisation",
+    "autotuning": "optimisation",
+    "speed": "optimisation",
+    "speeding": "optimisation",
+    "efficiency": "optimisation",
+    "efficient": "optimisation",
+    "faster": "optimisation",
+    "latency": "serving",
+    "throughput": "optimisation",
+    "synthetic": "synthetic",
+    "augmentation": "synthetic",
+    "consistency": "synchronisation",
+    "consensus": "synchronisation",
+    "deployment": "serving",
+    "training": "learning",
+    "deploying": "serving",
 }
+"""Words people use for the call's words."""
 
-# British spellings are the call's; map American ones onto them.
-SPELLINGS: dict[str, str] = {"optimization": "optimisation", "optimize": "optimise"}
+_FIELD_TEXT = """
+learning learn machine neural network networks model models training train trained
+inference serving gpu tpu hardware accelerator system systems distributed cluster
+clusters compiler compilers kernel kernels memory storage database data dataset datasets
+cloud edge serverless scheduling scheduler benchmark benchmarking performance latency
+throughput optimisation optimization deep reinforcement agentic agent agents language
+transformer llm embedding embeddings vector retrieval gradient tensor tensors framework
+frameworks runtime operating os network networking federated privacy energy power
+datacenter datacentre cache caching microservices virtualisation virtualization
+container containers parallel parallelism pipeline pipelines graph graphs probabilistic
+bayesian algorithm algorithms ai ml dnn robotics vision speech recommendation
+recommender fpga asic chip chips simulation
+"""
+FIELD_WORDS = frozenset(_FIELD_TEXT.split())
+"""Words of machine learning or systems: a query with none of them is far from the call."""
+
+PHRASES: dict[str, str] = {
+    "mixture of experts": "large language model",
+    "kv cache": "large language model serving",
+    "speculative decoding": "large language model serving",
+    "parameter server": "distributed learning",
+    "data parallel": "distributed learning",
+    "model parallel": "distributed learning",
+}
+"""Phrases of the field, as the call's words."""
+
+_STEMMER = snowballstemmer.stemmer("english")
+_GENERIC = frozenset(
+    _STEMMER.stemWords(["machine", "learning", "model", "models", "data", "large", "scale"])
+)
+"""Stems every paper of the field uses: they say little about which topic it is."""
+_WORD = re.compile(r"[a-z0-9]+")
+_BRITISH = re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations|er|ers)$")
 
 
-def normalise_word(word: str) -> str:
-    """Reduce a word to a comparable stem: 'Optimizations' → 'optimis'."""
-    word = SPELLINGS.get(word, word)
-    word = word.replace("iz", "is")
-    for suffix in ("ations", "ation", "ings", "ing", "ers", "er", "es", "s", "e"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+@lru_cache(maxsize=4096)
+def stem(word: str) -> str:
+    """Stem one folded word; British and American spellings meet ('optimise' = 'optimize')."""
+    word = _BRITISH.sub(r"iz\1", word).replace("modell", "model")
+    return str(_STEMMER.stemWord(word))
+
+
+def _expand(raw: Iterable[str]) -> list[str]:
+    """Spell out abbreviations (FL → federated learning), then add synonyms (→ distributed)."""
+    spelled: list[str] = []
+    for word in raw:
+        spelled.extend(ABBREVIATIONS.get(word, word).split())
+    words: list[str] = []
+    for word in spelled:
+        words.append(word)
+        synonym = SYNONYMS.get(word)
+        if synonym is not None and synonym != word:
+            words.append(synonym)
+    return words
 
 
 def words_of(text: str) -> list[str]:
-    """Return the normalised content words of ``text``, abbreviations expanded."""
-    raw = _WORD.findall(text.lower())
-    expanded: list[str] = []
-    for word in raw:
-        expanded.extend(ABBREVIATIONS.get(word, word).split())
-    return [normalise_word(w) for w in expanded if w not in STOPWORDS and len(w) > 1]
+    """Return the stems of ``text``'s content words, abbreviations and synonyms expanded."""
+    folded = fold(text)
+    for phrase, meaning in PHRASES.items():
+        if phrase in folded:
+            folded = folded.replace(phrase, meaning)
+    raw = _WORD.findall(folded)
+    return [stem(w) for w in _expand(raw) if w not in STOPWORDS and len(w) > 1]
 
 
 @dataclass(frozen=True)
@@ -82,57 +214,161 @@ class TopicMatch:
     topic: str
     score: float
     matched: tuple[str, ...]
-    """The query words that hit this topic."""
+    """The query's stems that hit this topic."""
+    coverage: float = 0.0
+    """How much of the topic (its title or one keyword) the query covers, 0 to 1."""
+
+
+@dataclass(frozen=True)
+class ScopeVerdict:
+    """The answer to "is X in scope?": one verdict and the closest topics."""
+
+    query: str
+    verdict: Verdict
+    matches: tuple[TopicMatch, ...]
 
 
 STRONG_MATCH = 0.5
 """A score from which the topic clearly covers the query."""
+PARTIAL_MATCH = 0.25
+"""A score from which a topic covers part of the query."""
 
 
-def _hits(query_word: str, topic_words: set[str]) -> str | None:
-    """Return the topic word that ``query_word`` matches, exactly or despite a typo."""
-    if query_word in topic_words:
-        return query_word
-    if len(query_word) < 5:
-        return None
-    close = difflib.get_close_matches(query_word, list(topic_words), n=1, cutoff=0.84)
-    return close[0] if close else None
+@dataclass(frozen=True)
+class _Topic:
+    text: str
+    phrases: tuple[frozenset[str], ...]
+    """The title's stems, then each keyword's."""
+    stems: frozenset[str]
+
+
+class TopicIndex:
+    """The call's topics (and their keywords), prepared once for many queries."""
+
+    def __init__(
+        self, topics: Sequence[str], keywords: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        keywords = keywords or {}
+        self.topics: tuple[_Topic, ...] = tuple(
+            _Topic(
+                topic,
+                phrases := tuple(
+                    frozenset(words_of(text)) for text in (topic, *keywords.get(topic, ()))
+                ),
+                frozenset().union(*phrases),
+            )
+            for topic in topics
+        )
+        frequency: dict[str, int] = {}
+        for item in self.topics:
+            for word in item.stems:
+                frequency[word] = frequency.get(word, 0) + 1
+        self._frequency = frequency
+        self._vocabulary = sorted(frequency)
+        self._field = frozenset(stem(w) for w in _expand(FIELD_WORDS))
+
+    def weight(self, word: str) -> float:
+        """How telling a stem is: rare among the topics weighs more, the field's own less."""
+        rarity = math.log(1 + len(self.topics) / self._frequency.get(word, 1))
+        return rarity * 0.5 if word in _GENERIC else rarity
+
+    def _known(self, word: str) -> str:
+        """Return the topic stem ``word`` means, despite a typo; itself when none is close."""
+        if word in self._frequency or len(word) < 5:
+            return word
+        found = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=84)
+        return str(found[0]) if found else word
+
+    def rank(self, query: str, limit: int = 3, *, floor: float = 0.2) -> list[TopicMatch]:
+        """Return the topics closest to ``query``, best first, scoring at least ``floor``."""
+        query_words = list(dict.fromkeys(self._known(w) for w in words_of(query)))
+        if not query_words:
+            return []
+        query_weight = sum(self.weight(w) for w in query_words)
+        matches: list[tuple[TopicMatch, int]] = []
+        for index, item in enumerate(self.topics):
+            hits = [w for w in query_words if w in item.stems]
+            if not hits:
+                continue
+            covered_query = sum(self.weight(w) for w in hits) / query_weight
+            covered_topic = max(
+                sum(self.weight(w) for w in phrase & set(hits))
+                / sum(self.weight(w) for w in phrase)
+                for phrase in item.phrases
+                if phrase
+            )
+            score = round(0.5 * covered_topic + 0.5 * covered_query, 3)
+            if score >= floor:
+                match = TopicMatch(item.text, score, tuple(hits), round(covered_topic, 3))
+                matches.append((match, index))
+        matches.sort(key=lambda pair: (-pair[0].score, pair[1]))
+        return [match for match, _ in matches[:limit]]
+
+    def verdict(self, query: str) -> ScopeVerdict:
+        """Return the verdict on ``query`` with the closest topics.
+
+        A query may span topics ("scheduling deep learning jobs on GPUs"): its strength is
+        the best topic's own coverage with the query coverage of the closest topics together.
+        """
+        matches = tuple(self.rank(query))
+        best = 0.0
+        if matches:
+            query_words = list(dict.fromkeys(self._known(w) for w in words_of(query)))
+            explained = {w for m in matches for w in m.matched}
+            together = sum(self.weight(w) for w in explained) / sum(
+                self.weight(w) for w in query_words
+            )
+            best = max(m.score for m in matches)
+            best = max(best, max(0.5 * m.coverage + 0.5 * together for m in matches))
+        if best >= STRONG_MATCH:
+            verdict: Verdict = "In scope"
+        elif best >= PARTIAL_MATCH or self.in_field(query):
+            verdict = "Borderline"
+        else:
+            verdict = "Probably out of scope"
+        return ScopeVerdict(query, verdict, matches)
+
+    def in_field(self, query: str) -> bool:
+        """Whether ``query`` speaks of machine learning or systems at all."""
+        return any(self._known_field(w) for w in words_of(query))
+
+    def _known_field(self, word: str) -> bool:
+        if word in self._field:
+            return True
+        if len(word) < 6:
+            return False
+        found = process.extractOne(word, self._field, scorer=fuzz.ratio, score_cutoff=90)
+        return found is not None
+
+
+@lru_cache(maxsize=16)
+def _index(
+    topics: tuple[str, ...], keywords: tuple[tuple[str, tuple[str, ...]], ...]
+) -> TopicIndex:
+    return TopicIndex(topics, dict(keywords))
+
+
+def topic_index(
+    topics: Sequence[str], keywords: Iterable[tuple[str, Sequence[str]]] = ()
+) -> TopicIndex:
+    """Return the (cached) index of these topics and keywords."""
+    return _index(tuple(topics), tuple((t, tuple(k)) for t, k in keywords))
 
 
 def rank_topics(
-    query: str, topics: tuple[str, ...], limit: int = 3, *, floor: float = 0.2
+    query: str,
+    topics: Sequence[str],
+    limit: int = 3,
+    *,
+    floor: float = 0.2,
+    keywords: Iterable[tuple[str, Sequence[str]]] = (),
 ) -> list[TopicMatch]:
-    """Return the topics closest to ``query``, best first, scoring at least ``floor``.
+    """Return the topics closest to ``query``, best first, scoring at least ``floor``."""
+    return topic_index(topics, keywords).rank(query, limit, floor=floor)
 
-    Words are weighted by how rare they are among the topics, so "learning", which half
-    of the topics mention, counts for less than "graph" or "compiler".
-    """
-    query_words = list(dict.fromkeys(words_of(query)))
-    if not query_words:
-        return []
-    topic_words = [set(words_of(topic)) for topic in topics]
-    frequency: dict[str, int] = {}
-    for words in topic_words:
-        for word in words:
-            frequency[word] = frequency.get(word, 0) + 1
 
-    def weight(word: str) -> float:
-        return math.log(1 + len(topics) / frequency.get(word, 1))
-
-    matches: list[TopicMatch] = []
-    for topic, words in zip(topics, topic_words, strict=True):
-        if not words:
-            continue
-        hit_pairs = [(q, t) for q in query_words if (t := _hits(q, words)) is not None]
-        if not hit_pairs:
-            continue
-        hit_topic_words = {t for _, t in hit_pairs}
-        covered_topic = sum(map(weight, hit_topic_words)) / sum(map(weight, words))
-        covered_query = sum(weight(t) for _, t in hit_pairs) / sum(
-            weight(_hits(q, words) or q) for q in query_words
-        )
-        score = round(0.5 * covered_topic + 0.5 * covered_query, 3)
-        if score >= floor:
-            matches.append(TopicMatch(topic, score, tuple(q for q, _ in hit_pairs)))
-    matches.sort(key=lambda m: (-m.score, topics.index(m.topic)))
-    return matches[:limit]
+def scope_verdict(
+    query: str, topics: Sequence[str], keywords: Iterable[tuple[str, Sequence[str]]] = ()
+) -> ScopeVerdict:
+    """Return the verdict on ``query`` against the call's topics (see the module docstring)."""
+    return topic_index(topics, keywords).verdict(query)

@@ -12,6 +12,9 @@ build: a stale, forged or mangled press). The wire format is short text:
 ``mute:<ref>``              turn one key date's reminders on or off; ``ref`` is the key
                             date id, or ``~`` and a hash of it when the id is long
 ``tz:<zone>``               choose a time zone (an IANA name or a ``UTC±HH:MM`` label)
+``locate``                  ask for the person's location to find their time zone
+``type-city``               ask the person to type their city as a reply
+``ask:<kind>``              answer a suggested question (a kind in ``SUGGESTIBLE``)
 ``post:<send|paid|edit|cancel>:<draft>``  an organizer's draft controls
 ==========================  =========================================================
 """
@@ -24,6 +27,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
+
+from bot.domain.questions import SUGGESTIBLE, Kind
 
 MAX_BYTES = 64
 """Telegram's limit on a button's callback data, in UTF-8 bytes."""
@@ -79,6 +84,23 @@ class ChooseZone:
 
 
 @dataclass(frozen=True)
+class UseLocation:
+    """Find the chat's time zone from a location the person shares."""
+
+
+@dataclass(frozen=True)
+class TypeCity:
+    """Ask the person to type their city (or country, offset, abbreviation)."""
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Answer a question the bot suggested when it did not understand one."""
+
+    kind: Kind
+
+
+@dataclass(frozen=True)
 class PostAction:
     """An organizer's control under a news draft."""
 
@@ -86,7 +108,17 @@ class PostAction:
     draft_id: str
 
 
-Callback = Subscribe | OpenSettings | SetMode | ToggleDate | ChooseZone | PostAction
+Callback = (
+    Subscribe
+    | OpenSettings
+    | SetMode
+    | ToggleDate
+    | ChooseZone
+    | UseLocation
+    | TypeCity
+    | Ask
+    | PostAction
+)
 
 
 def key_date_ref(key_date_id: str) -> str:
@@ -115,6 +147,12 @@ def encode(action: Callback) -> str:
             data = f"mute:{ref}"
         case ChooseZone(zone):
             data = f"tz:{zone}"
+        case UseLocation():
+            data = "locate"
+        case TypeCity():
+            data = "type-city"
+        case Ask(kind):
+            data = f"ask:{kind}"
         case PostAction(verb, draft_id):
             data = f"post:{verb}:{draft_id}"
     size = len(data.encode("utf-8"))
@@ -133,6 +171,10 @@ def decode(data: str | None) -> Callback | None:
         return Subscribe()
     if data == "settings":
         return OpenSettings()
+    if data == "locate":
+        return UseLocation()
+    if data == "type-city":
+        return TypeCity()
     kind, _, value = data.partition(":")
     if kind == "mode" and value in get_args(Mode):
         return SetMode(value)  # type: ignore[arg-type]
@@ -140,6 +182,8 @@ def decode(data: str | None) -> Callback | None:
         return ToggleDate(value)
     if kind == "tz" and _ZONE.match(value):
         return ChooseZone(value)
+    if kind == "ask" and value in SUGGESTIBLE:
+        return Ask(value)
     if kind == "post":
         verb, _, draft_id = value.partition(":")
         if verb in get_args(PostVerb) and _DRAFT.match(draft_id):

@@ -1,10 +1,14 @@
-"""Plain-text and JSON views of events for the terminal (``check``, ``dates``)."""
+"""Plain-text and JSON views of events for the terminal (``check``, ``dates``).
+
+Text views fit an 80-column terminal (or the width given).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from bot.domain.model import Event, KeyDate
 from bot.domain.plan import Reminder, plan
@@ -26,10 +30,8 @@ def event_summary(event: Event, now: dt.datetime) -> str:
     lines.append(f"  website: {event.website}")
     lines.append(f"  key dates ({len(event.key_dates)}):")
     for kd in event.dates_in_order():
-        lines.append(
-            f"    {kd.id:<14} {kd.kind:<12} {kd.as_written:<22} = {iso_utc(kd.at)}"
-            f"  ({countdown(kd.at, now)})"
-        )
+        lines.append(f"    {kd.id} ({kd.kind}): {kd.as_written}")
+        lines.append(f"      = {iso_utc(kd.at)}, {countdown(kd.at, now)}")
     upcoming = event.next_date(now)
     lines.append(f"  next: {upcoming.title} ({upcoming.id})" if upcoming else "  next: none ahead")
     lines.extend(f"  {line}" for line in edition_status(event, now))
@@ -63,15 +65,57 @@ def _history(kd: KeyDate) -> str:
     return ", ".join(past.as_written for past in kd.history)
 
 
-def dates_table(events: tuple[Event, ...], zone: Zone | None, now: dt.datetime) -> str:
-    """Return every key date as an aligned table, one block per event."""
+#: Terminal width the views fit when the caller gives none.
+DEFAULT_WIDTH = 80
+
+
+def terminal_width(out: TextIO) -> int:
+    """Return the terminal's width when ``out`` is one (at least 80), else 80."""
+    try:
+        if out.isatty():
+            return max(DEFAULT_WIDTH, shutil.get_terminal_size().columns)
+    except (AttributeError, ValueError):
+        pass
+    return DEFAULT_WIDTH
+
+
+def fit_table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> str:
+    """Return rows as an aligned table, or as one block per row when that is too wide.
+
+    The first column names each block (``id · title``-style keys stay first); the others
+    become ``header  value`` lines, so nothing is cut and nothing wraps.
+    """
+    table = [list(headers), *map(list, rows)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
+    if sum(widths) + 2 * (len(widths) - 1) <= width:
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in table
+        ]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines) + "\n"
+    label = max(len(h) for h in headers[1:])
+    blocks = []
+    for row in rows:
+        lines = [row[0]]
+        lines += [
+            f"  {h.ljust(label)}  {cell}" for h, cell in zip(headers[1:], row[1:], strict=True)
+        ]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def dates_table(
+    events: tuple[Event, ...], zone: Zone | None, now: dt.datetime, width: int = DEFAULT_WIDTH
+) -> str:
+    """Return every key date as a table (or blocks, to fit ``width``), one part per event."""
     headers = ["id", "title", "as written", "UTC"]
     if zone is not None:
         headers.append(zone.label)
     headers.append("countdown")
-    blocks: list[str] = []
+    parts: list[str] = []
     for event in events:
-        rows = [headers]
+        rows = []
         for kd in event.dates_in_order():
             row = [kd.id, kd.title, kd.as_written, format_in_zone(kd.at, UTC_ZONE)]
             if zone is not None:
@@ -80,14 +124,8 @@ def dates_table(events: tuple[Event, ...], zone: Zone | None, now: dt.datetime) 
             if kd.history:
                 row[2] += f" (extended from {_history(kd)})"
             rows.append(row)
-        widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
-        table = [
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-            for row in rows
-        ]
-        table.insert(1, "  ".join("-" * width for width in widths))
-        blocks.append(f"{event.short_name} ({event.id})\n" + "\n".join(table) + "\n")
-    return "\n".join(blocks)
+        parts.append(f"{event.short_name} ({event.id})\n" + fit_table(headers, rows, width))
+    return "\n".join(parts)
 
 
 def dates_json(
@@ -136,15 +174,13 @@ def plan_json(reminders: Sequence[Reminder]) -> list[dict[str, Any]]:
     ]
 
 
-def plan_table(reminders: Sequence[Reminder], now: dt.datetime) -> str:
-    """Return reminders as lines: when each fires, how soon, and its id."""
+def plan_table(reminders: Sequence[Reminder], now: dt.datetime, width: int = DEFAULT_WIDTH) -> str:
+    """Return reminders as a table: which, when each fires (UTC), and how soon."""
     if not reminders:
         return f"no reminder fires after {iso_utc(now)}\n"
-    lines = [f"{len(reminders)} reminder(s) after {iso_utc(now)}:"]
-    width = max(len(r.id) for r in reminders)
-    for r in reminders:
-        lines.append(f"  {iso_utc(r.fire_at)}  {r.id:<{width}}  ({countdown(r.fire_at, now)})")
-    return "\n".join(lines) + "\n"
+    rows = [[r.id, iso_utc(r.fire_at), countdown(r.fire_at, now)] for r in reminders]
+    head = f"{len(reminders)} reminder(s) after {iso_utc(now)}:\n"
+    return head + fit_table(["reminder", "fires (UTC)", "in"], rows, width)
 
 
 def simulation(messages_at: Sequence[tuple[dt.datetime, str, str]]) -> str:

@@ -7,9 +7,10 @@ text escaped) and, where useful, inline buttons. Nothing here knows python-teleg
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import cast
+from typing import Any, cast
 
 from bot.delivery.limits import DeliveryEstimate
 from bot.delivery.progress import Progress
@@ -43,6 +44,13 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
+    request_location: str | None = None
+    """Instead of inline buttons: a keyboard with one button, this label, that sends the
+    person's location (private chats only)."""
+    force_reply: str | None = None
+    """Instead of inline buttons: ask for a typed reply, with this placeholder."""
+    remove_keyboard: bool = False
+    """Take away a keyboard shown earlier (after the location arrived)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,8 @@ class AuditView:
     action: str
     detail: str
     outcome: str
+    who: str | None = None
+    """The person's name as their chat shows it, when the bot knows it."""
 
 
 @dataclass(frozen=True)
@@ -442,9 +452,10 @@ def timezone_current(zone: Zone | None, now: dt.datetime) -> Reply:
         else "You have not set a time zone yet, so I show times in UTC."
     )
     return Reply(
-        f"{current}\n\nSet it with a zone, a city, a country code or an offset:\n"
-        "<code>/timezone Europe/Berlin</code> · <code>/timezone Tokyo</code> ·"
-        " <code>/timezone IN</code> · <code>/timezone +5:30</code>"
+        f"{current}\n\nSet it with a city, a country, a zone, an offset or an abbreviation:\n"
+        "<code>/timezone São Paulo</code> · <code>/timezone Berlin, Germany</code> ·"
+        " <code>/timezone India</code> · <code>/timezone +5:30</code> ·"
+        " <code>/timezone CET</code>"
     )
 
 
@@ -468,8 +479,9 @@ def timezone_unknown(query: str, candidates: Sequence[str]) -> Reply:
     hint = " Did you mean one of these?" if rows else ""
     return Reply(
         f"I don't know a time zone called <b>{esc(query[:100])}</b>.{hint}\n"
-        "Try an IANA name (<code>Europe/Berlin</code>), a city (<code>Tokyo</code>),"
-        " a country code (<code>IN</code>) or an offset (<code>+5:30</code>, <code>UTC-3</code>).",
+        "Try a city (<code>Tokyo</code>, <code>Berlin, Germany</code>), a country"
+        " (<code>India</code>), an IANA name (<code>Europe/Berlin</code>), an offset"
+        " (<code>+5:30</code>, <code>UTC-3</code>) or an abbreviation (<code>CET</code>).",
         rows,
     )
 
@@ -662,17 +674,21 @@ def unknown_command(command: str) -> Reply:
     return Reply(f"I don't know <code>/{esc(command[:64])}</code>. Here is what I can do: /help")
 
 
-def plain_hint() -> Reply:
-    """Answer a message that asks nothing the bot understands."""
-    return Reply(
-        "I answer questions about the workshop: try <i>when is the deadline?</i>,"
-        " <i>what topics?</i>, <i>who do I contact?</i>, or /help for every command."
-    )
-
-
 def something_went_wrong() -> Reply:
     """Tell a person their request failed on our side."""
     return Reply("😕 Something went wrong on my side. Please try again in a minute.")
+
+
+def storage_failed() -> Reply:
+    """Tell a person their request could not be done because storage is failing."""
+    return Reply(
+        "⚠️ I can't reach my storage right now, so I couldn't do that: nothing was changed. "
+        "Please try again in a few minutes."
+    )
+
+
+STORAGE_FAILED_TOAST = "Storage is failing right now; nothing changed. Please try again later."
+"""The short form of :func:`storage_failed`, for a button's toast."""
 
 
 def throttled() -> Reply:
@@ -753,18 +769,56 @@ def extend_usage(event: Event) -> Reply:
 
 
 def audit_log(entries: Sequence[AuditView], reader: Reader) -> Reply:
-    """Answer /audit: the latest admin actions."""
+    """Answer /audit: the latest admin actions, who did them and how it went, in words."""
     if not entries:
         return Reply("No admin actions recorded yet.")
     lines = ["🧾 Latest admin actions\n"]
     for entry in entries:
         when = format_in_zone(entry.at, reader.shown_zone)
-        who = entry.user_id if entry.user_id is not None else "system"
-        lines.append(
-            f"• {esc(when)} — <code>{esc(entry.action)}</code> by {esc(who)}:"
-            f" {esc(entry.outcome)} {esc(entry.detail[:120])}"
-        )
+        lines.append(f"• {esc(when)}: {esc(_audit_who(entry))} {esc(_audit_what(entry))}")
     return Reply("\n".join(lines))
+
+
+def _audit_who(entry: AuditView) -> str:
+    if entry.user_id is None:
+        return "the bot"
+    return entry.who or f"user {entry.user_id}"
+
+
+def _audit_what(entry: AuditView) -> str:
+    """An audit entry's action and outcome as a phrase ("posted news #3 to 12 chats")."""
+    try:
+        detail = json.loads(entry.detail) if entry.detail.startswith("{") else entry.detail
+    except ValueError:
+        detail = entry.detail
+    facts: dict[str, Any] = detail if isinstance(detail, dict) else {}
+    action = entry.action
+    if entry.outcome == "refused":
+        return f"tried /{action}: refused ({detail if isinstance(detail, str) else 'not allowed'})"
+    if action == "post":
+        chats = facts.get("chats", "?")
+        said = f"posted news #{facts.get('news', '?')} to {chats} chat{'' if chats == 1 else 's'}"
+        said += f" (broadcast #{facts.get('broadcast', '?')})"
+    elif action == "cancel":
+        said = f"cancelled broadcast #{facts.get('broadcast', '?')}"
+        if "rows" in facts:
+            said += f" ({facts['rows']} message(s) not sent)"
+    elif action == "extend":
+        target = f"{facts.get('key_date', '?')} to {facts.get('to', '?')}"
+        said = f"extended {target}" if entry.outcome == "ok" else f"could not extend {target}"
+    elif action == "reload" and entry.outcome == "ok":
+        moved = facts.get("moved") or []
+        said = "reloaded the config" + (
+            f"; moved: {', '.join(map(str, moved))}" if moved else "; no date moved"
+        )
+    elif action == "reload":
+        first = detail.splitlines()[0][:120] if isinstance(detail, str) else ""
+        said = "could not reload the config" + (f" ({first})" if first else "")
+    else:
+        said = f"/{action}" + (f" ({detail})" if isinstance(detail, str) and detail else "")
+        if entry.outcome not in ("ok", ""):
+            said += f": {entry.outcome}"
+    return said
 
 
 def news_post(event: Event, html: str) -> Reply:
@@ -780,6 +834,17 @@ def post_usage() -> Reply:
         "or reply <code>/post</code> to a message. You will see a preview first.\n"
         "To send it later, start with a line <code>at 2026-02-20 09:00 Europe/Berlin</code>"
         " (or reply <code>/post at …</code>)."
+    )
+
+
+def post_at_usage() -> Reply:
+    """Explain a scheduled /post whose announcement is missing or on the time's line."""
+    return Reply(
+        "To schedule a post, put the time alone on the first line and the announcement on"
+        " the lines below it:\n"
+        "<code>/post at 2026-02-20 09:00 Europe/Berlin\nThe program is online!</code>\n"
+        "(or reply <code>/post at 2026-02-20 09:00 Europe/Berlin</code> to the message to"
+        " send). The time is written like the config's: a date, a time and a zone."
     )
 
 

@@ -5,7 +5,8 @@ A :class:`FaultRule` says *what* happens (``kind``), *when* relative to the meth
 
 ``kind``
     ``"error"`` answers HTTP ``status`` (500 → ``Internal Server Error``, 502 → ``Bad Gateway``…)
-    with a Bot API error body; ``"delay"`` waits ``delay`` seconds and then answers normally;
+    with a Bot API error body (429 carries ``retry_after``: ``delay`` rounded up, at least 1);
+    ``"delay"`` waits ``delay`` seconds and then answers normally;
     ``"drop"`` closes the connection without any answer.
 ``phase``
     ``"before"``: the fault replaces the request, nothing is done (the message is *not* recorded);

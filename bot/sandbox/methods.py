@@ -396,6 +396,7 @@ def reply_markup(p: Params) -> JSON | None:
     if not isinstance(markup, dict):
         raise bad_request("can't parse reply keyboard markup JSON object")
     if "inline_keyboard" not in markup:
+        _check_reply_keyboard(markup)
         return markup
     rows = markup["inline_keyboard"]
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
@@ -419,6 +420,20 @@ def reply_markup(p: Params) -> JSON | None:
                         f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL"
                     )
     return {"inline_keyboard": rows}
+
+
+def _check_reply_keyboard(markup: JSON) -> None:
+    """Validate a reply keyboard (``keyboard``: rows of buttons with text) as Telegram does."""
+    if "keyboard" not in markup:
+        return  # ReplyKeyboardRemove, ForceReply
+    rows = markup["keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) and row for row in rows):
+        raise bad_request('can\'t parse keyboard: field "keyboard" must be an Array of Arrays')
+    for row in rows:
+        for button in row:
+            text = button.get("text") if isinstance(button, dict) else button
+            if not isinstance(text, str) or not text:
+                raise bad_request("can't parse keyboard button: Text must be a non-empty String")
 
 
 def reply_target(p: Params, conv: Conversation) -> int | None:

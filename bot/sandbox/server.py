@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import re
 import threading
 from collections.abc import Callable, Coroutine, Sequence
@@ -227,6 +228,10 @@ class Sandbox:
         if event is not None:
             event.set()
 
+    def is_waiting(self, bot: BotAccount) -> bool:
+        """True while a long poll (or the webhook sender) of ``bot`` waits for updates."""
+        return bot.id in self._update_events
+
     async def wait_updates(self, bot: BotAccount, seconds: float) -> None:
         """Wait until ``notify_updates(bot)`` or ``seconds`` pass."""
         event = self._update_events.get(bot.id)
@@ -370,6 +375,11 @@ class Sandbox:
             if transport is not None:
                 transport.abort()
             raise asyncio.CancelledError  # aiohttp ends the handler quietly; nothing is sent
+        if fault.status == 429:  # Telegram's flood answer carries how long to wait
+            wait = max(1, math.ceil(fault.delay))
+            return self._error(
+                ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+            )
         return self._error(ApiError(fault.status, fault.error_description))
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
@@ -517,6 +527,17 @@ class Sandbox:
             reply_to=reply_id,
             entities=entities,
         )
+
+    def send_location(
+        self,
+        user: User,
+        latitude: float,
+        longitude: float,
+        *,
+        bot: BotAccount | str | None = None,
+    ) -> TranscriptMessage:
+        """``user`` shares a location with the bot in their private chat."""
+        return self.world.user_sends_location(self._bot(bot), user, latitude, longitude)
 
     def press(
         self,

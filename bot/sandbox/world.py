@@ -615,6 +615,21 @@ class World:
             self.enqueue(bot, update_type, self.message_to_api(conv, msg))
         return msg
 
+    def user_sends_location(
+        self, bot: BotAccount, user: User, latitude: float, longitude: float
+    ) -> TranscriptMessage:
+        """A person shares a location in their private chat (e.g. with a location button)."""
+        chat = self.chats[user.id]
+        conv = self._conversation(bot, chat)
+        conv.started = True
+        location = {"latitude": latitude, "longitude": longitude}
+        msg = self.add_message(
+            conv, sender_id=user.id, from_bot=False, extra={"location": location}
+        )
+        if self._reaches_bot(conv, msg):
+            self.enqueue(bot, "message", self.message_to_api(conv, msg))
+        return msg
+
     def _reaches_bot(self, conv: Conversation, msg: TranscriptMessage) -> bool:
         chat, bot = conv.chat, conv.bot
         if chat.type == "private":

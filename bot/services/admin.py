@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 from bot.domain.config import ConfigError
 from bot.domain.times import TimeError, iso_utc
-from bot.render.messages import StatsView
+from bot.render.messages import AuditView, StatsView
 from bot.services.events import DateChange
 from bot.services.reminders import ReminderService
 from bot.storage.database import Database
-from bot.storage.models import AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +86,21 @@ class AdminService:
             pending=await self.db.outbox.pending_count(),
         )
 
-    async def audit_log(self, limit: int = 15) -> list[AuditEntry]:
-        """Return the latest admin actions, newest first."""
-        return await self.db.audit.latest(limit)
+    async def audit_log(self, limit: int = 15) -> list[AuditView]:
+        """Return the latest admin actions, newest first, with names where the bot knows them."""
+        entries = await self.db.audit.latest(limit)
+        names: dict[int, str | None] = {}
+        for user_id in {e.user_id for e in entries if e.user_id is not None}:
+            chat = await self.db.chats.get_chat(user_id)  # a person's private chat has their id
+            names[user_id] = _name(chat.first_name, chat.username) if chat else None
+        return [
+            AuditView(e.at, e.user_id, e.action, e.detail, e.outcome, names.get(e.user_id or 0))
+            for e in entries
+        ]
+
+
+def _name(first_name: str | None, username: str | None) -> str | None:
+    """Return a display name: Olivia (@olivia_chair), Olivia, @olivia_chair, or None."""
+    if first_name and username:
+        return f"{first_name} (@{username})"
+    return first_name or (f"@{username}" if username else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.domain.clock import Clock
@@ -11,7 +12,10 @@ from bot.render.html import esc
 from bot.render.messages import NewsEntry, Reader
 from bot.services.events import EventBook
 from bot.storage.database import Database
+from bot.storage.errors import is_storage_error
 from bot.storage.models import ConfigNews, ReminderMode
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,13 +76,44 @@ class SubscriberService:
             return None
 
     async def reader(self, chat: ChatInfo) -> Reader:
-        """Return how this chat reads times: its zone, now, and whether it is a group."""
-        return Reader(await self.zone_of(chat.chat_id), self.clock.now(), chat.is_group)
+        """Return how this chat reads times: its zone, now, and whether it is a group.
+
+        When storage fails the chat's zone is unknown for this answer (AoE and UTC are
+        shown): what needs no database keeps being answered.
+        """
+        try:
+            zone = await self.zone_of(chat.chat_id)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            log.warning("time zone of chat %d unknown (storage failing): %s", chat.chat_id, exc)
+            zone = None
+        return Reader(zone, self.clock.now(), chat.is_group)
 
     async def set_zone(self, chat: ChatInfo, zone: Zone) -> None:
         """Remember the chat's time zone."""
         await self.seen(chat)
         await self.db.chats.set_timezone(chat.chat_id, zone.label)
+
+    async def first_time(self, chat_id: int, what: str) -> bool:
+        """Whether this is the chat's first ``what`` (e.g. an offer shown once); records it.
+
+        While storage fails the answer is False: an optional offer is skipped rather than
+        turning an answer that needs no database into an error.
+        """
+        key = f"{what}:{chat_id}"
+        try:
+            if await self.db.kv.get(key) is not None:
+                return False
+            await self.db.kv.set(key, "1")
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            log.warning(
+                "skipping the %s offer to chat %d (storage failing): %s", what, chat_id, exc
+            )
+            return False
+        return True
 
     async def is_subscribed(self, chat_id: int) -> bool:
         """Whether the chat is subscribed to the bot's event."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -9,6 +12,7 @@ from typing import Any, Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.defaults import DEFAULT_DATA_DIR
 from bot.domain.clock import Clock
 from bot.storage.audit import AuditRepository
 from bot.storage.chats import ChatRepository
@@ -19,10 +23,14 @@ from bot.storage.migrations import MigrationReport, current_version, migrate
 from bot.storage.news import NewsRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.subscriptions import SubscriptionRepository
-from bot.storage.urls import normalize_database_url, redact_url
+from bot.storage.urls import normalize_database_url, redact_url, sqlite_path
+
+log = logging.getLogger(__name__)
+
+#: The ``kv`` key the write probe of :meth:`Database.check_writable` refreshes.
+HEARTBEAT_KEY = "heartbeat"
 
 #: Where the default SQLite file goes when no data folder is given.
-DEFAULT_DATA_DIR = Path("data")
 
 
 class Database:
@@ -42,6 +50,9 @@ class Database:
         self.audit = AuditRepository(engine, clock)
         self.kv = KeyValueRepository(engine, clock)
         self.outbox = OutboxRepository(engine, clock)
+        self.path = sqlite_path(engine.url.render_as_string(hide_password=False))
+        """The SQLite file (None on PostgreSQL)."""
+        self._identity = _identity(self.path)
 
     @classmethod
     async def connect(
@@ -91,6 +102,58 @@ class Database:
         """Return the schema version (0 for an empty database)."""
         return await current_version(self.engine)
 
+    async def check_writable(self) -> None:
+        """Write a heartbeat row; raises when the database refuses writes."""
+        await self.kv.set(HEARTBEAT_KEY, self.clock.now().isoformat())
+
+    def file_problem(self) -> str | None:
+        """Say what is wrong when the SQLite file was deleted or replaced while open.
+
+        The open connections keep writing into the deleted file, which vanishes with the
+        process; a new connection would create an empty one: every subscriber gone.
+        """
+        if self.path is None or self._identity is None:
+            return None
+        now = _identity(self.path)
+        if now is None:
+            return f"the database file {self.path} was deleted while the bot was running"
+        if now != self._identity:
+            return f"the database file {self.path} was replaced while the bot was running"
+        return None
+
+    async def rescue(self) -> Path | None:
+        """Write the open SQLite database back to its path (``VACUUM INTO``); return where.
+
+        Used after :meth:`file_problem`: a file that was put in its place is moved aside
+        first. Falls back to a file next to the working directory when the path cannot be
+        written. Returns None when nothing could be saved (the log says why).
+        """
+        if self.path is None:
+            return None
+        targets = [self.path, Path.cwd() / f"{self.path.name}.rescued"]
+        for target in targets:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.exists():
+                    aside = target.with_name(f"{target.name}.replaced-{os.getpid()}")
+                    target.rename(aside)
+                    log.warning("moved %s aside to %s", target, aside)
+                    for suffix in ("-wal", "-shm"):
+                        with contextlib.suppress(OSError):
+                            target.with_name(target.name + suffix).unlink()
+                async with self.engine.connect() as conn:
+                    raw = await conn.get_raw_connection()
+                    # Straight on the driver: VACUUM cannot run inside SQLAlchemy's BEGIN.
+                    driver = raw.driver_connection
+                    assert driver is not None
+                    await driver.execute("VACUUM INTO ?", (str(target),))
+            except Exception as exc:
+                log.error("could not save the database to %s: %s", target, exc)
+                continue
+            self._identity = _identity(target) if target == self.path else self._identity
+            return target
+        return None
+
     async def close(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
@@ -105,6 +168,17 @@ class Database:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    """``(device, inode)`` of a file, or None when it does not exist (or no path)."""
+    if path is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _describe(exc: BaseException, engine: AsyncEngine) -> str:

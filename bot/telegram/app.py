@@ -20,6 +20,7 @@ from bot.telegram.handlers import (
     inline,
     members,
     news,
+    questions,
     subscription,
     timezone,
 )
@@ -84,6 +85,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     info.register(application)
     subscription.register(application)
     timezone.register(application)
+    questions.register(application)
     members.register(application)
     calendar.register(application)
     inline.register(application)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from telegram import Update
+from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, ContextTypes
 
 from bot.render.messages import Reply
@@ -17,11 +18,13 @@ if TYPE_CHECKING:
     from bot.services.admin import AdminService
     from bot.services.news import NewsService
     from bot.services.reminders import ReminderService
+    from bot.supervision import HealthBoard
 
 Context = ContextTypes.DEFAULT_TYPE
 SERVICES_KEY = "services"
 ALLOWED_UPDATES = ["message", "callback_query", "inline_query", "my_chat_member"]
 """The update types the bot asks Telegram for."""
+GROUP_ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Services:
     engine: DeliveryEngine
     admin: AdminService
     news: NewsService
+    health: HealthBoard | None = None
+    """Where handlers report a failing storage (admins are alerted from it)."""
 
 
 def install(application: Application, services: Services) -> None:  # type: ignore[type-arg]
@@ -64,6 +69,20 @@ def chat_info(update: Update) -> ChatInfo:
         first_name=chat.first_name,
         language_code=user.language_code if user else None,
     )
+
+
+async def may_change(update: Update, context: Context, chat: ChatInfo) -> bool:
+    """In a group only its admins may change what the bot keeps for it (the sender's user id).
+
+    Subscribing, settings and the group's time zone all ask this.
+    """
+    if not chat.is_group:
+        return True
+    user = update.effective_user
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.chat_id, user.id)
+    return member.status in GROUP_ADMINS
 
 
 async def answer(update: Update, context: Context, reply: Reply) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from telegram import (
     Bot,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
     LinkPreviewOptions,
     Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
 )
 from telegram.constants import ParseMode
 
@@ -24,6 +28,21 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[_button(b) for b in row] for row in reply.buttons])
 
 
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
+
+
+def markup(reply: Reply) -> Markup | None:
+    """Return what goes under a sent message: inline buttons, or a keyboard the reply asks for."""
+    if reply.request_location is not None:
+        button = KeyboardButton(reply.request_location, request_location=True)
+        return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+    if reply.force_reply is not None:
+        return ForceReply(input_field_placeholder=reply.force_reply[:64])
+    if reply.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return keyboard(reply)
+
+
 def _button(button: Button) -> InlineKeyboardButton:
     if button.url is not None:
         return InlineKeyboardButton(button.label, url=button.url)
@@ -37,13 +56,13 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> list[Message]:
     parts = split_message(reply.text)
     sent: list[Message] = []
     for index, part in enumerate(parts):
-        markup = keyboard(reply) if index == len(parts) - 1 else None
+        under = markup(reply) if index == len(parts) - 1 else None
         sent.append(
             await bot.send_message(
                 chat_id,
                 part,
                 parse_mode=ParseMode.HTML,
-                reply_markup=markup,
+                reply_markup=under,
                 link_preview_options=NO_PREVIEW,
             )
         )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +13,10 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.delivery import DeliveryEngine, DeliveryLimits, PriorityRateLimiter, RetryPolicy
-from bot.domain.clock import SystemClock
+from bot.domain.clock import Clock, SystemClock
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import User
-from bot.storage import Database, NewOutboxRow
+from bot.storage import Database, NewOutboxRow, OutboxRow
 
 EVENT = "euromlsys2026"
 #: Retries fast enough for tests (the real policy waits seconds).
@@ -47,13 +48,15 @@ class Rig:
     alerts: list[str] = field(default_factory=list)
     engines: list[DeliveryEngine] = field(default_factory=list)
 
-    def engine(self, bot: ExtBot[Any] | None = None, **kwargs: Any) -> DeliveryEngine:
+    def engine(
+        self, bot: ExtBot[Any] | None = None, clock: Clock | None = None, **kwargs: Any
+    ) -> DeliveryEngine:
         kwargs.setdefault("workers", 8)
         kwargs.setdefault("retry", FAST_RETRY)
         kwargs.setdefault("on_admin_alert", self.alerts.append)
         kwargs.setdefault("idle_poll", 0.2)
         kwargs.setdefault("progress_interval", 0.2)
-        engine = DeliveryEngine(self.db, bot or self.bot, SystemClock(), **kwargs)
+        engine = DeliveryEngine(self.db, bot or self.bot, clock or SystemClock(), **kwargs)
         self.engines.append(engine)
         return engine
 
@@ -75,6 +78,34 @@ class Rig:
     def received(self, chat_ids: Sequence[int]) -> Counter[int]:
         """Bot messages per chat, as the sandbox recorded them."""
         return Counter({c: len(self.sandbox.bot_messages(c)) for c in chat_ids})
+
+
+class Gate:
+    """A renderer that lets ``open_for`` rows through, then holds every worker at the door.
+
+    The engine calls its renderer just before each send, so the test decides how far a
+    broadcast gets, whatever the machine's speed.
+    """
+
+    def __init__(self, open_for: int) -> None:
+        self.open_for = open_for
+        self.passed = 0
+        self.held: list[OutboxRow] = []
+        self.opened = asyncio.Event()
+        self._changed = asyncio.Event()
+
+    async def __call__(self, row: OutboxRow) -> Mapping[str, Any] | None:
+        if self.passed >= self.open_for and not self.opened.is_set():
+            self.held.append(row)
+            self._changed.set()
+            await self.opened.wait()
+        self.passed += 1
+        return row.payload
+
+    async def until_held(self, count: int) -> None:
+        while len(self.held) < count:
+            self._changed.clear()
+            await asyncio.wait_for(self._changed.wait(), 30)
 
 
 @pytest.fixture

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from bot.delivery import Progress
+from bot.delivery import DeliveryEngine, Progress
+from bot.domain.clock import FixedClock
 from bot.sandbox.limits import Limits
-from tests.delivery.conftest import EVENT, Rig
+from bot.storage import Database
+from tests.delivery.conftest import EVENT, Gate, Rig
 
 pytestmark = pytest.mark.sandbox(limits=Limits.scaled(10))
 
@@ -30,7 +34,30 @@ async def test_every_recipient_gets_exactly_one_message(rig: Rig) -> None:
     assert broadcast.status == "done" and broadcast.report is not None
     report = broadcast.report
     assert (report["total"], report["delivered"], report["failed"]) == (120, 120, 0)
-    assert report["duration_s"] >= 0
+    started = dt.datetime.fromisoformat(report["started_at"])
+    finished = dt.datetime.fromisoformat(report["finished_at"])
+    assert report["duration_s"] == round((finished - started).total_seconds(), 3)
+
+
+async def test_the_report_times_come_from_the_injected_clock(rig: Rig, db_url: str) -> None:
+    ids = [p.id for p in await rig.users(5)]
+    clock = FixedClock(dt.datetime(2026, 2, 1, 9, 0, tzinfo=dt.UTC))
+    async with await Database.connect(db_url, clock) as db:
+        gate = Gate(open_for=0)
+        engine = DeliveryEngine(db, rig.bot, clock, idle_poll=0.2, renderer=gate, workers=1)
+        await engine.start()
+        try:
+            broadcast_id = await engine.enqueue(EVENT, "news", "n1", 42, rig.rows(ids))
+            await gate.until_held(1)  # started: the first row is at the door
+            clock.advance(dt.timedelta(seconds=90))  # the clock, not the machine, says how long
+            gate.opened.set()
+            report = (await engine.wait_finished(broadcast_id, timeout=60)).report
+        finally:
+            await engine.stop(2)
+    assert report is not None and report["delivered"] == 5
+    assert report["started_at"] == "2026-02-01T09:00:00+00:00"
+    assert report["finished_at"] == "2026-02-01T09:01:30+00:00"
+    assert report["duration_s"] == 90
 
 
 async def test_enqueue_is_idempotent(rig: Rig) -> None:

@@ -120,7 +120,7 @@ async def test_a_send_waits_until_the_one_a_window_back_was_answered_a_second_ag
         DeliveryLimits(overall_per_s=1000, overall_window=3, per_chat_per_s=1000),
         monotonic=clock,
     )
-    slots = [await limiter.acquire(None, bulk=True) for _ in range(3)]
+    slots = [await limiter.acquire(None, bulk=True, track=True) for _ in range(3)]
     fourth = asyncio.create_task(limiter.acquire(None, bulk=True))
     await asyncio.sleep(0.05)
     assert not fourth.done()  # three in flight: the window is full

@@ -34,6 +34,8 @@ _SCRUBBED = {
     "LOG_LEVEL",
     "WEBHOOK_URL",
     "WEBHOOK_SECRET",
+    "WEBHOOK_BEHIND_TLS_PROXY",
+    "DATA_DIR",
     "PORT",
     ALLOW_ENV,
     *(name for name, _platform in PLATFORM_MARKERS),
@@ -190,6 +192,8 @@ def child_env(
         ADMIN_IDS=admin_ids,
         LOG_LEVEL=log_level,
         BOT_CONFIG=str(CONFIG),
+        # The sandbox posts webhooks over plain HTTP on loopback, as a TLS proxy would.
+        WEBHOOK_BEHIND_TLS_PROXY="1",
         PYTHONUNBUFFERED="1",
         PYTHONPATH=str(REPO),
     )

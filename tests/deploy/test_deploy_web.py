@@ -205,8 +205,18 @@ def test_build_refuses_bad_settings(recorder: Recorder) -> None:
         (HealthReport(False, True, 0, True), "degraded", 503),
         (HealthReport(False, False, 0, False), "degraded", 503),
         (HealthReport(True, False, 0, True), "degraded", 503),
+        (HealthReport(True, True, 0, True, problems={"storage": "writes fail"}), "degraded", 503),
+        (HealthReport(True, True, 0, False, problems={"instance lock": "lost"}), "degraded", 503),
     ],
-    ids=["ok", "standby", "no-database", "no-database-standby", "no-scheduler"],
+    ids=[
+        "ok",
+        "standby",
+        "no-database",
+        "no-database-standby",
+        "no-scheduler",
+        "a-problem",
+        "lock-lost",
+    ],
 )
 async def test_healthz(
     client: Client, recorder: Recorder, report: HealthReport, status: str, code: int
@@ -221,6 +231,7 @@ async def test_healthz(
         "scheduler": report.scheduler,
         "pending_outbox": report.pending_outbox,
         "active_instance": report.active_instance,
+        "problems": dict(report.problems),
     }
     assert response.headers["Cache-Control"] == "no-store"
 

@@ -110,11 +110,38 @@ class Harness:
         query = self.sandbox.press(user, message, data, check=check)
         return await self.sandbox.wait_for_callback_answer(query, timeout=10)
 
-    async def quiet(self, chat: Chat | User, seconds: float = 0.5) -> list[TranscriptMessage]:
-        """Return the bot messages that arrive in ``chat`` within ``seconds``."""
+    async def idle(self, within: float = 60) -> None:
+        """Return once the bot is idle: every update sent to it has been handled, and no
+        outbox row is due or in flight.
+
+        Assert "nothing else arrived" after this, never after a guessed sleep: a busy
+        machine makes the bot slower, not different.
+        """
+        app = self.runtime.application
+        engine = self.runtime.engine
+        db = self.runtime.db
+
+        async def settled() -> bool:
+            if self.sandbox.bot.updates or not app.update_queue.empty() or engine.busy:
+                return False
+            due = await db.outbox.next_due_at()
+            return due is None or due > self.clock.now()
+
+        async with asyncio.timeout(within):
+            while True:
+                await app.update_queue.join()
+                if await settled():
+                    return
+                await asyncio.sleep(0.01)
+
+    async def quiet(self, chat: Chat | User, *_ignored: float) -> list[TranscriptMessage]:
+        """Return the bot messages that arrive in ``chat`` until the bot is idle.
+
+        (A second argument, once a number of seconds to wait, is ignored.)
+        """
         chat_id = chat.id
         before = len(self.sandbox.bot_messages(chat_id))
-        await asyncio.sleep(seconds)
+        await self.idle()
         return self.sandbox.bot_messages(chat_id)[before:]
 
 

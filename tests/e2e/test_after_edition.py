@@ -38,7 +38,12 @@ async def test_start_and_the_run_log_say_the_edition_is_over(
             welcome.content
         )
         assert "No reminder is left to send" in welcome.content
-        assert [b["text"] for b in welcome.buttons()] == ["🔔 Subscribe to news"]
+        assert welcome.reply_markup is not None
+        first_row = welcome.reply_markup["inline_keyboard"][0]
+        assert [b["text"] for b in first_row] == ["🔔 Subscribe to news"]
+        assert not any("reminder" in b["text"].lower() for b in welcome.buttons())
+        # A chat without a zone still gets the one-tap zone choice under it (issue 16).
+        assert "until you choose your time zone" in welcome.content
         subscribed = await h.ask(sam, "/subscribe")
         assert "Every date of this edition has passed" in subscribed.content
         assert "reminders before each deadline" not in subscribed.content

@@ -30,6 +30,9 @@ LONGEST_ID = "a" + "-z9_" * 15 + "end"  # 64 characters, the schema's maximum
         ("mute:", STALE_BUTTON),
         ("mute:not-a-date", "That date is no longer in the call."),
         ("tz:Mars/Base", "Unknown zone; try /timezone again."),
+        ("ask:", STALE_BUTTON),
+        ("ask:banana", STALE_BUTTON),
+        ("locate:now", STALE_BUTTON),
     ],
 )
 async def test_a_forged_or_stale_press_gets_a_toast_and_the_bot_carries_on(

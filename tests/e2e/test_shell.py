@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 
 import pytest
 
 from bot.cli import run
+from bot.deploy.instance import instance_lock
 from bot.domain.clock import SystemClock
 from bot.sandbox.limits import Limits
 from bot.sandbox.server import SandboxThread
+from bot.settings import Settings
 from bot.storage.database import Database
 
 pytestmark = pytest.mark.sandbox(limits=Limits.scaled(10))
@@ -41,12 +44,18 @@ def test_news_from_the_shell_reaches_every_subscriber_once(
     assert code == 0, err
     assert "Preview (as subscribers will see it)" in out
     assert "5 delivered" in out
+    assert "\r" not in out  # not a terminal: plain lines, no redrawn frames
     for person in people:
         (message,) = sandbox_thread.transcript(person.id)
         assert "Camera-ready <instructions> & template are online" in (message.text or "")
     code, out, _ = cli("stats")
     assert code == 0
-    assert "subscribers: 5 active" in out and "news" in out
+    assert "Subscribers: 5 active, 0 inactive" in out
+    assert "Reminder settings: all 5, deadlines only 0, none (news only) 0." in out
+    assert "{" not in out and "rows" not in out  # no Python dict, no "(1 rows, …)"
+    (row,) = [line for line in out.splitlines() if line.startswith("#")]
+    assert row.split() == ["#1", "news", "1", "done", "5", "5"]
+    assert max(len(line) for line in out.splitlines()) <= 80
 
 
 def test_news_without_yes_from_a_pipe_sends_nothing(
@@ -74,3 +83,94 @@ def test_simulate_previews_the_reminder_campaign_in_a_zone() -> None:
     assert out.count("── ") == 4
     assert "Paper submission deadline is due in 7 days" in out
     assert "Mon 16 Feb 2026, 20:59 JST (UTC+9)" in out
+
+
+async def _broadcasts(url: str) -> int:
+    async with await Database.connect(url, SystemClock(), migrate=True) as db:
+        return len(await db.outbox.list_broadcasts(10))
+
+
+def test_news_without_a_token_says_so_in_one_line_and_sends_nothing(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    code, out, err = cli("news", "Hello", "--yes")
+    assert code == 2
+    assert err.count("\n") == 1 and "TELEGRAM_BOT_TOKEN" in err
+    assert "following" not in out
+    assert asyncio.run(_broadcasts(db_url)) == 0
+
+
+class HeldLock:
+    """The instance lock a running bot holds, taken in a thread of its own."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.taken = threading.Event()
+        self.release = threading.Event()
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._hold()), daemon=True)
+
+    async def _hold(self) -> None:
+        lock = instance_lock(Settings.from_env(), self.token)
+        assert await lock.try_acquire()
+        self.taken.set()
+        await asyncio.to_thread(self.release.wait)
+        await lock.release()
+
+    def __enter__(self) -> HeldLock:
+        self.thread.start()
+        assert self.taken.wait(30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self.thread.join(30)
+
+
+def test_news_follows_the_running_bot_and_takes_over_when_it_stops(
+    sandbox_thread: SandboxThread, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = [sandbox_thread.create_user(f"Reader{i}") for i in range(3)]
+    asyncio.run(_subscribe(db_url, [p.id for p in people]))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", sandbox_thread.token)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", sandbox_thread.base_url)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    result: list[tuple[int, str, str]] = []
+    with HeldLock(sandbox_thread.token) as bot:
+        shell = threading.Thread(target=lambda: result.append(cli("news", "Hi", "--yes")))
+        shell.start()
+        while asyncio.run(_broadcasts(db_url)) == 0:  # enqueued; the "bot" holds the lock
+            assert shell.is_alive()
+            threading.Event().wait(0.05)
+        assert all(sandbox_thread.transcript(p.id) == [] for p in people)
+    # The bot stopped (its lock is free) before sending: news sends the rest itself.
+    shell.join(60)
+    assert bot.release.is_set() and not shell.is_alive()
+    ((code, out, err),) = result
+    assert code == 0, err
+    assert "following its progress" in out and "sending the rest from here" in out
+    assert "3 delivered" in out
+    assert all(len(sandbox_thread.transcript(p.id)) == 1 for p in people)
+
+
+def test_progress_in_a_pipe_is_a_line_every_few_seconds_and_the_report() -> None:
+    from bot.delivery import Progress
+    from bot.shell import PIPE_LINE_SECONDS, ProgressPrinter
+
+    now = [0.0]
+    out = io.StringIO()
+    printer = ProgressPrinter(out, tty=False, monotonic=lambda: now[0])
+
+    def snapshot(sent: int, finished: bool) -> Progress:
+        return Progress(1, "done" if finished else "running", 20, sent, 0, 0, 0, 0, 20 - sent,
+                        2.0, None, float(sent), finished)  # fmt: skip
+
+    for second in range(20):  # the watcher reports every second
+        now[0] = float(second)
+        printer.show(snapshot(second, finished=False))
+    printer.show(snapshot(20, finished=True))
+    lines = out.getvalue().splitlines()
+    bars = [line for line in lines if line.startswith("[")]
+    assert len(bars) == 20 // PIPE_LINE_SECONDS + 1  # 0, 5, 10, 15 s, and the end
+    assert "\r" not in out.getvalue() and "20/20" in bars[-1]

@@ -8,6 +8,8 @@ import pytest
 
 from bot.sandbox.limits import Limits
 from bot.sandbox.server import Sandbox
+from bot.telegram.app import update_processor
+from bot.telegram.flood import FloodGuard
 from tests.e2e.conftest import Harness
 
 # Telegram's limits scaled ×10 (10 messages/s per chat): fast tests, limits still enforced.
@@ -27,7 +29,7 @@ async def test_every_command_answers(harness: Harness) -> None:
         ],
         "/next": ["Paper submission deadline", "4 days 4 hours left"],
         "/topics": ["not limited to", "Agentic Systems", "Graph neural networks"],
-        "/scope graph neural networks": ["Looks in scope", "Graph neural networks"],
+        "/scope graph neural networks": ["✅ In scope", "Graph neural networks"],
         "/scope": ["Tell me your topic"],
         "/contacts": ["Eiko Yoneki", "Paul Patras", "Alexis Duque, Net AI", "@euromlsys"],
         "/cfp": ["ACM Digital Library", "opt out", "Paper submission deadline"],
@@ -65,7 +67,7 @@ async def test_plain_questions_get_the_right_answer(harness: Harness) -> None:
         "who do I contact?": "Eiko Yoneki",
         "is serving LLMs in scope?": "Optimisation in Large Language Model (LLM)",
         "where is it?": "Edinburgh",
-        "good morning": "I answer questions about the workshop",
+        "good morning": "Hello! I answer questions about",
     }
     for question, expected in cases.items():
         assert expected in (await harness.ask(sam, question)).content, question
@@ -136,18 +138,12 @@ async def test_blocking_marks_inactive_and_unblocking_reactivates(harness: Harne
         chat = await db.chats.get_chat(sam.id)
         return chat.active if chat else None
 
-    for _ in range(100):
-        if await active() is False:
-            break
-        await asyncio.sleep(0.05)
+    await harness.idle()  # the my_chat_member update has been handled
     chat = await db.chats.get_chat(sam.id)
     assert chat is not None and (chat.active, chat.inactive_reason) == (False, "blocked")
     assert await db.subscriptions.active_recipients(harness.service.event.id) == []
     sandbox.unblock(sam)
-    for _ in range(100):
-        if await active():
-            break
-        await asyncio.sleep(0.05)
+    await harness.idle()
     assert await active()
     assert [r.chat_id for r in await db.subscriptions.active_recipients("euromlsys2026")] == [
         sam.id
@@ -177,6 +173,11 @@ async def test_a_flooding_user_is_throttled_once_and_others_are_not_slowed(
     harness: Harness,
 ) -> None:
     sandbox = harness.sandbox
+    # The guard's clock stands still: its bucket never refills during the test, so the
+    # count does not depend on how fast this machine handles the burst.
+    processor = update_processor(harness.runtime.application)
+    assert processor is not None  # the guard counts at arrival, in the fair processor
+    processor.guard = FloodGuard(monotonic=lambda: 0.0)
     flooder, patient = sandbox.create_user("Flood"), sandbox.create_user("Patient")
     for _ in range(40):
         sandbox.send(flooder, "/next")
@@ -184,11 +185,11 @@ async def test_a_flooding_user_is_throttled_once_and_others_are_not_slowed(
     reply = await harness.ask(patient, "/next", within=15)
     assert "Paper submission deadline" in reply.content
     waited = asyncio.get_running_loop().time() - started
-    received = await harness.quiet(flooder, 2.0)
+    received = await harness.quiet(flooder)
     everything = sandbox.bot_messages(flooder.id)
     throttles = [m for m in everything if "a lot of messages" in m.content]
     assert len(throttles) == 1
-    assert len(everything) <= 17  # a burst of 15 answered, the rest dropped, politely
+    assert len(everything) == 16  # a burst of 15 answered, the rest dropped, politely
     assert waited < 10, f"another user waited {waited:.1f} s"
     del received
 

@@ -6,7 +6,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 import urllib.request
 from typing import Any
 
@@ -128,10 +127,8 @@ async def test_wait_for_message_cursor_and_timeout(sandbox: Sandbox, tg_bot: Bot
     await tg_bot.send_message(alice.id, "two")
     assert (await sandbox.wait_for_message(alice.id)).text == "one"
     assert (await sandbox.wait_for_message(alice.id)).text == "two"
-    started = time.monotonic()
     with pytest.raises(TimeoutError, match="no new bot message"):
         await sandbox.wait_for_message(alice.id, timeout=0.1)
-    assert time.monotonic() - started < 5
     waiter = asyncio.create_task(
         sandbox.wait_for_message(alice.id, predicate=lambda m: m.text == "four")
     )

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 import pytest
 from aiohttp import web
-from telegram import Bot, Update
+from telegram import Bot, Update, WebhookInfo
 from telegram.error import Conflict
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.sandbox import Limits, Sandbox, User
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.sandbox(limits=Limits.off(), webhook_retry_delay=0.05)
 
@@ -42,13 +42,12 @@ async def test_long_poll_returns_as_soon_as_an_update_arrives(
     tg_bot: Bot, sandbox: Sandbox, sandbox_user: User
 ) -> None:
     async def later() -> None:
-        await asyncio.sleep(0.2)
+        await eventually(lambda: sandbox.is_waiting(sandbox.bot), "the long poll to wait")
         sandbox.send(sandbox_user, "hello")
 
     task = asyncio.create_task(later())
-    started = time.monotonic()
-    updates = await tg_bot.get_updates(timeout=20)
-    assert time.monotonic() - started < 10
+    # A poll that did not return early would return () after 100 s (past the test's cap).
+    updates = await tg_bot.get_updates(timeout=100)
     assert [u.message.text for u in updates] == ["hello"]
     await task
 
@@ -91,8 +90,8 @@ def _keyboard() -> Any:
 
 
 async def test_second_poller_terminates_the_first(tg_bot: Bot, sandbox: Sandbox) -> None:
-    first = asyncio.create_task(tg_bot.get_updates(timeout=5))
-    await asyncio.sleep(0.2)
+    first = asyncio.create_task(tg_bot.get_updates(timeout=30))
+    await eventually(lambda: sandbox.is_waiting(sandbox.bot), "the first poll to wait")
     async with Bot(sandbox.token, base_url=sandbox.base_url) as other:
         second = asyncio.create_task(other.get_updates(timeout=0.2))
         with pytest.raises(Conflict, match="terminated by other getUpdates request"):
@@ -143,10 +142,7 @@ async def test_webhook_delivery_with_secret_and_retries(
         assert await tg_bot.set_webhook(receiver.url, secret_token="s3cret_token")
         sandbox.send(sandbox_user, "/start")
         sandbox.send(sandbox_user, "second")
-        for _ in range(100):
-            if len(receiver.received) == 2:
-                break
-            await asyncio.sleep(0.05)
+        await eventually(lambda: len(receiver.received) == 2, "both updates pushed")
         assert [u["message"]["text"] for u in receiver.received] == ["/start", "second"]
         assert receiver.headers[0]["X-Telegram-Bot-Api-Secret-Token"] == "s3cret_token"
         assert receiver.headers[0]["Content-Type"] == "application/json"
@@ -170,11 +166,12 @@ async def test_webhook_pending_count_and_drop(
     await tg_bot.set_webhook("http://127.0.0.1:9/unreachable")
     sandbox.send(sandbox_user, "a")
     sandbox.send(sandbox_user, "b")
-    for _ in range(100):
+
+    async def failed() -> WebhookInfo | None:
         info = await tg_bot.get_webhook_info()
-        if info.last_error_message:
-            break
-        await asyncio.sleep(0.05)
+        return info if info.last_error_message else None
+
+    info = await eventually(failed, "the push to fail")
     assert info.pending_update_count == 2
     assert info.last_error_message == "Connection refused"
     await tg_bot.delete_webhook(drop_pending_updates=True)
@@ -206,3 +203,30 @@ async def test_application_polling_receives_a_command(sandbox: Sandbox, sandbox_
         await app.stop()
     assert reply.text == "Hello, Alice"
     assert reply.entity_texts("bold") == ["Hello"]
+
+
+async def test_location_request_keyboard_and_a_shared_location(
+    tg_bot: Bot, sandbox: Sandbox, sandbox_user: User
+) -> None:
+    from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+    from telegram.error import BadRequest
+
+    button = KeyboardButton("📍 Send my location", request_location=True)
+    await tg_bot.send_message(
+        sandbox_user.id, "Where are you?", reply_markup=ReplyKeyboardMarkup([[button]])
+    )
+    shown = sandbox.bot_messages(sandbox_user.id)[-1]
+    assert shown.reply_markup is not None
+    assert shown.reply_markup["keyboard"][0][0]["request_location"] is True
+    await tg_bot.send_message(sandbox_user.id, "Thanks", reply_markup=ReplyKeyboardRemove())
+    assert sandbox.bot_messages(sandbox_user.id)[-1].reply_markup == {"remove_keyboard": True}
+    with pytest.raises(BadRequest, match="keyboard"):
+        await tg_bot.send_message(
+            sandbox_user.id, "x", reply_markup=json.dumps({"keyboard": [[{"text": ""}]]})
+        )
+
+    sandbox.send_location(sandbox_user, 55.95, -3.19)
+    (update,) = await tg_bot.get_updates()
+    assert update.message is not None and update.message.location is not None
+    assert (update.message.location.latitude, update.message.location.longitude) == (55.95, -3.19)
+    assert update.message.from_user.language_code == "en"

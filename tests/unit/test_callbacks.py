@@ -1,6 +1,7 @@
 """Callback data: every button fits Telegram's 64 bytes and only what the bot built decodes."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 import pytz
@@ -9,8 +10,13 @@ from hypothesis import strategies as st
 
 from bot.domain.config import load_event_text, load_events
 from bot.domain.model import Event
+from bot.domain.questions import SUGGESTIBLE
+from bot.domain.times import parse_zone
+from bot.domain.zone_abbreviations import ABBREVIATIONS
+from bot.domain.zones import LANGUAGE_ZONES
+from bot.render import answers, messages
 from bot.render import callbacks as cb
-from bot.render import messages
+from bot.render import zones as zone_texts
 from bot.render.messages import Reply
 
 SHIPPED = load_events("config")[0]
@@ -59,6 +65,13 @@ def every_reply(event: Event) -> list[Reply]:
         messages.timezone_choices("x", [longest_zone, "UTC+05:30", "America/Port-au-Prince"]),
         messages.timezone_unknown("x", [longest_zone]),
         messages.post_controls("f" * 12, 10, None, messages.Reader(None, now)),
+        *(zone_texts.abbreviation_choices(entry) for entry in ABBREVIATIONS.values()),
+        *(
+            zone_texts.with_onboarding(messages.welcome(event, subscribed=False), zones, private=p)
+            for zones in LANGUAGE_ZONES.values()
+            for p in (True, False)
+        ),
+        answers.suggestions(SUGGESTIBLE),
     ]
 
 
@@ -105,6 +118,13 @@ def test_data_over_the_limit_is_refused_when_built() -> None:
         "tz:Europe/Paris;DROP",
         "subscribe ",
         "x" * 65,
+        "ask:",
+        "ask:banana",
+        "ask:key_date",  # a kind, but not one the bot offers as a button
+        "ask:deadline:1",
+        "locate:",
+        "type-city ",
+        "tz:Europe/Paris<b>",
     ],
 )
 def test_forged_or_mangled_data_decodes_to_nothing(data: str) -> None:
@@ -117,6 +137,9 @@ ACTIONS = st.one_of(
     st.sampled_from(["all", "deadlines", "off"]).map(cb.SetMode),  # type: ignore[arg-type]
     st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,63}\Z").map(cb.toggle_date),
     st.sampled_from(sorted(pytz.all_timezones)).map(cb.ChooseZone),
+    st.just(cb.UseLocation()),
+    st.just(cb.TypeCity()),
+    st.sampled_from(SUGGESTIBLE).map(cb.Ask),
     st.builds(
         cb.PostAction,
         st.sampled_from(["send", "edit", "cancel"]),
@@ -167,3 +190,56 @@ def test_the_settings_buttons_say_what_will_happen_in_every_mode() -> None:
             for kd in SHIPPED.key_dates:
                 on = messages.reminded(kd, mode, chosen)
                 assert labels(mode, chosen)[kd.id].startswith("🔔") == on
+
+
+def _offset_label(minutes: int) -> str:
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+ZONE_LABELS = sorted(
+    set(pytz.all_timezones)
+    | zoneinfo.available_timezones()
+    | {_offset_label(m) for m in range(-12 * 60, 14 * 60 + 1, 15)}
+    | {"UTC", "AoE"}
+)
+
+
+@pytest.mark.parametrize("label", ["UTC+05:30", "UTC-08:00", "America/Argentina/Buenos_Aires"])
+def test_zone_labels_the_chat_offers_travel_as_they_are(label: str) -> None:
+    assert cb.encode(cb.ChooseZone(label)) == f"tz:{label}"
+    assert cb.decode(f"tz:{label}") == cb.ChooseZone(label)
+
+
+def test_every_zone_label_a_button_can_carry_fits_and_names_that_zone() -> None:
+    """Every IANA name, every offset label (15-minute steps) and the fixed zones."""
+    for label in ZONE_LABELS:
+        data = cb.encode(cb.ChooseZone(label))
+        assert len(data.encode("utf-8")) <= cb.MAX_BYTES, label
+        action = cb.decode(data)
+        assert isinstance(action, cb.ChooseZone) and action.zone == label
+    for minutes in range(-12 * 60, 14 * 60 + 1, 15):  # what the handler makes of an offset
+        label = _offset_label(minutes)
+        assert parse_zone(label).label == (label if minutes else "UTC")
+
+
+def test_the_time_zone_onboarding_and_suggestions_decode_to_their_actions() -> None:
+    welcome = messages.welcome(SHIPPED, subscribed=False)
+    onboarded = zone_texts.with_onboarding(welcome, ("America/Sao_Paulo",), private=True)
+    actions = [cb.decode(d) for d in callback_data(onboarded)]
+    assert actions == [
+        cb.Subscribe(),
+        cb.ChooseZone("America/Sao_Paulo"),
+        cb.UseLocation(),
+        cb.TypeCity(),
+    ]
+    in_group = zone_texts.with_onboarding(welcome, (), private=False)
+    assert cb.UseLocation() not in [cb.decode(d) for d in callback_data(in_group)]
+    suggested = answers.suggestions(("deadline", "topics"))
+    assert [cb.decode(d) for d in callback_data(suggested)] == [
+        cb.Ask("deadline"),
+        cb.Ask("topics"),
+    ]
+    cet = zone_texts.abbreviation_choices(ABBREVIATIONS["CET"])
+    assert cb.ChooseZone("UTC+01:00") in [cb.decode(d) for d in callback_data(cet)]

@@ -80,7 +80,6 @@ def every_reply(event: Event, reader: Reader, text: str) -> list[Reply]:
         *(Reply(card.text) for card in messages.inline_topic_cards(event, text, matches)),
         *(Reply(card.text) for card in messages.inline_topic_cards(event, text, [])),
         messages.unknown_command(text),
-        messages.plain_hint(),
         messages.post_controls("d1", 3, NOW + dt.timedelta(days=1), reader),
         messages.post_controls(
             "d1", 30_000, None, reader, DeliveryEstimate.of(30_000, DeliveryLimits.telegram())

@@ -5,14 +5,15 @@ import logging
 import pytest
 
 from bot.domain.config import load_events
-from bot.domain.intents import classify
+from bot.domain.questions import understand
 from bot.domain.topics import STRONG_MATCH, rank_topics
 from bot.domain.zones import resolve_zone
 from bot.logs import RedactingFilter
 from bot.settings import Settings, SettingsError
 from bot.telegram.flood import FloodGuard
 
-TOPICS = load_events("config")[0].topics.items  # type: ignore[union-attr]
+EVENT = load_events("config")[0]
+TOPICS = EVENT.topics.items  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -45,28 +46,28 @@ def test_scope_finds_nothing_for_unrelated_words() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "intent"),
+    ("text", "kind"),
     [
-        ("When is the paper deadline?", "dates"),
+        ("When is the paper deadline?", "key_date"),
         ("what's next?", "next"),
         ("What topics?", "topics"),
         ("who do I contact?", "contacts"),
         ("Where is the workshop?", "venue"),
-        ("how do I submit", "cfp"),
+        ("how do I submit", "submission"),
         ("any news?", "news"),
         ("please remind me", "subscribe"),
     ],
 )
-def test_plain_questions(text: str, intent: str) -> None:
-    question = classify(text)
-    assert question is not None and question.intent == intent
+def test_plain_questions(text: str, kind: str) -> None:
+    answer = understand(EVENT, text).answer
+    assert answer is not None and answer.kind == kind
 
 
 def test_scope_questions_carry_their_subject() -> None:
-    question = classify("Is federated learning in scope?")
-    assert question is not None
-    assert (question.intent, question.subject) == ("scope", "federated learning")
-    assert classify("hello there") is None
+    answer = understand(EVENT, "Is federated learning in scope?").answer
+    assert answer is not None
+    assert (answer.kind, answer.subject) == ("scope", "federated learning")
+    assert understand(EVENT, "banana bread").answer is None
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.render import messages
-from bot.render.messages import AuditView, Reply
+from bot.render.messages import Reply
 from bot.services.admin import AdminService
 from bot.telegram.common import Context, answer, chat_info, services, subscribers
 from bot.telegram.menus import publish_admin_menu
@@ -84,9 +84,7 @@ async def extend(update: Update, context: Context, admin: AdminService) -> Reply
 
 async def audit(update: Update, context: Context, admin: AdminService) -> Reply:
     """/audit: the latest admin actions."""
-    entries = [
-        AuditView(e.at, e.user_id, e.action, e.detail, e.outcome) for e in await admin.audit_log()
-    ]
+    entries = await admin.audit_log()
     return messages.audit_log(entries, await subscribers(context).reader(chat_info(update)))
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.domain.intents import classify
 from bot.render import messages
 from bot.telegram.common import Context, answer
-from bot.telegram.handlers import info, subscription
+from bot.telegram.handlers import questions, timezone
 from bot.telegram.replies import send_reply
 
 
@@ -17,18 +16,10 @@ async def plain_text(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    in_group = update.effective_chat is not None and update.effective_chat.type != "private"
-    question = classify(message.text)
-    if question is None:
-        if not in_group:  # in a group, people talk among themselves: stay quiet
-            await answer(update, context, messages.plain_hint())
+    if timezone.is_city_reply(message):  # the answer to "Type a city"
+        await timezone.set_from_text(update, context, message.text)
         return
-    if question.intent == "scope":
-        await answer(update, context, await info.scope_of(question.subject, context))
-    elif question.intent == "subscribe":
-        await subscription.subscribe(update, context)
-    else:
-        await answer(update, context, await info.ANSWERS[question.intent](update, context))
+    await questions.respond(update, context, message.text)
 
 
 async def unknown_command(update: Update, context: Context) -> None:

@@ -8,19 +8,28 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.domain.topics import rank_topics
-from bot.render import messages
+from bot.domain.topics import scope_verdict
+from bot.render import answers, messages
 from bot.render.messages import Reply
 from bot.telegram.common import Context, answer, chat_info, subscribers
-from bot.telegram.handlers import subscription
+from bot.telegram.handlers import subscription, timezone
 
 Answer = Callable[[Update, Context], Awaitable[Reply]]
 
 
 async def dates(update: Update, context: Context) -> Reply:
-    """Every key date as written, in the reader's zone, with its countdown."""
+    """Every key date as written, in the reader's zone, with its countdown.
+
+    The first time a chat without a zone asks, the one-tap time-zone buttons come along.
+    """
     service = subscribers(context)
-    return messages.dates(service.event, await service.reader(chat_info(update)))
+    chat = chat_info(update)
+    reader = await service.reader(chat)
+    reply = messages.dates(service.event, reader)
+    offer = reader.zone is None and not chat.is_group
+    if offer and await service.first_time(chat.chat_id, "dates-zone-offer"):
+        reply = await timezone.onboarding(update, context, reply)
+    return reply
 
 
 async def next_date(update: Update, context: Context) -> Reply:
@@ -36,10 +45,10 @@ async def topics(update: Update, context: Context) -> Reply:
 
 
 async def scope_of(words: str, context: Context) -> Reply:
-    """Rank the call's topics against ``words``."""
+    """The verdict on ``words`` (In scope, Borderline, Probably out of scope), closest topics."""
     event = subscribers(context).event
-    items = event.topics.items if event.topics else ()
-    return messages.scope(event, words, rank_topics(words, items))
+    items, keywords = (event.topics.items, event.topics.keywords) if event.topics else ((), ())
+    return answers.scope_verdict(event, scope_verdict(words, items, keywords))
 
 
 async def scope(update: Update, context: Context) -> Reply:
@@ -86,11 +95,12 @@ async def welcome(update: Update, context: Context) -> Reply:
     service = subscribers(context)
     chat = chat_info(update)
     await service.seen(chat)
-    return messages.welcome(
+    reply = messages.welcome(
         service.event,
         subscribed=await service.is_subscribed(chat.chat_id),
         now=service.clock.now(),
     )
+    return await timezone.onboarding(update, context, reply)
 
 
 ANSWERS: dict[str, Answer] = {

@@ -37,8 +37,9 @@ async def on_inline_query(update: Update, context: Context) -> None:
     reader = Reader(await service.zone_of(query.from_user.id), service.clock.now(), True)
     words = query.query.strip()
     if words:
-        items = event.topics.items if event.topics else ()
-        cards = messages.inline_topic_cards(event, words, rank_topics(words, items, limit=5))
+        items, keywords = (event.topics.items, event.topics.keywords) if event.topics else ((), ())
+        matches = rank_topics(words, items, limit=5, keywords=keywords)
+        cards = messages.inline_topic_cards(event, words, matches)
     else:
         cards = messages.inline_date_cards(event, reader)
     username = context.bot.username

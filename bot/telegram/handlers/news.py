@@ -60,6 +60,9 @@ async def post(update: Update, context: Context) -> None:
     user = update.effective_user
     svc = services(context)
     when_text, body = announcement(message)
+    if when_text is not None and not body:  # "/post at … text" on one line, or no text
+        await answer(update, context, messages.post_at_usage())
+        return
     if not body or user is None:
         await answer(update, context, messages.post_usage())
         return

@@ -5,30 +5,16 @@ from __future__ import annotations
 from typing import cast
 
 from telegram import CallbackQuery, Update
-from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.render import callbacks as cb
 from bot.render import messages
 from bot.render.messages import Reply
-from bot.services.subscribers import ChatInfo
-from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
+from bot.telegram.handlers import timezone
 from bot.telegram.handlers.buttons import STALE_BUTTON
 from bot.telegram.replies import edit_reply
-
-GROUP_ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
-
-
-async def may_change(update: Update, context: Context, chat: ChatInfo) -> bool:
-    """In a group only its admins may subscribe or unsubscribe it (the sender's user id)."""
-    if not chat.is_group:
-        return True
-    user = update.effective_user
-    if user is None:
-        return False
-    member = await context.bot.get_chat_member(chat.chat_id, user.id)
-    return member.status in GROUP_ADMINS
 
 
 async def _subscribe(update: Update, context: Context) -> Reply:
@@ -55,8 +41,12 @@ async def _settings(context: Context, chat_id: int) -> Reply:
 
 
 async def subscribe(update: Update, context: Context) -> None:
-    """/subscribe."""
-    await answer(update, context, await _subscribe(update, context))
+    """/subscribe (with the one-tap time-zone buttons while the chat has no zone)."""
+    await answer(
+        update,
+        context,
+        await timezone.onboarding(update, context, await _subscribe(update, context)),
+    )
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
@@ -83,6 +73,7 @@ async def on_button(update: Update, context: Context) -> None:
     if isinstance(action, cb.Subscribe):
         reply = await _subscribe(update, context)
         await query.answer("Subscribed" if "Subscribed" in reply.text else None)
+        reply = await timezone.onboarding(update, context, reply)
         await answer(update, context, reply)
         return
     if isinstance(action, cb.OpenSettings):

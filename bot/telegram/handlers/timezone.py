@@ -1,40 +1,69 @@
-"""/timezone: a zone, a city, a country code or an offset; buttons when ambiguous."""
+"""/timezone, its buttons, the location button and the one-tap onboarding."""
 
 from __future__ import annotations
 
 from typing import cast
 
-from telegram import CallbackQuery, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram import CallbackQuery, Message, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.times import TimeError, parse_zone
-from bot.domain.zones import resolve_zone
+from bot.domain.zones import resolve_zone, zone_at, zones_for_language
 from bot.render import callbacks as cb
 from bot.render import messages
-from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.render import zones as zone_texts
+from bot.render.messages import Reply
+from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.handlers.buttons import STALE_BUTTON
-from bot.telegram.handlers.subscription import may_change
+
+
+async def set_from_text(update: Update, context: Context, query: str) -> None:
+    """Set the zone from what a person typed, or offer the choices it could mean.
+
+    A group's zone is changed by its admins only.
+    """
+    service = subscribers(context)
+    chat = chat_info(update)
+    if not await may_change(update, context, chat):
+        await answer(update, context, messages.group_zone_admins_only())
+        return
+    choice = resolve_zone(query)
+    if choice.abbreviation is not None:
+        reply = zone_texts.abbreviation_choices(choice.abbreviation)
+    elif choice.zone is not None and len(choice.candidates) <= 1:
+        await service.set_zone(chat, choice.zone)
+        reply = messages.timezone_set(choice.zone, service.clock.now())
+    elif choice.candidates and choice.error is None:
+        reply = messages.timezone_choices(query, choice.candidates)
+    else:
+        reply = messages.timezone_unknown(query, choice.candidates)
+    await answer(update, context, reply)
 
 
 async def timezone(update: Update, context: Context) -> None:
     """/timezone [zone]."""
+    query = " ".join(context.args or [])
+    if query:
+        await set_from_text(update, context, query)
+        return
     service = subscribers(context)
     chat = chat_info(update)
-    query = " ".join(context.args or [])
-    if not query:
-        reply = messages.timezone_current(await service.zone_of(chat.chat_id), service.clock.now())
-    elif not await may_change(update, context, chat):  # a group's zone: its admins only
-        reply = messages.group_zone_admins_only()
-    else:
-        choice = resolve_zone(query)
-        if choice.zone is not None and len(choice.candidates) <= 1:
-            await service.set_zone(chat, choice.zone)
-            reply = messages.timezone_set(choice.zone, service.clock.now())
-        elif choice.candidates and choice.error is None:
-            reply = messages.timezone_choices(query, choice.candidates)
-        else:
-            reply = messages.timezone_unknown(query, choice.candidates)
+    zone = await service.zone_of(chat.chat_id)
+    reply = messages.timezone_current(zone, service.clock.now())
+    if zone is None:
+        reply = zone_texts.with_onboarding(
+            reply, zones_for_language(chat.language_code), private=chat.type == "private"
+        )
     await answer(update, context, reply)
+
+
+async def onboarding(update: Update, context: Context, reply: Reply) -> Reply:
+    """Add the one-tap time-zone buttons to ``reply`` when the chat has no zone yet."""
+    chat = chat_info(update)
+    if chat.is_group or await subscribers(context).zone_of(chat.chat_id) is not None:
+        return reply
+    guesses = zones_for_language(chat.language_code)
+    return zone_texts.with_onboarding(reply, guesses, private=chat.type == "private")
 
 
 def _is_zone_button(data: object) -> bool:
@@ -42,8 +71,18 @@ def _is_zone_button(data: object) -> bool:
     return isinstance(data, str) and isinstance(cb.decode(data), cb.ChooseZone)
 
 
+def _is_location_button(data: object) -> bool:
+    """Whether a press is "📍 Use my location"."""
+    return isinstance(data, str) and isinstance(cb.decode(data), cb.UseLocation)
+
+
+def _is_type_city_button(data: object) -> bool:
+    """Whether a press is "⌨️ Type a city"."""
+    return isinstance(data, str) and isinstance(cb.decode(data), cb.TypeCity)
+
+
 async def on_choice(update: Update, context: Context) -> None:
-    """A zone button (``tz:<IANA name>``)."""
+    """A zone button (``tz:<IANA name or UTC±HH:MM>``)."""
     query = cast(CallbackQuery, update.callback_query)
     action = cb.decode(query.data)
     if not isinstance(action, cb.ChooseZone):
@@ -64,7 +103,59 @@ async def on_choice(update: Update, context: Context) -> None:
     await answer(update, context, messages.timezone_set(zone, service.clock.now()))
 
 
+async def on_use_location(update: Update, context: Context) -> None:
+    """The "📍 Use my location" button: show Telegram's location button (private chats)."""
+    query = cast(CallbackQuery, update.callback_query)
+    if chat_info(update).is_group:  # never offered in a group
+        await query.answer(STALE_BUTTON)
+        return
+    await query.answer()
+    await answer(update, context, zone_texts.location_request())
+
+
+async def on_type_city(update: Update, context: Context) -> None:
+    """The "Type a city" button: ask for it as a reply (in a group, of its admins)."""
+    query = cast(CallbackQuery, update.callback_query)
+    if not await may_change(update, context, chat_info(update)):
+        await query.answer(messages.group_zone_admins_only().text, show_alert=True)
+        return
+    await query.answer()
+    await answer(update, context, zone_texts.type_city())
+
+
+async def on_location(update: Update, context: Context) -> None:
+    """A location shared in a private chat: its zone, found offline.
+
+    In a group, people share places with each other; the group's zone stays as it is.
+    """
+    message = cast(Message, update.effective_message)
+    location = message.location
+    if location is None or chat_info(update).is_group:
+        return
+    zone = zone_at(location.latitude, location.longitude)
+    if zone is None:
+        await answer(update, context, zone_texts.location_unknown())
+        return
+    service = subscribers(context)
+    await service.set_zone(chat_info(update), zone)
+    await answer(update, context, zone_texts.zone_from_location(zone, service.clock.now()))
+
+
+def is_city_reply(message: Message) -> bool:
+    """Whether ``message`` answers the "Type a city" prompt."""
+    replied = message.reply_to_message
+    return bool(
+        replied is not None
+        and replied.from_user is not None
+        and replied.from_user.is_bot
+        and (replied.text or "").startswith(zone_texts.TYPE_CITY_PROMPT)
+    )
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add /timezone and its buttons."""
+    """Add /timezone, its buttons and the location handler."""
     application.add_handler(CommandHandler("timezone", timezone))
+    application.add_handler(CallbackQueryHandler(on_use_location, pattern=_is_location_button))
+    application.add_handler(CallbackQueryHandler(on_type_city, pattern=_is_type_city_button))
     application.add_handler(CallbackQueryHandler(on_choice, pattern=_is_zone_button))
+    application.add_handler(MessageHandler(filters.LOCATION, on_location))

@@ -1,0 +1,99 @@
+"""Plain questions: understand (bot.domain.questions), answer (bot.render), reply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import cast
+
+from telegram import CallbackQuery, Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.domain.questions import Answer, understand
+from bot.render import answers, messages
+from bot.render import callbacks as cb
+from bot.render.messages import Reply
+from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.handlers import info, subscription, timezone
+from bot.telegram.handlers.buttons import STALE_BUTTON
+
+
+async def reply_for(update: Update, context: Context, asked: Answer) -> Reply | None:
+    """Return the reply to an understood question (None when a handler already answered)."""
+    service = subscribers(context)
+    event = service.event
+    reader = await service.reader(chat_info(update))
+    kind = asked.kind
+    if kind == "key_date" and asked.key_date is not None:
+        kd = event.key_date(asked.key_date)
+        if kd is not None:
+            return answers.key_date(event, kd, reader, asked.zones)
+    if kind in {"deadline", "key_date"}:
+        deadline = answers.next_deadline(event, reader)
+        if deadline is None:
+            return answers.no_deadline(event)
+        return answers.key_date(event, deadline, reader, asked.zones)
+    if kind == "next" and asked.zones:
+        upcoming = event.next_date(reader.now)
+        if upcoming is not None:
+            return answers.key_date(event, upcoming, reader, asked.zones)
+    if kind == "scope":
+        if not asked.subject:
+            return Reply("Tell me your topic: <code>/scope serving LLMs on GPUs</code>.")
+        return await info.scope_of(asked.subject, context)
+    if kind == "subscribe":
+        await subscription.subscribe(update, context)
+        return None
+    simple: dict[str, Callable[[], Reply]] = {
+        "aoe": lambda: answers.aoe(event, reader),
+        "publication": lambda: answers.publication(event),
+        "colocation": lambda: answers.colocation(event, reader),
+        "twitter": lambda: answers.social(event),
+        "website": lambda: answers.website(event),
+        "greeting": lambda: answers.greeting(event),
+        "thanks": answers.thanks,
+        "submission": lambda: answers.submission(event, reader),
+        "not_in_call": lambda: answers.not_in_call(event, asked.subject),
+        "timezone": lambda: messages.timezone_current(reader.zone, reader.now),
+    }
+    if kind in simple:
+        return simple[kind]()
+    return await info.ANSWERS[kind](update, context)
+
+
+async def respond(update: Update, context: Context, text: str) -> None:
+    """Answer a plain question, or offer the two or three most likely answers as buttons."""
+    understanding = understand(subscribers(context).event, text)
+    if understanding.answer is None:
+        chat = update.effective_chat
+        if chat is not None and chat.type == "private":  # in groups people talk among themselves
+            await answer(update, context, answers.suggestions(understanding.suggestions))
+        return
+    reply = await reply_for(update, context, understanding.answer)
+    if reply is None:
+        return
+    if understanding.answer.kind == "timezone":
+        reply = await timezone.onboarding(update, context, reply)
+    await answer(update, context, reply)
+
+
+def _is_ask_button(data: object) -> bool:
+    """Whether a press is a suggested question (anything else goes to the catch-all)."""
+    return isinstance(data, str) and isinstance(cb.decode(data), cb.Ask)
+
+
+async def on_ask(update: Update, context: Context) -> None:
+    """A suggestion button: answer the question it names."""
+    query = cast(CallbackQuery, update.callback_query)
+    action = cb.decode(query.data)
+    if not isinstance(action, cb.Ask):
+        await query.answer(STALE_BUTTON)
+        return
+    await query.answer()
+    reply = await reply_for(update, context, Answer(action.kind))
+    if reply is not None:
+        await answer(update, context, reply)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add the suggestion buttons (plain text itself reaches :func:`respond` via fallback)."""
+    application.add_handler(CallbackQueryHandler(on_ask, pattern=_is_ask_button))
