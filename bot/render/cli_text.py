@@ -56,8 +56,8 @@ def edition_status(event: Event, now: dt.datetime) -> list[str]:
     last = event.dates_in_order()[-1]
     return [
         reminders,
-        f"edition over: every key date has passed (the last, {last.id}, at {iso_utc(last.at)});"
-        " subscribers get only the organizers' news, and reminders for dates added later",
+        f"edition over: all key dates passed (the last, {last.id}, {iso_utc(last.at)})",
+        "subscribers get only the organizers' news, and reminders for dates added later",
     ]
 
 

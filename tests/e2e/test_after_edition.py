@@ -64,7 +64,8 @@ def test_check_says_what_is_over_and_what_is_left() -> None:
     assert run(["check", "--now", "2026-11-28T00:00:00Z"], out, err) == 0, err.getvalue()
     text = out.getvalue()
     assert "reminders ahead: none" in text
-    assert "edition over: every key date has passed (the last, workshop" in text
+    assert "edition over: all key dates passed (the last, workshop" in text
+    assert "subscribers get only the organizers' news" in text
     assert "(1 over: no key date ahead)" in text
     out = io.StringIO()
     assert run(["check", "--now", "2026-03-20T00:00:00Z"], out, err) == 0
