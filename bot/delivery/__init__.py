@@ -6,7 +6,7 @@
 """
 
 from bot.delivery.engine import AdminAlert, DeliveryEngine, ProgressCallback, Renderer
-from bot.delivery.limiter import BULK, LimiterStats, PriorityRateLimiter
+from bot.delivery.limiter import BULK, PAID, LimiterStats, PriorityRateLimiter
 from bot.delivery.limits import DeliveryLimits
 from bot.delivery.payload import plain_text, send_kwargs
 from bot.delivery.progress import Progress, build_report
@@ -14,6 +14,7 @@ from bot.delivery.retry import RetryPolicy
 
 __all__ = [
     "BULK",
+    "PAID",
     "AdminAlert",
     "DeliveryEngine",
     "DeliveryLimits",

@@ -27,9 +27,10 @@ loss, a crash between Telegram's answer and the commit), the row is still ``send
 :meth:`DeliveryEngine.start` puts it back to ``pending`` (``release_stale_sending``) and it is
 sent again. The same holds when Telegram accepted a message but the answer was lost (a
 timeout, a dropped connection): the row is retried. Telegram offers no way to ask "did this
-arrive?", so these rows are delivered at least once: at most ``workers`` duplicates per
-crash, and one per lost answer. Everything else is exactly once: rows never claimed, rows
-claimed but not yet sent, and rows recorded as ``sent``.
+arrive?", so these rows are delivered at least once: at most one duplicate per worker
+sending at the crash (``workers``, plus ``paid_workers`` while a paid broadcast runs), and
+one per lost answer. Everything else is exactly once: rows never claimed, rows claimed but
+not yet sent, and rows recorded as ``sent``.
 
 When the database blinks
 ------------------------
@@ -56,14 +57,14 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from telegram import Bot, Message
+from telegram import Bot
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
-from bot.delivery.limiter import BULK, PriorityRateLimiter, retry_after_seconds
+from bot.delivery.limiter import BULK, PAID, PriorityRateLimiter, retry_after_seconds
 from bot.delivery.limits import DeliveryLimits
 from bot.delivery.outcomes import Verdict, VerdictKind, classify
 from bot.delivery.payload import PayloadError, send_kwargs
@@ -73,7 +74,14 @@ from bot.delivery.retry import RetryPolicy
 from bot.delivery.scheduler import RowScheduler
 from bot.domain.clock import Clock
 from bot.storage.database import Database
-from bot.storage.models import Broadcast, BroadcastKind, NewOutboxRow, OutboxRow
+from bot.storage.models import (
+    Audience,
+    Broadcast,
+    BroadcastKind,
+    CreatedBroadcast,
+    NewOutboxRow,
+    OutboxRow,
+)
 from bot.supervision import HealthBoard, describe, supervise
 
 __all__ = ["AdminAlert", "DeliveryEngine", "ProgressCallback", "Renderer"]
@@ -87,6 +95,10 @@ AdminAlert = Callable[[str], Awaitable[None] | None]
 #: Receives progress snapshots.
 ProgressCallback = Callable[[Progress], Awaitable[None] | None]
 
+#: ``sendMessage`` spelled as ``do_api_request`` takes it without PTB's "use send_message"
+#: hint: Bot API method names are case-insensitive (core.telegram.org/bots/api#making-requests).
+SEND_MESSAGE = "sendmessage"
+
 #: How often finished broadcasts are looked for, in seconds.
 FINISH_CHECK_S = 0.25
 #: Longest pause between two attempts at a database write after a send.
@@ -99,6 +111,21 @@ def _shared_limiter(bot: Bot) -> PriorityRateLimiter | None:
     return limiter if isinstance(limiter, PriorityRateLimiter) else None
 
 
+def _api_params(chat_id: int, kwargs: Mapping[str, Any], paid: bool) -> dict[str, Any]:
+    """``sendMessage`` parameters: ``send_kwargs`` plus the chat (PTB serializes objects)."""
+    params = {k: v for k, v in kwargs.items() if v is not None}
+    params["chat_id"] = chat_id
+    if paid:
+        params["allow_paid_broadcast"] = True
+    return params
+
+
+def _message_id(result: Any) -> int:
+    if not isinstance(result, Mapping) or "message_id" not in result:
+        raise TypeError(f"sendMessage answered without a message_id: {result!r}")
+    return int(result["message_id"])
+
+
 async def _call(func: Callable[[Any], Awaitable[None] | None], arg: Any) -> None:
     result = func(arg)
     if inspect.isawaitable(result):
@@ -107,6 +134,9 @@ async def _call(func: Callable[[Any], Awaitable[None] | None], arg: Any) -> None
 
 class DeliveryEngine:
     """Sends outbox rows with ``workers`` concurrent workers (see the module docstring).
+
+    While a paid broadcast runs, ``paid_workers`` more join them: at 1,000 messages/s
+    the pace needs that many requests (each waiting for its own commit) on the way.
 
     ``bot`` should be the Application's ``ExtBot`` built with a :class:`PriorityRateLimiter`
     (then ``limits`` is ignored and interactive replies and broadcasts share one budget).
@@ -123,6 +153,7 @@ class DeliveryEngine:
         *,
         limits: DeliveryLimits | None = None,
         workers: int = 8,
+        paid_workers: int = 56,
         batch_size: int | None = None,
         retry: RetryPolicy | None = None,
         on_admin_alert: AdminAlert | None = None,
@@ -139,6 +170,7 @@ class DeliveryEngine:
         self.bot = bot
         self.clock = clock
         self.workers = workers
+        self.paid_workers = paid_workers
         self.batch_size = batch_size or max(4, workers * 2)
         self.retry = retry or RetryPolicy()
         self.on_admin_alert = on_admin_alert
@@ -166,6 +198,9 @@ class DeliveryEngine:
         self._finished: dict[int, asyncio.Event] = {}
         self._fallbacks: Counter[int] = Counter()
         self._migrated: dict[int, int] = {}
+        self._paid: dict[int, bool] = {}
+        self._paid_running: set[int] = set()
+        self._paid_on = asyncio.Event()
         self._alerted_fatal = False
         self.lock_check: Callable[[], Awaitable[bool]] | None = None
         """Asked before every claim: is the instance lock still ours? (False: claim nothing.)"""
@@ -199,10 +234,16 @@ class DeliveryEngine:
                 self._active.add(broadcast.id)
         self._running, self._stopping = True, False
         self._rows = RowScheduler()
+        self._paid_on.clear()
+        self._paid_running.clear()
         self._tasks = [self._supervised("delivery feeder", self._feed)]
         self._tasks.append(self._supervised("delivery housekeeper", self._keep_house))
         self._tasks += [
             self._supervised(f"delivery worker {n}", self._work) for n in range(self.workers)
+        ]
+        self._tasks += [
+            self._supervised(f"delivery paid worker {n}", self._work_paid)
+            for n in range(self.paid_workers)
         ]
         self._housekeep.set()
 
@@ -221,6 +262,7 @@ class DeliveryEngine:
         self._wake.set()
         self._need_rows.set()
         self._housekeep.set()
+        self._paid_on.set()  # the paid workers find the scheduler closed and return
 
     async def stop(self, grace: float = 5.0, *, release: bool = True) -> None:
         """Let in-flight sends finish, leave the rest ``pending``; return within ``grace`` s.
@@ -235,6 +277,7 @@ class DeliveryEngine:
         self._wake.set()
         self._need_rows.set()
         self._housekeep.set()
+        self._paid_on.set()  # the paid workers find the scheduler closed and return
         leftovers = self._rows.close()
         feeder, housekeeper, *workers = self._tasks
         _done, pending = await asyncio.wait(
@@ -286,17 +329,58 @@ class DeliveryEngine:
         rows: Iterable[NewOutboxRow | tuple[int, str, Mapping[str, Any]]],
         *,
         not_before: dt.datetime | None = None,
+        paid: bool = False,
     ) -> int:
-        """Write a broadcast's rows in one transaction (repeats add nothing); return its id."""
+        """Write a broadcast's rows in one transaction (repeats add nothing); return its id.
+
+        ``paid``: send it with ``allow_paid_broadcast`` (paced to the paid limit).
+        """
         created = await self.db.outbox.create_broadcast(
-            event_id, kind, ref, created_by, rows, not_before=not_before
+            event_id, kind, ref, created_by, rows, not_before=not_before, paid=paid
         )
+        self._enqueued(created)
+        return created.broadcast_id
+
+    async def enqueue_to(
+        self,
+        event_id: str,
+        kind: BroadcastKind,
+        ref: str,
+        created_by: int | None,
+        audience: Audience,
+        parts: Sequence[Mapping[str, Any]],
+        key_prefix: str,
+        *,
+        part_suffix: bool = False,
+        not_before: dt.datetime | None = None,
+        paid: bool = False,
+    ) -> CreatedBroadcast:
+        """Write a broadcast to an audience inside the database (see ``create_broadcast_to``).
+
+        The payload ``parts`` are stored once; repeats add nothing. Returns the broadcast
+        id and how many rows this call wrote.
+        """
+        created = await self.db.outbox.create_broadcast_to(
+            event_id,
+            kind,
+            ref,
+            created_by,
+            audience,
+            parts,
+            key_prefix,
+            part_suffix=part_suffix,
+            not_before=not_before,
+            paid=paid,
+        )
+        self._enqueued(created)
+        return created
+
+    def _enqueued(self, created: CreatedBroadcast) -> None:
         if created.inserted:
             self._finished_event(created.broadcast_id).clear()
         self._active.add(created.broadcast_id)
         self._wake.set()
         self._housekeep.set()
-        return created.broadcast_id
 
     def wake(self) -> None:
         """Look for due rows now: a unit of work elsewhere has just written some."""
@@ -399,7 +483,7 @@ class DeliveryEngine:
         deadline = self._mono() + timeout
         while True:
             if not self._rows.busy and not self._active:
-                if await self.db.outbox.pending_count() == 0:
+                if not await self.db.outbox.has_pending():
                     return
                 self._wake.set()
             if self._mono() >= deadline:
@@ -414,11 +498,15 @@ class DeliveryEngine:
 
     # --------------------------------------------------------------------------- feeder
 
+    @property
+    def _capacity(self) -> int:
+        """Workers sending now: the paid ones join while a paid broadcast runs."""
+        return self.workers + (self.paid_workers if self._paid_on.is_set() else 0)
+
     async def _feed(self) -> None:
         """Claim due rows in small batches whenever the workers run low."""
-        low_water = self.workers
         while not self._stopping:
-            if len(self._rows) >= low_water:
+            if len(self._rows) >= self._capacity:
                 self._need_rows.clear()
                 await self._need_rows.wait()
                 continue
@@ -443,7 +531,7 @@ class DeliveryEngine:
             for row in rows:
                 self._rows.add(row)
             await self._mark_started(rows)
-            if len(rows) == self.batch_size:
+            if len(rows) == self._claim_size:
                 continue
             if not rows:
                 self._housekeep.set()
@@ -462,13 +550,20 @@ class DeliveryEngine:
             self._active.add(broadcast_id)
             try:
                 await self.db.outbox.start_broadcast(broadcast_id)
+                if await self._is_paid(broadcast_id):
+                    self._paid_running.add(broadcast_id)
+                    self._paid_on.set()
             except Exception as exc:
                 log.warning("marking broadcast %d running failed: %s", broadcast_id, describe(exc))
                 continue
             self._started.add(broadcast_id)
 
+    @property
+    def _claim_size(self) -> int:
+        return max(self.batch_size, 2 * self._capacity)
+
     async def _claim(self, db: Database) -> list[OutboxRow]:
-        return await db.outbox.claim_due(self.batch_size, self.clock.now())
+        return await db.outbox.claim_due(self._claim_size, self.clock.now())
 
     async def _until_next_due(self) -> float:
         due = await self.db.outbox.next_due_at()
@@ -484,8 +579,14 @@ class DeliveryEngine:
 
     # -------------------------------------------------------------------------- workers
 
-    async def _work(self) -> None:
+    async def _work_paid(self) -> None:
+        await self._work(paid=True)
+
+    async def _work(self, *, paid: bool = False) -> None:
+        """Send rows one at a time; ``paid`` workers only while a paid broadcast runs."""
         while True:
+            if paid and not self._paid_on.is_set():
+                await self._paid_on.wait()
             row = await self._rows.take()
             if row is None:
                 return
@@ -497,7 +598,7 @@ class DeliveryEngine:
                 log.exception("delivering outbox row %d failed unexpectedly", row.id)
             finally:
                 self._rows.done(row)
-                if len(self._rows) < self.workers:
+                if len(self._rows) < self._capacity:
                     self._need_rows.set()
 
     async def _lock_verified(self) -> bool:
@@ -533,9 +634,14 @@ class DeliveryEngine:
             return
         chat_id = self._migrated.get(row.chat_id, row.chat_id)
         migrated = plain = False
+        try:
+            paid = await self._is_paid(row.broadcast_id)
+        except Exception as exc:  # send it at the free pace rather than not at all
+            log.warning("is broadcast %d paid? %s; sending free", row.broadcast_id, describe(exc))
+            paid = False
         while True:
             try:
-                message = await self._send(chat_id, kwargs)
+                message_id = await self._send(chat_id, kwargs, paid=paid)
             except Exception as exc:
                 verdict = classify(exc)
                 if verdict.kind is VerdictKind.MIGRATED and not migrated:
@@ -550,21 +656,36 @@ class DeliveryEngine:
                     continue
                 await self._record_failure(row, verdict)
                 return
-            await self._record_sent(row, message)
+            await self._record_sent(row, message_id)
             return
 
-    async def _send(self, chat_id: int, kwargs: dict[str, Any]) -> Message:
+    async def _send(self, chat_id: int, kwargs: dict[str, Any], *, paid: bool = False) -> int:
+        """Send one message; return its ``message_id``.
+
+        ``do_api_request`` (PTB's public way to call any method) returns Telegram's JSON:
+        building a ``Message`` object the engine never reads was half of the CPU per send.
+        """
+        params = _api_params(chat_id, kwargs, paid)
         if not self._own_limiter:
-            message: Message = await self.bot.send_message(  # type: ignore[call-arg]
-                chat_id=chat_id, rate_limit_args=BULK, **kwargs
+            result = await self.bot.do_api_request(  # type: ignore[call-arg]
+                SEND_MESSAGE, params, rate_limit_args=PAID if paid else BULK
             )
-            return message
-        await self.limiter.acquire(chat_id, bulk=True)
+            return _message_id(result)
+        slot = await self.limiter.acquire(chat_id, bulk=True, paid=paid, track=True)
         try:
-            return await self.bot.send_message(chat_id=chat_id, **kwargs)
+            return _message_id(await self.bot.do_api_request(SEND_MESSAGE, params))
         except RetryAfter as exc:
-            self.limiter.pause(retry_after_seconds(exc))
+            self.limiter.pause(retry_after_seconds(exc), paid=paid)
             raise
+        finally:
+            self.limiter.finished(slot)
+
+    async def _is_paid(self, broadcast_id: int) -> bool:
+        paid = self._paid.get(broadcast_id)
+        if paid is None:
+            broadcast = await self.db.outbox.get_broadcast(broadcast_id)
+            paid = self._paid[broadcast_id] = bool(broadcast and broadcast.paid)
+        return paid
 
     async def _migrate(self, old_id: int, new_id: int) -> None:
         self._migrated[old_id] = new_id
@@ -574,13 +695,14 @@ class DeliveryEngine:
             log.exception("moving chat %d to %d failed", old_id, new_id)
         log.info("chat %d became supergroup %d; resending there", old_id, new_id)
 
-    async def _record_sent(self, row: OutboxRow, message: Message) -> None:
+    async def _record_sent(self, row: OutboxRow, message_id: int) -> None:
         self.sent_count += 1
+        accepted_at = self.clock.now()  # this row's own instant, whoever commits it
         if not await self._retrying(
-            lambda: self._recorder.mark_sent(row.id, message.message_id, self.clock.now()),
+            lambda: self._recorder.mark_sent(row.id, message_id, accepted_at),
             f"marking row {row.id} sent",
         ):
-            self._unrecorded[row.id] = message.message_id  # written at the next start()
+            self._unrecorded[row.id] = message_id  # written at the next start()
 
     async def _persist(self, write: Callable[[Database], Awaitable[Any]], what: str) -> None:
         """Run a database write after a send (see :meth:`_retrying`)."""
@@ -691,6 +813,8 @@ class DeliveryEngine:
                     log.warning("checking broadcast %d failed: %s", broadcast_id, describe(exc))
 
     async def _maybe_finish(self, broadcast_id: int) -> None:
+        if await self.db.outbox.is_open(broadcast_id):
+            return  # an index lookup; counting a million rows here would slow every send
         counts = await self.db.outbox.broadcast_progress(broadcast_id)
         if counts is None:
             self._active.discard(broadcast_id)
@@ -702,7 +826,7 @@ class DeliveryEngine:
         if broadcast.finished_at is None:
             now = self.clock.now()
             report = build_report(
-                await self.db.outbox.rows_for(broadcast_id),
+                await self.db.outbox.report_counts(broadcast_id),
                 started_at=broadcast.created_at,
                 finished_at=now,
                 plain_text_fallbacks=self._fallbacks.get(broadcast_id, 0),
@@ -711,6 +835,9 @@ class DeliveryEngine:
             log.info("broadcast %d finished: %s", broadcast_id, report)
         self._active.discard(broadcast_id)
         self._started.discard(broadcast_id)
+        self._paid_running.discard(broadcast_id)
+        if not self._paid_running and not self._stopping:
+            self._paid_on.clear()
         self._finished_event(broadcast_id).set()
 
     # ------------------------------------------------------------------------- snapshot

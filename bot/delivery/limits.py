@@ -10,7 +10,10 @@ class DeliveryLimits:
     """Sending limits for the whole bot; use :meth:`telegram`, :meth:`scaled` or :meth:`off`.
 
     Telegram documents about 30 messages/s overall, about 1 message/s in a chat (short
-    bursts tolerated) and 20 messages/min in a group. The defaults stay just under.
+    bursts tolerated) and 20 messages/min in a group, but not how it counts them. The
+    defaults stay under every plausible rule: 28/s overall with no burst (so any 1-second
+    window holds at most 29), broadcasts at most one message per chat every 1.1 s and one
+    per group every 3.3 s; interactive replies keep a short per-chat burst.
     """
 
     overall_per_s: float = 28.0
@@ -23,16 +26,30 @@ class DeliveryLimits:
     """Messages per minute in one group, supergroup or channel (on top of the chat limit)."""
     per_group_burst: float = 20.0
     """Messages a quiet group may receive at once."""
-    overall_burst: float = 10.0
-    """Messages the whole bot may send at once after a quiet spell."""
+    overall_burst: float = 1.0
+    """Messages the whole bot may send at once after a quiet spell. 1: every 1-second
+    window stays under the limit whether Telegram counts with a bucket or a window."""
+    overall_slack_s: float = 0.005
+    """Tolerance of the overall pace for a timer that fires late (not a burst)."""
     margin_s: float = 0.05
     """Safety gap in seconds, so that network jitter never makes two sends look too close."""
+    bulk_margin: float = 0.1
+    """A broadcast's gap per chat (and group) beyond its interval, as a fraction of it."""
+    paid_per_s: float = 980.0
+    """Paid broadcast messages per second (``allow_paid_broadcast``; Telegram: 1,000)."""
+    overall_window: int = 30
+    """At most this many sends in any second *as Telegram may count them*: a send waits
+    until the one this many sends back was answered over a second ago (Telegram: 30)."""
+    paid_window: int = 1000
+    """The same for paid broadcast messages (Telegram: 1,000)."""
+    adapt: bool = True
+    """After a 429, slow the overall pace down, then probe back up to the limit."""
     enabled: bool = True
     """False: no pacing at all (capacity benchmarks); ``retry_after`` is still obeyed."""
 
     @classmethod
     def telegram(cls) -> DeliveryLimits:
-        """Telegram's limits with a little headroom: 28/s, 1/s per chat (burst 3), 20/min."""
+        """Telegram's limits with a little headroom: 28/s, 1/s per chat (burst 3 for replies)."""
         return cls()
 
     @classmethod
@@ -46,10 +63,39 @@ class DeliveryLimits:
             per_chat_burst=base.per_chat_burst * factor,
             per_group_per_min=base.per_group_per_min * factor,
             per_group_burst=base.per_group_burst * factor,
-            overall_burst=base.overall_burst * factor,
+            paid_per_s=base.paid_per_s * factor,
+            overall_window=round(base.overall_window * factor),
+            paid_window=round(base.paid_window * factor),
         )
 
     @classmethod
     def off(cls) -> DeliveryLimits:
         """No pacing (``retry_after`` is still obeyed)."""
         return cls(enabled=False)
+
+
+#: Telegram Stars per paid broadcast message above the free limit.
+STARS_PER_PAID_MESSAGE = 0.1
+#: Telegram's free overall limit, messages per second (what paid messages go beyond).
+FREE_PER_S = 30.0
+
+
+@dataclass(frozen=True)
+class DeliveryEstimate:
+    """How long a broadcast takes at the free pace and as a paid one, and what that costs."""
+
+    messages: int
+    free_s: float
+    """Seconds at the free overall pace."""
+    paid_s: float
+    """Seconds as a paid broadcast (``allow_paid_broadcast``)."""
+    stars: float
+    """Telegram Stars a paid broadcast costs: 0.1 per message above the free 30/s."""
+
+    @classmethod
+    def of(cls, messages: int, limits: DeliveryLimits) -> DeliveryEstimate:
+        """Estimate ``messages`` sends under ``limits`` (per-chat limits aside: one each)."""
+        free_s = messages / limits.overall_per_s
+        paid_s = messages / limits.paid_per_s
+        above = max(0.0, messages - FREE_PER_S * paid_s)
+        return cls(messages, free_s, paid_s, round(above * STARS_PER_PAID_MESSAGE, 1))

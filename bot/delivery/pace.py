@@ -1,36 +1,63 @@
-"""One pacing rule (GCRA, the "virtual scheduling" form of a token bucket)."""
+"""The limiter's pacing rule: the one GCRA of :mod:`bot.domain.pace`, spelled with a margin."""
 
 from __future__ import annotations
 
-import math
+from bot.domain.pace import Gcra
+
+__all__ = ["AdaptivePace", "Pace"]
 
 
-class Pace:
+class Pace(Gcra):
     """At most ``per_s`` sends a second, ``burst`` at once, with a safety ``margin`` in seconds.
 
     ``delay(now)`` says how long to wait before the next send; ``take(now)`` records one.
-    The margin shrinks the burst allowance so that the receiving side, whose bucket has the
+    The margin shrinks the burst allowance so that the receiving side, whose rule has the
     same rate and size, always has ``margin`` seconds' worth of slack: sends that arrive up
     to ``margin`` seconds closer together than they left still pass.
     """
 
-    __slots__ = ("interval", "tat", "tolerance")
+    __slots__ = ()
 
     def __init__(self, per_s: float, burst: float, margin: float = 0.0) -> None:
-        if per_s <= 0:
-            raise ValueError("a pace needs a positive rate")
-        self.interval = 1.0 / per_s
-        self.tolerance = (max(burst, 1.0) - 1.0) * self.interval - margin
-        self.tat = -math.inf  # the theoretical arrival time of the next send
+        super().__init__(per_s, burst, slack=-margin)
 
-    def delay(self, now: float) -> float:
-        """Seconds until a send conforms (0: now)."""
-        return max(0.0, self.tat - self.tolerance - now)
+
+class AdaptivePace(Gcra):
+    """A GCRA whose rate backs off after a 429 and then probes back up.
+
+    On :meth:`punish` (Telegram answered 429 with ``retry_after``) the rate drops by
+    ``backoff`` (never below ``floor`` of the ceiling) and the schedule moves past the pause,
+    so no burst fires when it ends. Every ``probe_s`` seconds without a 429 the rate climbs
+    by ``step`` of the ceiling, back to the ceiling.
+    """
+
+    __slots__ = ("backoff", "ceiling", "changed_at", "floor", "probe_s", "step")
+
+    def __init__(
+        self,
+        rate: float,
+        burst: float = 1.0,
+        slack: float = 0.0,
+        *,
+        backoff: float = 0.8,
+        floor: float = 0.5,
+        probe_s: float = 5.0,
+        step: float = 0.02,
+    ) -> None:
+        super().__init__(rate, burst, slack)
+        self.ceiling = rate
+        self.backoff, self.floor, self.probe_s, self.step = backoff, floor, probe_s, step
+        self.changed_at = -float("inf")
+
+    def punish(self, now: float, until: float) -> None:
+        """A 429 at ``now``; nothing may go before ``until``: slow down and move past it."""
+        self.set_rate(max(self.ceiling * self.floor, self.rate * self.backoff))
+        self.changed_at = now
+        self.push(until)
 
     def take(self, now: float) -> None:
-        """Record a send at ``now``."""
-        self.tat = max(self.tat, now) + self.interval
-
-    def idle(self, now: float) -> bool:
-        """True when the pace is back to its fresh state (it can be forgotten)."""
-        return self.tat <= now
+        """Record a send; probe the rate back up when it has been quiet long enough."""
+        if self.rate < self.ceiling and now - self.changed_at >= self.probe_s:
+            self.set_rate(min(self.ceiling, self.rate + self.ceiling * self.step))
+            self.changed_at = now
+        super().take(now)

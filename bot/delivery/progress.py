@@ -67,7 +67,7 @@ def progress_from(
 
 
 def build_report(
-    rows: Iterable[OutboxRow],
+    rows: Iterable[OutboxRow | tuple[str, str | None, int]],
     *,
     started_at: dt.datetime,
     finished_at: dt.datetime,
@@ -75,24 +75,29 @@ def build_report(
 ) -> dict[str, Any]:
     """Summarize a finished broadcast's rows: the report ``finish_broadcast`` stores.
 
-    Unreachable chats are split by reason (``blocked``, ``deactivated``, ``unreachable``
-    for other 403s such as a kick); ``failed_reasons`` counts the final errors.
+    ``rows`` are outbox rows, or ``(status, last_error, count)`` groups (what
+    ``report_counts`` returns). Unreachable chats are split by reason (``blocked``,
+    ``deactivated``, ``unreachable`` for other 403s such as a kick); ``failed_reasons``
+    counts the final errors.
     """
     statuses: Counter[str] = Counter()
     unreachable: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     for row in rows:
-        statuses[row.status] += 1
-        error = (row.last_error or "").lower()
-        if row.status == "blocked":
+        status, last_error, n = (
+            (row.status, row.last_error, 1) if isinstance(row, OutboxRow) else row
+        )
+        statuses[status] += n
+        error = (last_error or "").lower()
+        if status == "blocked":
             if "deactivated" in error:
-                unreachable["deactivated"] += 1
+                unreachable["deactivated"] += n
             elif "blocked" in error:
-                unreachable["blocked"] += 1
+                unreachable["blocked"] += n
             else:
-                unreachable["unreachable"] += 1
-        elif row.status == "failed":
-            reasons[row.last_error or "unknown"] += 1
+                unreachable["unreachable"] += n
+        elif status == "failed":
+            reasons[last_error or "unknown"] += n
     return {
         "total": sum(statuses.values()),
         "delivered": statuses["sent"],

@@ -24,7 +24,7 @@ from bot.storage.database import Database
 __all__ = ["Recorder"]
 
 T = TypeVar("T")
-_Mark = tuple[int, int | None, "asyncio.Future[None]"]
+_Mark = tuple[int, int | None, dt.datetime, "asyncio.Future[None]"]
 
 
 class Recorder:
@@ -51,36 +51,39 @@ class Recorder:
             return await write(self._db)
 
     async def mark_sent(self, row_id: int, message_id: int | None, now: dt.datetime) -> None:
-        """Record that Telegram accepted ``row_id``; returns once it is committed."""
+        """Record that Telegram accepted ``row_id`` at ``now``; returns once it is committed.
+
+        Every row keeps its own ``now`` in ``sent_at``, even when committed in a group.
+        """
         if self._mark_many is None:
             await self.run(lambda db: db.outbox.mark_sent(row_id, message_id, now))
             return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._marks.append((row_id, message_id, done))
+        self._marks.append((row_id, message_id, now, done))
         if not self._flushing:
             self._flushing = True
-            asyncio.get_running_loop().create_task(self._flush(now))
+            asyncio.get_running_loop().create_task(self._flush())
         await done
 
-    async def _flush(self, now: dt.datetime) -> None:
+    async def _flush(self) -> None:
         assert self._mark_many is not None
         mark_many = self._mark_many
         try:
             while self._marks:
                 batch, self._marks = self._marks, []
-                items = [(row_id, message_id) for row_id, message_id, _ in batch]
+                items = [(row_id, message_id, at) for row_id, message_id, at, _ in batch]
 
                 async def commit(_db: Database, items: list[Any] = items) -> Any:
-                    return await mark_many(items, now)
+                    return await mark_many(items)
 
                 try:
                     await self.run(commit)
                 except Exception as exc:
-                    for _, _, done in batch:
+                    for *_, done in batch:
                         if not done.done():
                             done.set_exception(exc)
                 else:
-                    for _, _, done in batch:
+                    for *_, done in batch:
                         if not done.done():
                             done.set_result(None)
         finally:

@@ -15,7 +15,7 @@ build: a stale, forged or mangled press). The wire format is short text:
 ``locate``                  ask for the person's location to find their time zone
 ``type-city``               ask the person to type their city as a reply
 ``ask:<kind>``              answer a suggested question (a kind in ``SUGGESTIBLE``)
-``post:<send|edit|cancel>:<draft>``  an organizer's draft controls
+``post:<send|paid|edit|cancel>:<draft>``  an organizer's draft controls
 ``follow:<series>``         follow a series (``unfollow:<series>``: stop)
 ``pick:<command>:<series>`` answer a command for the series chosen (and remember it)
 ==========================  =========================================================
@@ -44,7 +44,7 @@ DIRECT_SERIES_LENGTH = 16
 """Series ids up to this length travel as they are; longer ones as a short hash."""
 
 Mode = Literal["all", "deadlines", "off"]
-PostVerb = Literal["send", "edit", "cancel"]
+PostVerb = Literal["send", "paid", "edit", "cancel"]
 
 _KEY_DATE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _HASHED_REF = re.compile(r"^~[a-z2-7]{16}$")

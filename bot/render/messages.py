@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
+from bot.delivery.limits import DeliveryEstimate
 from bot.delivery.progress import Progress
 from bot.domain.model import Event, KeyDate
 from bot.domain.times import (
@@ -861,9 +862,17 @@ def post_at_usage() -> Reply:
 
 
 def post_controls(
-    draft_id: str, audience: int, send_at: dt.datetime | None = None, reader: Reader | None = None
+    draft_id: str,
+    audience: int,
+    send_at: dt.datetime | None = None,
+    reader: Reader | None = None,
+    estimate: DeliveryEstimate | None = None,
 ) -> Reply:
-    """The buttons under a preview: send (or schedule), edit, cancel."""
+    """The buttons under a preview: send (or schedule), edit, cancel.
+
+    With an ``estimate`` the text says how long sending takes at the free pace and as a
+    paid broadcast, and what that costs; a second button opts in to the paid one.
+    """
     people = f"{audience} subscriber{'s' if audience != 1 else ''}"
     question = f"Send it to {people}?"
     label = f"✅ Send to {people}"
@@ -874,16 +883,44 @@ def post_controls(
             f"Send it to {people} on {reader_time(send_at, reader) if reader else esc(when)}?"
         )
         label = f"🗓 Schedule for {people}"
-    return Reply(
-        f"👆 This is exactly what subscribers will see. {question}",
-        (
-            (Button(label, data=cb.encode(cb.PostAction("send", draft_id))),),
+    text = f"👆 This is exactly what subscribers will see. {question}"
+    rows: list[tuple[Button, ...]] = [
+        (Button(label, data=cb.encode(cb.PostAction("send", draft_id))),)
+    ]
+    if estimate is not None and estimate.messages:
+        text += (
+            f"\n\n⏱ Sending takes about {duration(estimate.free_s)} at Telegram's free pace."
+            f" As a paid broadcast it takes about {duration(estimate.paid_s)} and costs about"
+            f" {estimate.stars:g} Telegram Stars (0.1 per message above the free 30 a second),"
+            " paid from the bot's balance."
+        )
+        rows.append(
             (
-                Button("✏️ Edit", data=cb.encode(cb.PostAction("edit", draft_id))),
-                Button("✖️ Cancel", data=cb.encode(cb.PostAction("cancel", draft_id))),
-            ),
-        ),
+                Button(
+                    f"⚡ Paid broadcast, ≈{estimate.stars:g} ⭐",
+                    data=cb.encode(cb.PostAction("paid", draft_id)),
+                ),
+            )
+        )
+    rows.append(
+        (
+            Button("✏️ Edit", data=cb.encode(cb.PostAction("edit", draft_id))),
+            Button("✖️ Cancel", data=cb.encode(cb.PostAction("cancel", draft_id))),
+        )
     )
+    return Reply(text, tuple(rows))
+
+
+def duration(seconds: float) -> str:
+    """A duration for people: "under a second", "12 s", "4 min", "1 h 5 min"."""
+    if seconds < 1:
+        return "a second"
+    if seconds < 90:
+        return f"{round(seconds)} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
 
 
 def post_scheduled(broadcast_id: int, send_at: dt.datetime, reader: Reader) -> Reply:

@@ -11,7 +11,7 @@ Pieces:
 * :mod:`bot.sandbox.world` — the simulated world: bots, people, chats, transcripts, updates;
 * :mod:`bot.sandbox.methods` — the Bot API methods, in an extendable registry;
 * :mod:`bot.sandbox.entities` — HTML / MarkdownV2 / Markdown parsing with Telegram's errors;
-* :mod:`bot.sandbox.limits` — flood limits (token buckets) and counters;
+* :mod:`bot.sandbox.limits` — flood models (bucket, sliding, fixed; paid sends) and counters;
 * :mod:`bot.sandbox.faults` — injected 5xx answers, delays and dropped connections;
 * :mod:`bot.sandbox.control` — the JSON control API under ``/sandbox/``;
 * :mod:`bot.sandbox.testing` — pytest fixtures; :mod:`bot.sandbox.cli` — ``python -m bot.sandbox``.

@@ -29,7 +29,9 @@ def _parser() -> argparse.ArgumentParser:
         help=f"bot token to serve (repeatable; default {DEFAULT_TOKEN})",
     )
     parser.add_argument(
-        "--limits", default="real", help="flood limits: real, off, or xN (e.g. x10)"
+        "--limits",
+        default="real",
+        help="flood limits: real, off or xN (e.g. x10), optionally :bucket, :sliding or :fixed",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for probabilistic faults")
     parser.add_argument(

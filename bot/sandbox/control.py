@@ -22,7 +22,7 @@ apply here.  ``bot`` (a token) is optional wherever a bot matters; the first bot
 ``GET  /sandbox/answer``     ``?query_id=…`` → the bot's answer to a press / inline query
 ``GET  /sandbox/counters``   requests per method, sends, 429s (per chat), faults, webhooks;
                              ``POST /sandbox/counters/reset`` zeroes them
-``POST /sandbox/limits``     ``{"preset": "real"|"off"|"x10"}`` or Limits fields
+``POST /sandbox/limits``     ``{"preset": "real"|"off"|"x10"|"real:sliding"}`` or Limits fields
 ``POST /sandbox/faults``     a :class:`~bot.sandbox.faults.FaultRule` as JSON (kind, phase,
                              status, delay, method, probability, remaining);
                              ``GET`` lists them, ``DELETE`` clears them

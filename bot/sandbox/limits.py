@@ -1,34 +1,53 @@
-"""Telegram's sending limits as token buckets, and the sandbox's counters.
+"""Telegram's sending limits as flood models, and the sandbox's counters.
 
 Telegram documents (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this)
 about 30 messages per second overall, about one message per second in a chat (short bursts are
 tolerated) and at most 20 messages per minute in a group.  Past them the Bot API answers
 ``429 Too Many Requests: retry after N`` with ``parameters.retry_after = N`` (whole seconds, ≥ 1).
+How Telegram counts is not documented, so the sandbox offers three *flood models*
+(:attr:`Limits.model`), each built from the paces in :mod:`bot.domain.pace`:
 
-The sandbox models each limit as a token bucket:
+* ``bucket`` (default): token buckets with bursts (GCRA). Overall ``global_per_second`` with
+  ``global_burst``; per chat ``chat_per_second`` with ``chat_burst``; per group, supergroup or
+  channel in addition ``group_per_minute`` with ``group_burst``.
+* ``sliding``: strict sliding windows: at most ``global_per_second`` sends in *any* 1 s, at
+  most ``chat_per_second`` per chat in any 1 s, at most ``group_per_minute`` per group in any
+  60 s. No burst at all.
+* ``fixed``: the same counts in fixed windows (each wall second ``[k, k+1)``, each minute).
 
-* overall: ``global_per_second`` tokens/s, bucket size ``global_burst``;
-* per chat (every chat type): ``chat_per_second`` tokens/s, bucket size ``chat_burst``;
-* per group, supergroup or channel in addition: ``group_per_minute`` tokens/min, bucket size
-  ``group_burst``.
-
-A send passes only if every bucket that applies has a token; then one token is taken from each.
+A send passes only if every limit that applies allows it; then it counts against each.
 What counts as a send: ``sendMessage`` and ``sendDocument`` always; ``editMessageText`` and
 ``editMessageReplyMarkup`` when :attr:`Limits.count_edits` is true (the default — edits do draw
 flood errors on Telegram, too).  Requests that fail validation (bad chat, parse errors, blocked
 user, …) never reach the limiter and consume nothing.
+
+**Paid broadcasts**: a send with ``allow_paid_broadcast`` is held to ``paid_per_second``
+(Telegram: 1,000/s) instead of the free overall limit, which it leaves to the bot's other
+messages. Paid messages within a free allowance of their own (the free limit's size) cost
+nothing; the rest are *charged* (0.1 Telegram Stars each, counted in
+:attr:`Counters.charged`). Per-chat and per-group limits still apply.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
-__all__ = ["Counters", "Limits", "RateLimiter"]
+from bot.domain.pace import FixedWindow, Gcra, Pace, SlidingWindow
+
+__all__ = ["FLOOD_MODELS", "Counters", "FloodModel", "Limits", "RateLimiter", "SendVerdict"]
+
+FloodModel = Literal["bucket", "sliding", "fixed"]
+#: The flood models :class:`Limits` accepts.
+FLOOD_MODELS: tuple[FloodModel, ...] = ("bucket", "sliding", "fixed")
+#: Telegram Stars charged per paid message above the free limit.
+STARS_PER_PAID_MESSAGE = 0.1
+#: Accepted sends whose instants :class:`Counters` keeps (for the receiver's view of pace).
+SEND_TIMES_KEPT = 200_000
 
 
 @dataclass(frozen=True)
@@ -43,16 +62,24 @@ class Limits:
     group_per_minute: float = 20.0
     group_burst: float = 20.0
     count_edits: bool = True
+    model: FloodModel = "bucket"
+    """How sends are counted: ``bucket``, ``sliding`` or ``fixed`` (module docstring)."""
+    paid_per_second: float = 1000.0
+    """Overall limit of sends with ``allow_paid_broadcast``."""
+
+    def __post_init__(self) -> None:
+        if self.model not in FLOOD_MODELS:
+            raise ValueError(f"flood model must be one of {FLOOD_MODELS}, not {self.model!r}")
 
     @classmethod
-    def real(cls) -> Limits:
+    def real(cls, model: FloodModel = "bucket") -> Limits:
         """Telegram's limits: 30/s overall, 1/s per chat (burst 3), 20/min per group."""
-        return cls()
+        return cls(model=model)
 
     @classmethod
-    def scaled(cls, factor: float) -> Limits:
+    def scaled(cls, factor: float, model: FloodModel = "bucket") -> Limits:
         """Every rate and bucket multiplied by ``factor`` (10 → 300/s, 10/s, 200/min)."""
-        base = cls()
+        base = cls(model=model)
         return replace(
             base,
             global_per_second=base.global_per_second * factor,
@@ -61,6 +88,7 @@ class Limits:
             chat_burst=base.chat_burst * factor,
             group_per_minute=base.group_per_minute * factor,
             group_burst=base.group_burst * factor,
+            paid_per_second=base.paid_per_second * factor,
         )
 
     @classmethod
@@ -70,14 +98,23 @@ class Limits:
 
     @classmethod
     def preset(cls, name: str) -> Limits:
-        """``real``, ``off`` or ``xN`` (e.g. ``x10``)."""
-        if name == "real":
-            return cls.real()
-        if name == "off":
+        """``real``, ``off`` or ``xN`` (e.g. ``x10``), optionally ``:model`` (``real:sliding``)."""
+        base, _, model = name.partition(":")
+        if model and model not in FLOOD_MODELS:
+            raise ValueError(f"unknown flood model {model!r} ({', '.join(FLOOD_MODELS)})")
+        chosen: FloodModel = model or "bucket"
+        if base == "real":
+            return cls.real(chosen)
+        if base == "off":
             return cls.off()
-        if name.startswith("x"):
-            return cls.scaled(float(name[1:]))
-        raise ValueError(f"unknown limits preset {name!r} (real, off, x10, …)")
+        if base.startswith("x"):
+            try:
+                return cls.scaled(float(base[1:]), chosen)
+            except ValueError:
+                pass
+        raise ValueError(
+            f"unknown limits preset {name!r} (real, off, x10, …; real:sliding, x10:fixed)"
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Return the settings as a JSON-ready dict."""
@@ -90,75 +127,109 @@ class Limits:
             "group_per_minute": self.group_per_minute,
             "group_burst": self.group_burst,
             "count_edits": self.count_edits,
+            "model": self.model,
+            "paid_per_second": self.paid_per_second,
         }
 
 
-class _Bucket:
-    __slots__ = ("capacity", "rate", "stamp", "tokens")
+class SendVerdict(NamedTuple):
+    """What the limiter said about one send."""
 
-    def __init__(self, rate: float, capacity: float, at: float) -> None:
-        self.rate = rate
-        self.capacity = max(capacity, 1.0)
-        self.tokens = self.capacity
-        self.stamp = at
+    retry_after: int
+    """0: allowed; else the whole seconds to put in the 429."""
+    charged: bool = False
+    """A paid broadcast message above the free limit (it costs Stars)."""
 
-    def wait(self, at: float) -> float:
-        """Refill and return how long until a token is available (0 if now)."""
-        self.tokens = min(self.capacity, self.tokens + (at - self.stamp) * self.rate)
-        self.stamp = at
-        if self.tokens >= 1.0:
-            return 0.0
-        return (1.0 - self.tokens) / self.rate if self.rate > 0 else math.inf
+
+def _pace(model: FloodModel, per_window: float, window: float, burst: float) -> Pace:
+    """One limit of ``per_window`` sends per ``window`` seconds under ``model``."""
+    if model == "sliding":
+        return SlidingWindow(max(1, math.floor(per_window)), window)
+    if model == "fixed":
+        return FixedWindow(max(1, math.floor(per_window)), window)
+    return Gcra(per_window / window, burst)
 
 
 class RateLimiter:
-    """Token buckets per bot: overall, per chat, per group."""
+    """The flood model per bot: overall, per chat, per group."""
 
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
         self.clock = clock
-        self._global: dict[int, _Bucket] = {}
-        self._chat: dict[tuple[int, int], _Bucket] = {}
-        self._group: dict[tuple[int, int], _Bucket] = {}
+        self._global: dict[int, Pace] = {}
+        self._paid: dict[int, Pace] = {}
+        self._allowance: dict[int, Pace] = {}
+        self._chat: dict[tuple[int, int], Pace] = {}
+        self._group: dict[tuple[int, int], Pace] = {}
 
     def configure(self, limits: Limits) -> None:
-        """Switch to new limits and start with full buckets."""
+        """Switch to new limits and start afresh (full buckets, empty windows)."""
         self.limits = limits
-        self._global.clear()
-        self._chat.clear()
-        self._group.clear()
+        for table in (self._global, self._paid, self._allowance, self._chat, self._group):
+            table.clear()
 
     def check(self, bot_id: int, chat_id: int, is_group: bool) -> int:
-        """Take a token for a send; return 0 if allowed, else retry_after in whole seconds."""
+        """Count a send; return 0 if allowed, else retry_after in whole seconds."""
+        return self.take(bot_id, chat_id, is_group).retry_after
+
+    def take(self, bot_id: int, chat_id: int, is_group: bool, *, paid: bool = False) -> SendVerdict:
+        """Count a send (``paid``: with ``allow_paid_broadcast``); say whether it may go."""
         lim = self.limits
         if not lim.enabled:
-            return 0
+            return SendVerdict(0)
         at = self.clock()
-        buckets = [
-            self._get(self._global, bot_id, lim.global_per_second, lim.global_burst, at),
-            self._get(self._chat, (bot_id, chat_id), lim.chat_per_second, lim.chat_burst, at),
-        ]
+        model = lim.model
+        chat = self._get(
+            self._chat,
+            (bot_id, chat_id),
+            lambda: _pace(model, lim.chat_per_second, 1.0, lim.chat_burst),
+        )
+        local = [chat]
         if is_group:
-            buckets.append(
+            local.append(
                 self._get(
-                    self._group, (bot_id, chat_id), lim.group_per_minute / 60.0, lim.group_burst, at
+                    self._group,
+                    (bot_id, chat_id),
+                    lambda: _pace(model, lim.group_per_minute, 60.0, lim.group_burst),
                 )
             )
-        wait = max(bucket.wait(at) for bucket in buckets)
+        wait = max(p.delay(at) for p in local)
+        charged = False
+        if paid:
+            overall = self._get(
+                self._paid,
+                bot_id,
+                lambda: _pace(model, lim.paid_per_second, 1.0, lim.paid_per_second / 30.0),
+            )
+            # Which paid messages cost Stars: those above a free allowance of their own.
+            allowance = self._get(
+                self._allowance,
+                bot_id,
+                lambda: _pace(model, lim.global_per_second, 1.0, lim.global_burst),
+            )
+            wait = max(wait, overall.delay(at))
+            charged = allowance.delay(at) > 0
+            paces = [*local, overall] if charged else [*local, overall, allowance]
+        else:
+            free = self._get(
+                self._global,
+                bot_id,
+                lambda: _pace(model, lim.global_per_second, 1.0, lim.global_burst),
+            )
+            wait = max(wait, free.delay(at))
+            paces = [*local, free]
         if wait > 0:
-            return max(1, math.ceil(wait)) if math.isfinite(wait) else 3600
-        for bucket in buckets:
-            bucket.tokens -= 1.0
-        return 0
+            return SendVerdict(max(1, math.ceil(wait)) if math.isfinite(wait) else 3600)
+        for pace in paces:
+            pace.take(at)
+        return SendVerdict(0, charged)
 
     @staticmethod
-    def _get(
-        table: dict[Any, _Bucket], key: Any, rate: float, capacity: float, at: float
-    ) -> _Bucket:
-        bucket = table.get(key)
-        if bucket is None:
-            bucket = table[key] = _Bucket(rate, capacity, at)
-        return bucket
+    def _get(table: dict[Any, Pace], key: Any, make: Callable[[], Pace]) -> Pace:
+        pace = table.get(key)
+        if pace is None:
+            pace = table[key] = make()
+        return pace
 
 
 @dataclass
@@ -170,9 +241,33 @@ class Counters:
     errors: Counter[str] = field(default_factory=Counter)  # per error description
     sends: Counter[int] = field(default_factory=Counter)  # accepted sends per chat
     too_many_requests: Counter[int] = field(default_factory=Counter)  # 429s per chat
+    paid: Counter[int] = field(default_factory=Counter)  # sends with allow_paid_broadcast
+    charged: Counter[int] = field(default_factory=Counter)  # paid sends above the free limit
     faults: Counter[str] = field(default_factory=Counter)  # injected faults per kind
     webhook_deliveries: int = 0
     webhook_failures: int = 0
+    send_times: deque[float] = field(default_factory=lambda: deque(maxlen=SEND_TIMES_KEPT))
+    """When the latest accepted sends were taken (the limiter's monotonic clock)."""
+
+    def note_send(self, at: float) -> None:
+        """Remember when a send was accepted (for :meth:`pace`)."""
+        self.send_times.append(at)
+
+    def pace(self) -> dict[str, float]:
+        """The receiver's view of the pace: the accepted sends' span and busiest second.
+
+        ``span_s`` runs from the first to the last accepted send kept (the last
+        ``SEND_TIMES_KEPT``); ``max_in_1s`` is the most sends in any window of one second.
+        """
+        times = self.send_times
+        if not times:
+            return {"sends": 0, "span_s": 0.0, "max_in_1s": 0}
+        busiest, start = 0, 0
+        for end, at in enumerate(times):
+            while at - times[start] >= 1.0:
+                start += 1
+            busiest = max(busiest, end - start + 1)
+        return {"sends": len(times), "span_s": times[-1] - times[0], "max_in_1s": busiest}
 
     @property
     def total_requests(self) -> int:
@@ -183,6 +278,11 @@ class Counters:
     def total_sends(self) -> int:
         """All accepted sends (and counted edits)."""
         return sum(self.sends.values())
+
+    @property
+    def stars(self) -> float:
+        """Telegram Stars the paid broadcast messages above the free limit cost."""
+        return round(sum(self.charged.values()) * STARS_PER_PAID_MESSAGE, 1)
 
     @property
     def total_429(self) -> int:
@@ -197,9 +297,12 @@ class Counters:
             self.errors,
             self.sends,
             self.too_many_requests,
+            self.paid,
+            self.charged,
             self.faults,
         ):
             counter.clear()
+        self.send_times.clear()
         self.webhook_deliveries = 0
         self.webhook_failures = 0
 
@@ -214,7 +317,11 @@ class Counters:
             "sends": {str(k): v for k, v in self.sends.items()},
             "total_429": self.total_429,
             "too_many_requests": {str(k): v for k, v in self.too_many_requests.items()},
+            "total_paid": sum(self.paid.values()),
+            "total_charged": sum(self.charged.values()),
+            "stars": self.stars,
             "faults": dict(self.faults),
             "webhook_deliveries": self.webhook_deliveries,
             "webhook_failures": self.webhook_failures,
+            "pace": self.pace(),
         }

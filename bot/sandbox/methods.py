@@ -635,7 +635,7 @@ async def send_message(ctx: CallContext, p: Params) -> Any:
     markup = reply_markup(p)
     conv = resolve_chat(ctx, ref)
     reply_to = reply_target(p, conv)
-    ctx.sandbox.take_send_slot(conv)
+    ctx.sandbox.take_send_slot(conv, paid=p.get_bool("allow_paid_broadcast"))
     msg = ctx.sandbox.world.add_message(
         conv,
         sender_id=ctx.bot.id,
@@ -683,7 +683,7 @@ async def send_document(ctx: CallContext, p: Params) -> Any:
             raise bad_request("wrong file identifier/HTTP URL specified")
         stored = known
     reply_to = reply_target(p, conv)
-    ctx.sandbox.take_send_slot(conv)
+    ctx.sandbox.take_send_slot(conv, paid=p.get_bool("allow_paid_broadcast"))
     msg = world.add_message(
         conv,
         sender_id=ctx.bot.id,

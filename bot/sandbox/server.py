@@ -270,16 +270,25 @@ class Sandbox:
         self.limits = limits
         self.limiter.configure(limits)
 
-    def take_send_slot(self, conv: Conversation) -> None:
-        """Count a send against the limits; raise 429 (and count it) if over."""
+    def take_send_slot(self, conv: Conversation, *, paid: bool = False) -> None:
+        """Count a send against the limits; raise 429 (and count it) if over.
+
+        ``paid``: the request had ``allow_paid_broadcast`` (see :mod:`bot.sandbox.limits`).
+        """
         chat = conv.chat
-        retry_after = self.limiter.check(conv.bot.id, chat.id, chat.is_group_like)
-        if retry_after:
+        verdict = self.limiter.take(conv.bot.id, chat.id, chat.is_group_like, paid=paid)
+        if verdict.retry_after:
             self.counters.too_many_requests[chat.id] += 1
+            retry_after = verdict.retry_after
             raise ApiError(
                 429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
             )
         self.counters.sends[chat.id] += 1
+        self.counters.note_send(self.limiter.clock())
+        if paid:
+            self.counters.paid[chat.id] += 1
+        if verdict.charged:
+            self.counters.charged[chat.id] += 1
 
     # ------------------------------------------------------------------------------- requests
 

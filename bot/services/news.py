@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.delivery import DeliveryEngine
+from bot.delivery.limits import DeliveryEstimate
 from bot.domain.clock import Clock
 from bot.domain.model import Event
 from bot.domain.series import series_of
 from bot.render import messages
 from bot.render.html import split_message
 from bot.storage.database import Database
-from bot.storage.models import Broadcast
+from bot.storage.models import Audience, Broadcast
 
 log = logging.getLogger(__name__)
 
@@ -85,19 +86,33 @@ class NewsService:
         return True
 
     async def audience(self, event: Event) -> int:
-        """Return how many chats a news item would reach now."""
-        return len(await self.db.subscriptions.active_recipients(series_of(event)))
+        """Return how many chats a news item would reach now (one count in the database)."""
+        return await self.db.subscriptions.audience_size(Audience(series_of(event)))
+
+    def estimate(self, event: Event, html: str, audience: int) -> DeliveryEstimate:
+        """How long a post to ``audience`` chats takes, free or paid, and the paid cost."""
+        parts = len(split_message(messages.news_post(event, html).text))
+        return DeliveryEstimate.of(audience * parts, self.engine.limiter.limits)
 
     async def confirm(
-        self, event: Event, author_id: int, draft_id: str, *, channel_id: int | None = None
+        self,
+        event: Event,
+        author_id: int,
+        draft_id: str,
+        *,
+        channel_id: int | None = None,
+        paid: bool = False,
     ) -> Posted | None:
-        """Publish this admin's draft once; None when it is gone (already sent or cancelled)."""
+        """Publish this admin's draft once; None when it is gone (already sent or cancelled).
+
+        ``paid``: as a paid broadcast (the organizer opted in on the preview).
+        """
         draft = self._drafts.get(author_id)
         if draft is None or draft.id != draft_id:
             return None
         del self._drafts[author_id]  # taken before any await: a second press finds nothing
         return await self.publish(
-            event, draft.html, author_id, channel_id=channel_id, send_at=draft.send_at
+            event, draft.html, author_id, channel_id=channel_id, send_at=draft.send_at, paid=paid
         )
 
     async def publish(
@@ -108,10 +123,13 @@ class NewsService:
         *,
         channel_id: int | None = None,
         send_at: dt.datetime | None = None,
+        paid: bool = False,
     ) -> Posted:
         """Store the news item and enqueue one row per recipient (and part).
 
+        The rows are written inside the database, the text stored once per part.
         ``channel_id`` is the event's announcement channel, which gets the post too.
+        ``paid``: a paid broadcast (``allow_paid_broadcast``: faster, costs Stars).
         With ``send_at`` the rows wait in the outbox until then: a scheduled post survives
         restarts and ``/cancel`` stops it; the recipients are those subscribed now.
         """
@@ -119,27 +137,27 @@ class NewsService:
             event.id, html, posted_by=author_id, source="admin", posted_at=send_at
         )
         parts = split_message(messages.news_post(event, html).text)
-        followers = await self.db.subscriptions.active_recipients(series_of(event))
-        recipients = [r.chat_id for r in followers]
-        if channel_id is not None and channel_id not in recipients:
-            recipients.append(channel_id)
-        rows = [
-            (
-                chat_id,
-                f"news:{item.id}:{chat_id}:{index}",
-                {"text": part, "parse_mode": "HTML", "disable_preview": False},
-            )
-            for chat_id in recipients
-            for index, part in enumerate(parts)
-        ]
-        broadcast = await self.engine.enqueue(
-            event.id, "news", str(item.id), author_id, rows, not_before=send_at
+        audience = Audience(
+            series_of(event), extra_chats=() if channel_id is None else (channel_id,)
         )
-        log.info("news %d: broadcast %d to %d chat(s)", item.id, broadcast, len(recipients))
-        await self.db.audit.record(
-            author_id, "post", {"news": item.id, "broadcast": broadcast, "chats": len(recipients)}
+        created = await self.engine.enqueue_to(
+            event.id,
+            "news",
+            str(item.id),
+            author_id,
+            audience,
+            [{"text": part, "parse_mode": "HTML", "disable_preview": False} for part in parts],
+            f"news:{item.id}:",
+            part_suffix=True,
+            not_before=send_at,
+            paid=paid,
         )
-        return Posted(item.id, broadcast, len(recipients), send_at)
+        broadcast = created.broadcast_id
+        recipients = created.inserted // len(parts)
+        log.info("news %d: broadcast %d to %d chat(s)", item.id, broadcast, recipients)
+        detail = {"news": item.id, "broadcast": broadcast, "chats": recipients, "paid": paid}
+        await self.db.audit.record(author_id, "post", detail)
+        return Posted(item.id, broadcast, recipients, send_at)
 
     async def broadcasts(self, editions: Sequence[Event], limit: int = 10) -> list[Broadcast]:
         """Return the latest broadcasts of these editions (a series'), newest first."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from bot.domain.model import Event, KeyDate
@@ -29,7 +29,7 @@ from bot.render.messages import Reader
 from bot.render.series import new_edition
 from bot.services.events import DateChange, EventBook
 from bot.storage.database import Database
-from bot.storage.models import OutboxRow, Recipient
+from bot.storage.models import Audience, CreatedBroadcast, OutboxRow, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +49,19 @@ class Scheduler(Protocol):
 
 
 class Enqueuer(Protocol):
-    """The delivery engine's way in: write a broadcast's rows to the outbox."""
+    """The delivery engine's way in: write a broadcast to an audience in the outbox."""
 
-    async def enqueue(
+    async def enqueue_to(
         self,
         event_id: str,
         kind: Any,
         ref: str,
         created_by: int | None,
-        rows: Any,
-    ) -> int:
-        """Write the rows in one transaction; return the broadcast id."""
+        audience: Audience,
+        parts: Sequence[Mapping[str, Any]],
+        key_prefix: str,
+    ) -> CreatedBroadcast:
+        """Write the rows in one transaction; return the broadcast id and rows written."""
         ...
 
     def wake(self) -> None:
@@ -223,28 +225,23 @@ class ReminderService:
         event = self.book.event(reminder.event_id)
         assert event is not None
         ref = broadcast_ref(reminder)
-        recipients = await self.db.subscriptions.active_recipients(
-            series_of(event), key_date_id=reminder.key_date_id, kind=reminder.kind
+        payload = {
+            "template": "reminder",
+            "event": event.id,
+            "key_date": reminder.key_date_id,
+            "key_date_at": iso_utc(reminder.key_date_at),
+            "until": iso_utc(reminder.valid_until),
+            "text": self._text(event, reminder, None),  # rendered again per reader
+            "disable_preview": True,
+        }
+        audience = Audience(series_of(event), key_date_id=reminder.key_date_id, kind=reminder.kind)
+        created = await self.outbox.enqueue_to(
+            event.id, "reminder", ref, None, audience, [payload], f"reminder:{ref}:"
         )
-        rows = [
-            (
-                r.chat_id,
-                f"reminder:{ref}:{r.chat_id}",
-                {
-                    "template": "reminder",
-                    "event": event.id,
-                    "key_date": reminder.key_date_id,
-                    "key_date_at": iso_utc(reminder.key_date_at),
-                    "until": iso_utc(reminder.valid_until),
-                    "text": self._text(event, reminder, r.timezone),
-                    "disable_preview": True,
-                },
-            )
-            for r in recipients
-        ]
-        broadcast = await self.outbox.enqueue(event.id, "reminder", ref, None, rows)
-        log.info("reminder %s: broadcast %d to %d chat(s)", ref, broadcast, len(rows))
-        return broadcast
+        log.info(
+            "reminder %s: broadcast %d to %d chat(s)", ref, created.broadcast_id, created.inserted
+        )
+        return created.broadcast_id
 
     async def catch_up(self) -> list[str]:
         """Fire the reminders downtime missed (one per date still ahead); return their ids."""
@@ -282,21 +279,24 @@ class ReminderService:
             if kd.at <= now:
                 continue
             ref = f"{kd.id}@{iso_utc(kd.at)}"
-            recipients = await self.db.subscriptions.active_recipients(series_of(event))
-            rows = [
-                (
-                    r.chat_id,
-                    f"extension:{event.id}:{ref}:{r.chat_id}",
-                    {
-                        "text": messages.date_moved(
-                            event, kd, change.previous_at, self._reader(r.timezone)
-                        ).text,
-                        "disable_preview": True,
-                    },
-                )
-                for r in recipients
-            ]
-            await self.outbox.enqueue(event.id, "extension", ref, change.recorded_by, rows)
+            payload = {
+                "template": "date_moved",
+                "event": event.id,
+                "key_date": kd.id,
+                "key_date_at": iso_utc(kd.at),
+                "previous_at": iso_utc(change.previous_at),
+                "text": messages.date_moved(event, kd, change.previous_at, self._reader(None)).text,
+                "disable_preview": True,
+            }
+            await self.outbox.enqueue_to(
+                event.id,
+                "extension",
+                ref,
+                change.recorded_by,
+                Audience(series_of(event)),
+                [payload],
+                f"extension:{event.id}:{ref}:",
+            )
 
     async def _cancel_stale(self, event: Event, kd: KeyDate, previous_at: dt.datetime) -> None:
         """Cancel reminder broadcasts still pending for a key date's old instant."""
@@ -328,19 +328,29 @@ class ReminderService:
         return messages.reminder(event, kd, self._reader(timezone)).text
 
     async def render(self, row: OutboxRow) -> Mapping[str, Any] | None:
-        """The delivery engine's renderer: recompute a reminder's text as it is sent.
+        """The delivery engine's renderer: write a reminder or a date notice for its reader.
 
-        A reminder whose key date has moved since it was queued, or that no longer applies
-        (see :func:`bot.domain.plan.valid_until`), is skipped (returns None); any other
-        payload is sent as it is.
+        The payload is stored once per broadcast; the text is computed as each row is
+        sent, in the reader's zone, so it says how long is really left. A reminder whose
+        key date has moved since it was queued, or that no longer applies (see
+        :func:`bot.domain.plan.valid_until`), is skipped (returns None); any other payload
+        is sent as it is.
         """
         payload = row.payload
-        if payload.get("template") != "reminder":
+        template = payload.get("template")
+        if template not in ("reminder", "date_moved"):
             return payload
         event = self.book.event(str(payload.get("event")))
         kd = event.key_date(str(payload.get("key_date"))) if event else None
         now = self.book.clock.now()
         queued_for = parse_instant(str(payload.get("key_date_at")))
+        if template == "date_moved":
+            if event is None or kd is None or kd.at != queued_for:
+                return payload  # moved again since: the stored text is still true of then
+            chat = await self.db.chats.get_chat(row.chat_id)
+            previous = parse_instant(str(payload.get("previous_at")))
+            reader = self._reader(chat.timezone if chat else None)
+            return {**payload, "text": messages.date_moved(event, kd, previous, reader).text}
         until = parse_instant(str(payload.get("until") or payload.get("key_date_at")))
         if event is None or kd is None or kd.at != queued_for or until <= now:
             return None

@@ -351,10 +351,91 @@ def _migration_3(conn: Connection) -> None:
     _v3_edition_broadcasts(conn)
 
 
+# --- migration 4: a broadcast's payload stored once, a due-order index, paid broadcasts ---
+
+_V4_OUTBOX_COLUMNS = (
+    "id, broadcast_id, chat_id, idempotency_key, payload, status, attempts, next_attempt_at,"
+    " claimed_at, message_id, last_error, created_at, sent_at"
+)
+
+
+def _v4_metadata() -> MetaData:
+    """The tables migration 4 creates (a frozen copy, do not edit)."""
+    md = MetaData(naming_convention=NAMING)
+    Table("broadcasts", md, Column("id", IdType, primary_key=True))
+    Table(
+        "broadcast_parts",
+        md,
+        Column("broadcast_id", IdType, ForeignKey("broadcasts.id"), primary_key=True),
+        Column("part", Integer, primary_key=True, autoincrement=False),
+        Column("payload", Text, nullable=False),
+    )
+    outbox_statuses = ("pending", "sending", "sent", "failed", "blocked", "cancelled", "skipped")
+    Table(
+        "outbox",
+        md,
+        Column("id", IdType, primary_key=True, autoincrement=True),
+        Column("broadcast_id", IdType, ForeignKey("broadcasts.id"), nullable=False),
+        Column("chat_id", BigInteger, nullable=False),
+        Column("idempotency_key", String(255), nullable=False, unique=True),
+        Column("payload", Text),
+        Column("status", String(16), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("next_attempt_at", UTCDateTime, nullable=False),
+        Column("claimed_at", UTCDateTime),
+        Column("message_id", BigInteger),
+        Column("last_error", Text),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("sent_at", UTCDateTime),
+        CheckConstraint(one_of("status", outbox_statuses), name="status"),
+        Index(None, "broadcast_id", "status"),
+        Column("part", Integer, nullable=False, server_default="0"),
+        Index(
+            "ix_outbox_due",
+            "next_attempt_at",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+    return md
+
+
+def _migration_4(conn: Connection) -> None:
+    md = _v4_metadata()
+    md.tables["broadcast_parts"].create(conn)
+    conn.exec_driver_sql(
+        "ALTER TABLE broadcasts ADD COLUMN paid BOOLEAN NOT NULL DEFAULT "
+        + ("0" if conn.dialect.name == "sqlite" else "false")
+    )
+    conn.exec_driver_sql("DROP INDEX ix_outbox_status_next_attempt_at")
+    outbox_v4 = md.tables["outbox"]
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ALTER TABLE outbox ALTER COLUMN payload DROP NOT NULL")
+        conn.exec_driver_sql("ALTER TABLE outbox ADD COLUMN part INTEGER NOT NULL DEFAULT 0")
+        for index in outbox_v4.indexes:
+            if index.name == "ix_outbox_due":
+                index.create(conn)
+        return
+    # SQLite cannot drop a NOT NULL: rebuild the table, keeping every row (and its id).
+    conn.exec_driver_sql("DROP INDEX ix_outbox_broadcast_id_status")
+    conn.exec_driver_sql("ALTER TABLE outbox RENAME TO outbox_v3")
+    outbox_v4.create(conn)
+    conn.exec_driver_sql(
+        f"INSERT INTO outbox ({_V4_OUTBOX_COLUMNS}) SELECT {_V4_OUTBOX_COLUMNS} FROM outbox_v3"
+    )
+    conn.exec_driver_sql("DROP TABLE outbox_v3")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "chats, subscriptions, news, extensions, audit, kv, outbox", _migration_1),
     Migration(2, "chats.language_code; outbox (broadcast_id, status) index", _migration_2),
     Migration(3, "series: subscriptions by series, editions, chats.default_series", _migration_3),
+    Migration(
+        4,
+        "broadcast payload stored once (broadcast_parts, outbox.part); outbox due index; paid",
+        _migration_4,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -139,6 +139,23 @@ class NewOutboxRow(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Audience:
+    """Who a broadcast goes to, as the database selects them (see ``active_recipients``).
+
+    Always an active subscription to the series ``series_id`` (an event's
+    :func:`~bot.domain.series.series_of`) on an active chat. With ``key_date_id``
+    (a reminder): mode ``off`` is left out, mode ``deadlines`` only gets key dates whose
+    ``kind`` is ``"deadline"``, and chats that muted the key date are left out.
+    ``extra_chats`` are added (an announcement channel).
+    """
+
+    series_id: str
+    key_date_id: str | None = None
+    kind: str | None = None
+    extra_chats: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Broadcast:
     """A batch of outbox rows sent for one reminder, news item or extension."""
 
@@ -152,6 +169,8 @@ class Broadcast:
     total: int
     report: Mapping[str, Any] | None
     finished_at: dt.datetime | None
+    paid: bool = False
+    """Sent with ``allow_paid_broadcast`` (faster than the free limit, costs Stars)."""
 
 
 class CreatedBroadcast(NamedTuple):

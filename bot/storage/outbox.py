@@ -27,7 +27,21 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import bindparam, case, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy import (
+    cast as sql_cast,
+)
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -43,6 +57,7 @@ from bot.storage._sql import (
 )
 from bot.storage.engine import writer
 from bot.storage.models import (
+    Audience,
     Broadcast,
     BroadcastKind,
     BroadcastProgress,
@@ -52,10 +67,29 @@ from bot.storage.models import (
     OutboxRow,
     OutboxStatus,
 )
-from bot.storage.schema import BROADCAST_KINDS, broadcasts, chats, outbox
+from bot.storage.schema import (
+    BROADCAST_KINDS,
+    broadcast_parts,
+    broadcasts,
+    chats,
+    outbox,
+    subscriptions,
+)
+from bot.storage.subscriptions import audience_conditions
+from bot.storage.types import UTCDateTime
 
 #: ``last_error`` of rows skipped because their chat became unreachable.
 CHAT_INACTIVE = "chat inactive"
+
+#: Recipients written per ``INSERT … SELECT`` statement when enqueueing an audience.
+ENQUEUE_CHUNK = 50_000
+
+#: ``status = 'pending'`` as a literal, so that SQLite and PostgreSQL use the partial
+#: ``ix_outbox_due`` index (a bound parameter cannot prove the index's WHERE).
+IS_PENDING: ColumnElement[bool] = outbox.c.status == literal_column("'pending'")
+
+#: Payload parts kept in memory (they never change once written).
+_PART_CACHE = 4096
 
 
 def broadcast_from_row(row: RowMapping) -> Broadcast:
@@ -71,17 +105,19 @@ def broadcast_from_row(row: RowMapping) -> Broadcast:
         total=int(row["total"]),
         report=load_json(row["report"]),
         finished_at=opt_instant(row["finished_at"]),
+        paid=bool(row["paid"]),
     )
 
 
-def outbox_row_from_row(row: RowMapping) -> OutboxRow:
-    """Build an :class:`OutboxRow` from an ``outbox`` row."""
+def outbox_row_from_row(row: RowMapping, payload: Mapping[str, Any] | None = None) -> OutboxRow:
+    """Build an :class:`OutboxRow` from an ``outbox`` row (``payload``: its broadcast's part)."""
+    own = load_json(row["payload"])
     return OutboxRow(
         id=int(row["id"]),
         broadcast_id=int(row["broadcast_id"]),
         chat_id=int(row["chat_id"]),
         idempotency_key=str(row["idempotency_key"]),
-        payload=load_json(row["payload"]) or {},
+        payload=own if own is not None else (payload or {}),
         status=cast(OutboxStatus, row["status"]),
         attempts=int(row["attempts"]),
         next_attempt_at=instant(row["next_attempt_at"]),
@@ -100,6 +136,7 @@ class OutboxRepository:
         self._engine = engine
         self._writer = writer(engine)
         self._clock = clock
+        self._parts: dict[tuple[int, int], dict[str, Any]] = {}
 
     def _now(self, now: dt.datetime | None) -> dt.datetime:
         return self._clock.now() if now is None else now
@@ -115,6 +152,7 @@ class OutboxRepository:
         rows: Iterable[NewOutboxRow | tuple[int, str, Mapping[str, Any]]],
         *,
         not_before: dt.datetime | None = None,
+        paid: bool = False,
     ) -> CreatedBroadcast:
         """Write a broadcast and its outbox rows in one transaction.
 
@@ -122,11 +160,13 @@ class OutboxRepository:
         triple reuses it. Rows whose idempotency key already exists (in any broadcast)
         are skipped, so repeated or concurrent calls never duplicate a message. New
         rows on a finished broadcast reopen it (``pending``); a cancelled broadcast
-        takes no new rows. Rows are due at ``not_before`` (default: now).
+        takes no new rows. Rows are due at ``not_before`` (default: now). Each distinct
+        payload is stored once (``broadcast_parts``), however many rows share it.
+        ``paid``: send with ``allow_paid_broadcast`` (set when the broadcast is created).
         """
         async with self._writer.begin() as conn:
             return await self.create_broadcast_in(
-                conn, event_id, kind, ref, created_by, rows, not_before=not_before
+                conn, event_id, kind, ref, created_by, rows, not_before=not_before, paid=paid
             )
 
     async def create_broadcast_in(
@@ -139,16 +179,91 @@ class OutboxRepository:
         rows: Iterable[NewOutboxRow | tuple[int, str, Mapping[str, Any]]],
         *,
         not_before: dt.datetime | None = None,
+        paid: bool = False,
     ) -> CreatedBroadcast:
-        """:meth:`create_broadcast` inside the caller's transaction (a unit of work)."""
-        if kind not in BROADCAST_KINDS:
-            raise ValueError(f"broadcast kind must be one of {BROADCAST_KINDS}, not {kind!r}")
-        now = self._clock.now()
-        due = now if not_before is None else not_before
+        """:meth:`create_broadcast` inside the caller's transaction (a unit of work).
+
+        The payload parts, the rows and the broadcast's total are all written on
+        ``conn``, so they commit or roll back with the caller's other writes.
+        """
         new_rows = [NewOutboxRow(*row) for row in rows]
         keys = [row.idempotency_key for row in new_rows]
         if len(set(keys)) != len(keys):
             raise ValueError("idempotency keys repeat within one broadcast")
+
+        async def write(conn: AsyncConnection, broadcast_id: int, due: dt.datetime) -> int:
+            return await self._insert_rows(conn, broadcast_id, new_rows, due)
+
+        return await self._create_in(
+            conn, event_id, kind, ref, created_by, write, not_before, paid, bool(new_rows)
+        )
+
+    async def create_broadcast_to(
+        self,
+        event_id: str,
+        kind: BroadcastKind,
+        ref: str,
+        created_by: int | None,
+        audience: Audience,
+        parts: Sequence[Mapping[str, Any]],
+        key_prefix: str,
+        *,
+        part_suffix: bool = False,
+        not_before: dt.datetime | None = None,
+        paid: bool = False,
+        chunk: int = ENQUEUE_CHUNK,
+    ) -> CreatedBroadcast:
+        """Write a broadcast to everyone in ``audience``, inside the database.
+
+        The recipients are selected and written by ``INSERT … SELECT`` statements of at
+        most ``chunk`` chats each (in chat id order), all in one transaction, so nothing
+        of the audience passes through Python and memory stays flat. Every recipient
+        gets each of ``parts`` (stored once); a row's key is ``key_prefix`` + chat id,
+        plus ``:<part index>`` with ``part_suffix``. Otherwise as :meth:`create_broadcast`.
+        """
+        if not parts:
+            raise ValueError("a broadcast needs at least one part")
+        if len(parts) > 1 and not part_suffix:
+            raise ValueError("several parts need part_suffix=True to keep keys unique")
+
+        async def write(conn: AsyncConnection, broadcast_id: int, due: dt.datetime) -> int:
+            indexes = await self._store_parts(conn, broadcast_id, parts)
+            now = self._clock.now()
+            inserted = 0
+            for index, part in enumerate(indexes):
+                suffix = f":{index}" if part_suffix else ""
+                inserted += await self._insert_audience(
+                    conn, broadcast_id, audience, part, key_prefix, suffix, due, now, chunk
+                )
+                extra = [
+                    NewOutboxRow(chat_id, f"{key_prefix}{chat_id}{suffix}", {})
+                    for chat_id in dict.fromkeys(audience.extra_chats)
+                ]
+                if extra:
+                    inserted += await self._insert_plain(conn, broadcast_id, extra, part, due)
+            return inserted
+
+        async with self._writer.begin() as conn:
+            return await self._create_in(
+                conn, event_id, kind, ref, created_by, write, not_before, paid, True
+            )
+
+    async def _create_in(
+        self,
+        conn: AsyncConnection,
+        event_id: str,
+        kind: BroadcastKind,
+        ref: str,
+        created_by: int | None,
+        write: Any,
+        not_before: dt.datetime | None,
+        paid: bool,
+        has_rows: bool,
+    ) -> CreatedBroadcast:
+        if kind not in BROADCAST_KINDS:
+            raise ValueError(f"broadcast kind must be one of {BROADCAST_KINDS}, not {kind!r}")
+        now = self._clock.now()
+        due = now if not_before is None else not_before
         b = broadcasts.c
         make = (
             upsert_insert(self._engine, broadcasts)
@@ -162,24 +277,54 @@ class OutboxRepository:
                 total=0,
                 report=None,
                 finished_at=None,
+                paid=paid,
             )
             .on_conflict_do_nothing()
         )
-        find = select(b.id, b.status).where(b.event_id == event_id, b.kind == kind, b.ref == ref)
+        # FOR UPDATE: concurrent creators of one broadcast take turns (its parts, its total).
+        find = (
+            select(b.id, b.status)
+            .where(b.event_id == event_id, b.kind == kind, b.ref == ref)
+            .with_for_update()
+        )
         await conn.execute(make)
         broadcast_id, status = (await conn.execute(find)).one()
         broadcast_id = int(broadcast_id)
-        if status == "cancelled" or not new_rows:
+        if status == "cancelled" or not has_rows:
             return CreatedBroadcast(broadcast_id, 0)
-        inserted = await self._insert_rows(conn, broadcast_id, new_rows, due, now)
+        inserted = int(await write(conn, broadcast_id, due))
         # An increment, not a count: under READ COMMITTED a concurrent creator's rows
-        # are invisible to this transaction's count, while the row lock taken by the
-        # UPDATE serializes increments, and ON CONFLICT makes `inserted` exact.
+        # are invisible to this transaction's count, while the row lock taken above
+        # serializes increments, and ON CONFLICT makes `inserted` exact.
         values: dict[str, Any] = {"total": b.total + inserted}
         if inserted and status == "done":
             values.update(status="pending", finished_at=None)
         await conn.execute(update(broadcasts).where(b.id == broadcast_id).values(**values))
         return CreatedBroadcast(broadcast_id, inserted)
+
+    async def _store_parts(
+        self, conn: AsyncConnection, broadcast_id: int, payloads: Sequence[Mapping[str, Any]]
+    ) -> list[int]:
+        """Store each distinct payload once for the broadcast; return each one's part index."""
+        p = broadcast_parts.c
+        known: dict[str, int] = {
+            str(text): int(part)
+            for part, text in (
+                await conn.execute(select(p.part, p.payload).where(p.broadcast_id == broadcast_id))
+            ).all()
+        }
+        fresh: list[dict[str, Any]] = []
+        indexes: list[int] = []
+        for payload in payloads:
+            text = dump_json(payload)
+            part = known.get(text)
+            if part is None:
+                part = known[text] = len(known)
+                fresh.append({"broadcast_id": broadcast_id, "part": part, "payload": text})
+            indexes.append(part)
+        if fresh:
+            await conn.execute(broadcast_parts.insert(), fresh)
+        return indexes
 
     async def _insert_rows(
         self,
@@ -187,19 +332,38 @@ class OutboxRepository:
         broadcast_id: int,
         rows: Sequence[NewOutboxRow],
         due: dt.datetime,
-        now: dt.datetime,
     ) -> int:
+        if not rows:
+            return 0
+        parts = await self._store_parts(conn, broadcast_id, [row.payload for row in rows])
+        inserted = 0
+        for part in dict.fromkeys(parts):
+            chosen = [row for row, p in zip(rows, parts, strict=True) if p == part]
+            inserted += await self._insert_plain(conn, broadcast_id, chosen, part, due)
+        return inserted
+
+    async def _insert_plain(
+        self,
+        conn: AsyncConnection,
+        broadcast_id: int,
+        rows: Sequence[NewOutboxRow],
+        part: int,
+        due: dt.datetime,
+    ) -> int:
+        """Insert rows whose payload is ``part`` of the broadcast (keys already taken: skipped)."""
         stmt = (
             upsert_insert(self._engine, outbox)
             .on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key])
             .returning(outbox.c.id)
         )
+        now = self._clock.now()
         params = [
             {
                 "broadcast_id": broadcast_id,
                 "chat_id": row.chat_id,
                 "idempotency_key": row.idempotency_key,
-                "payload": dump_json(row.payload),
+                "payload": None,
+                "part": part,
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": due,
@@ -213,6 +377,77 @@ class OutboxRepository:
         ]
         result = await conn.execute(stmt, params)
         return len(result.all())
+
+    async def _insert_audience(
+        self,
+        conn: AsyncConnection,
+        broadcast_id: int,
+        audience: Audience,
+        part: int,
+        prefix: str,
+        suffix: str,
+        due: dt.datetime,
+        now: dt.datetime,
+        chunk: int,
+    ) -> int:
+        """``INSERT … SELECT`` one part for the audience, ``chunk`` chats per statement."""
+        s, c = subscriptions.c, chats.c
+        joined = subscriptions.join(chats, c.chat_id == s.chat_id)
+        conditions = audience_conditions(audience)
+        if audience.extra_chats:
+            conditions.append(s.chat_id.not_in(audience.extra_chats))
+        key = literal(prefix, String) + sql_cast(s.chat_id, String) + literal(suffix, String)
+        columns = [
+            "broadcast_id",
+            "chat_id",
+            "idempotency_key",
+            "part",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+        ]
+        inserted, after = 0, None
+        while True:
+            window = list(conditions)
+            if after is not None:
+                window.append(s.chat_id > after)
+            bound = (
+                await conn.execute(
+                    select(s.chat_id)
+                    .select_from(joined)
+                    .where(*window)
+                    .order_by(s.chat_id)
+                    .offset(chunk - 1)
+                    .limit(1)
+                )
+            ).scalar()
+            if bound is not None:
+                window.append(s.chat_id <= bound)
+            source = (
+                select(
+                    literal(broadcast_id, outbox.c.broadcast_id.type),
+                    s.chat_id,
+                    key,
+                    literal(part, outbox.c.part.type),
+                    literal("pending", String),
+                    literal(0, outbox.c.attempts.type),
+                    literal(due, outbox.c.next_attempt_at.type),
+                    literal(now, outbox.c.created_at.type),
+                )
+                .select_from(joined)
+                .where(*window)
+            )
+            stmt = (
+                upsert_insert(self._engine, outbox)
+                .from_select(columns, source)
+                .on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key])
+                .execution_options(preserve_rowcount=True)
+            )
+            inserted += int((await conn.execute(stmt)).rowcount)
+            if bound is None:
+                return inserted
+            after = bound
 
     async def get_broadcast(self, broadcast_id: int) -> Broadcast | None:
         """Return one broadcast, or ``None``."""
@@ -327,58 +562,123 @@ class OutboxRepository:
     async def claim_due(self, limit: int, now: dt.datetime | None = None) -> list[OutboxRow]:
         """Atomically move up to ``limit`` due pending rows to ``sending``; return them.
 
-        Due means ``next_attempt_at <= now``; oldest first. Each claim counts as an
-        attempt and stamps ``claimed_at``. Due rows of inactive chats are marked
-        ``skipped`` instead. Concurrent claimers never get the same row: on
-        PostgreSQL they skip each other's locked rows (``FOR UPDATE SKIP LOCKED``);
-        SQLite runs one writer at a time.
+        Due means ``next_attempt_at <= now``; oldest first (then by id). Each claim counts
+        as an attempt and stamps ``claimed_at``. Of the due rows looked at, those of
+        inactive chats are marked ``skipped`` instead. Concurrent claimers never get the
+        same row: on PostgreSQL they skip each other's locked rows (``FOR UPDATE SKIP
+        LOCKED``); SQLite runs one writer at a time.
+
+        The cost does not grow with the backlog: the rows come from the partial index
+        ``ix_outbox_due`` (pending rows in due order) with a ``LIMIT``, and the chats of
+        just those rows are looked up by primary key (see ``explain_claim``).
         """
         if limit <= 0:
             return []
         at = self._now(now)
         o = outbox.c
-        inactive_chats = select(chats.c.chat_id).where(~chats.c.active)
+        async with self._writer.begin() as conn:
+            claimed: list[OutboxRow] = []
+            while len(claimed) < limit:
+                candidates = (await conn.execute(self._due_query(at, limit - len(claimed)))).all()
+                if not candidates:
+                    break
+                chat_ids = {int(chat) for _, chat in candidates}
+                inactive = set(
+                    (
+                        await conn.execute(
+                            select(chats.c.chat_id).where(
+                                chats.c.chat_id.in_(chat_ids), ~chats.c.active
+                            )
+                        )
+                    ).scalars()
+                )
+                skip_ids = [int(i) for i, chat in candidates if chat in inactive]
+                due_ids = [int(i) for i, chat in candidates if chat not in inactive]
+                if skip_ids:
+                    await conn.execute(
+                        update(outbox)
+                        .where(o.id.in_(skip_ids), IS_PENDING)
+                        .values(status="skipped", last_error=CHAT_INACTIVE)
+                    )
+                if due_ids:
+                    rows = (
+                        (
+                            await conn.execute(
+                                update(outbox)
+                                .where(o.id.in_(due_ids), IS_PENDING)
+                                .values(status="sending", attempts=o.attempts + 1, claimed_at=at)
+                                .returning(*outbox.c)
+                            )
+                        )
+                        .mappings()
+                        .all()
+                    )
+                    claimed += await self._with_payloads(conn, rows)
+        claimed.sort(key=lambda r: (r.next_attempt_at, r.id))
+        return claimed
+
+    @staticmethod
+    def _due_query(at: dt.datetime, limit: int) -> Any:
+        o = outbox.c
         # Lock first, then update by id: ``UPDATE ... WHERE id IN (SELECT ... LIMIT n
         # FOR UPDATE SKIP LOCKED)`` can be planned as a nested loop that re-runs the
         # subquery and so claims more than ``n`` rows on PostgreSQL.
-        to_skip = (
-            select(o.id)
-            .where(o.status == "pending", o.next_attempt_at <= at, o.chat_id.in_(inactive_chats))
-            .with_for_update(skip_locked=True)
-        )
-        due = (
-            select(o.id)
-            .where(o.status == "pending", o.next_attempt_at <= at, o.chat_id.not_in(inactive_chats))
+        return (
+            select(o.id, o.chat_id)
+            .where(IS_PENDING, o.next_attempt_at <= at)
             .order_by(o.next_attempt_at, o.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        async with self._writer.begin() as conn:
-            skip_ids = list((await conn.execute(to_skip)).scalars())
-            if skip_ids:
-                await conn.execute(
-                    update(outbox)
-                    .where(o.id.in_(skip_ids), o.status == "pending")
-                    .values(status="skipped", last_error=CHAT_INACTIVE)
+
+    async def explain_claim(self, limit: int = 32, now: dt.datetime | None = None) -> str:
+        """Return the database's plan for the claim's row lookup (benchmarks, tests)."""
+        stmt = self._due_query(self._now(now), limit)
+        async with self._engine.connect() as conn:
+            compiled = stmt.compile(conn.sync_engine, compile_kwargs={"render_postcompile": True})
+            sqlite = conn.dialect.name == "sqlite"
+            params = {
+                key: UTCDateTime().process_bind_param(value, conn.dialect)
+                if isinstance(value, dt.datetime)
+                else value
+                for key, value in compiled.params.items()
+            }
+            if sqlite:  # the driver gets the text SQLAlchemy would store
+                params = {
+                    k: v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v
+                    for k, v in params.items()
+                }
+            if sqlite:
+                sql = str(compiled).replace(" FOR UPDATE", "")
+                order = compiled.positiontup or []
+                positional = tuple(params[name] for name in order)
+                rows = (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", positional)).all()
+                return "\n".join(str(r[-1]) for r in rows)
+            rows = (await conn.exec_driver_sql(f"EXPLAIN ANALYZE {compiled}", params)).all()
+            return "\n".join(str(r[0]) for r in rows)
+
+    async def _with_payloads(
+        self, conn: AsyncConnection, rows: Sequence[RowMapping]
+    ) -> list[OutboxRow]:
+        """Build rows, filling in their broadcast's payload part where they have none."""
+        wanted = {
+            (int(r["broadcast_id"]), int(r["part"])) for r in rows if r["payload"] is None
+        } - self._parts.keys()
+        if wanted:
+            p = broadcast_parts.c
+            found = await conn.execute(
+                select(p.broadcast_id, p.part, p.payload).where(
+                    p.broadcast_id.in_({b for b, _ in wanted})
                 )
-            due_ids = list((await conn.execute(due)).scalars())
-            if not due_ids:
-                return []
-            rows = (
-                (
-                    await conn.execute(
-                        update(outbox)
-                        .where(o.id.in_(due_ids), o.status == "pending")
-                        .values(status="sending", attempts=o.attempts + 1, claimed_at=at)
-                        .returning(*outbox.c)
-                    )
-                )
-                .mappings()
-                .all()
             )
-        claimed = [outbox_row_from_row(r) for r in rows]
-        claimed.sort(key=lambda r: (r.next_attempt_at, r.id))
-        return claimed
+            if len(self._parts) > _PART_CACHE:
+                self._parts.clear()
+            for broadcast_id, part, text in found.all():
+                self._parts[(int(broadcast_id), int(part))] = load_json(str(text)) or {}
+        return [
+            outbox_row_from_row(r, self._parts.get((int(r["broadcast_id"]), int(r["part"]))))
+            for r in rows
+        ]
 
     async def mark_sent(
         self, row_id: int, message_id: int | None, now: dt.datetime | None = None
@@ -393,13 +693,17 @@ class OutboxRepository:
         return await self._execute(stmt)
 
     async def mark_sent_many(
-        self, items: Sequence[tuple[int, int | None]], now: dt.datetime | None = None
+        self,
+        items: Sequence[tuple[int, int | None] | tuple[int, int | None, dt.datetime]],
+        now: dt.datetime | None = None,
     ) -> int:
-        """Record many accepted messages ``(row id, message id)`` in one transaction.
+        """Record many accepted messages in one transaction.
 
-        The delivery engine's group commit: each worker still waits for its own row's
-        commit before its next request, so the duplicate window stays one row per worker.
-        Returns how many rows changed (rows already sent are left alone).
+        Each item is ``(row id, message id)`` or ``(row id, message id, sent_at)``: the
+        instant Telegram accepted that row (default ``now``). The delivery engine's group
+        commit: each worker still waits for its own row's commit before its next
+        request, so the duplicate window stays one row per worker. Returns how many rows
+        changed (rows already sent are left alone).
         """
         if not items:
             return 0
@@ -408,9 +712,17 @@ class OutboxRepository:
         stmt = (
             update(outbox)
             .where(o.id == bindparam("row_id"), o.status != "sent")
-            .values(status="sent", message_id=bindparam("message_id"), sent_at=at, last_error=None)
+            .values(
+                status="sent",
+                message_id=bindparam("message_id"),
+                sent_at=bindparam("sent", type_=o.sent_at.type),
+                last_error=None,
+            )
         )
-        params = [{"row_id": row_id, "message_id": message_id} for row_id, message_id in items]
+        params = [
+            {"row_id": item[0], "message_id": item[1], "sent": item[2] if len(item) > 2 else at}
+            for item in items
+        ]
         async with self._writer.begin() as conn:
             result = await conn.execute(stmt, params)
         return int(result.rowcount)
@@ -502,7 +814,7 @@ class OutboxRepository:
 
     async def pending_count(self, broadcast_id: int | None = None) -> int:
         """Count rows still waiting to be sent (``pending``)."""
-        stmt = select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
+        stmt = select(func.count()).select_from(outbox).where(IS_PENDING)
         if broadcast_id is not None:
             stmt = stmt.where(outbox.c.broadcast_id == broadcast_id)
         async with self._engine.connect() as conn:
@@ -510,7 +822,7 @@ class OutboxRepository:
 
     async def next_due_at(self) -> dt.datetime | None:
         """Return when the earliest pending row is due (for a sender to sleep until)."""
-        stmt = select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == "pending")
+        stmt = select(func.min(outbox.c.next_attempt_at)).where(IS_PENDING)
         async with self._engine.connect() as conn:
             value = (await conn.execute(stmt)).scalar()
         return opt_instant(value)
@@ -520,7 +832,34 @@ class OutboxRepository:
         stmt = select(outbox).where(outbox.c.broadcast_id == broadcast_id).order_by(outbox.c.id)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
-        return [outbox_row_from_row(r) for r in rows]
+            return await self._with_payloads(conn, rows)
+
+    async def has_pending(self) -> bool:
+        """Tell whether any row waits to be sent (cheap at any backlog)."""
+        stmt = select(exists().where(IS_PENDING))
+        async with self._engine.connect() as conn:
+            return bool((await conn.execute(stmt)).scalar())
+
+    async def is_open(self, broadcast_id: int) -> bool:
+        """Tell whether the broadcast has rows pending or in flight (an index lookup)."""
+        o = outbox.c
+        stmt = select(
+            exists().where(o.broadcast_id == broadcast_id, o.status.in_(("pending", "sending")))
+        )
+        async with self._engine.connect() as conn:
+            return bool((await conn.execute(stmt)).scalar())
+
+    async def report_counts(self, broadcast_id: int) -> list[tuple[str, str | None, int]]:
+        """Count a broadcast's rows by (status, last error), for its report."""
+        o = outbox.c
+        stmt = (
+            select(o.status, o.last_error, func.count())
+            .where(o.broadcast_id == broadcast_id)
+            .group_by(o.status, o.last_error)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [(str(status), opt_str(error), int(n)) for status, error, n in rows]
 
     async def has_key(self, idempotency_key: str) -> bool:
         """Tell whether a row with this idempotency key exists (in any status)."""

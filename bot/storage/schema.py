@@ -28,6 +28,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 
 from bot.storage.types import IdType, UTCDateTime
@@ -183,7 +185,23 @@ broadcasts = Table(
     CheckConstraint(one_of("kind", BROADCAST_KINDS), name="kind"),
     CheckConstraint(one_of("status", BROADCAST_STATUSES), name="status"),
     UniqueConstraint("event_id", "kind", "ref"),
+    # Added by migration 4.
+    Column("paid", Boolean, nullable=False, server_default=false()),
 )
+
+#: What a broadcast sends, stored once (migration 4): part ``n`` of every recipient's message.
+broadcast_parts = Table(
+    "broadcast_parts",
+    metadata,
+    Column("broadcast_id", IdType, ForeignKey("broadcasts.id"), primary_key=True),
+    Column("part", Integer, primary_key=True, autoincrement=False),
+    Column("payload", Text, nullable=False),
+)
+
+#: Rows the delivery engine may claim next: pending ones, in due order (a partial index,
+#: so its size is the backlog, not the history; queries must say ``status = 'pending'``
+#: as a literal for SQLite and PostgreSQL to use it).
+OUTBOX_DUE_INDEX = "ix_outbox_due"
 
 outbox = Table(
     "outbox",
@@ -192,7 +210,8 @@ outbox = Table(
     Column("broadcast_id", IdType, ForeignKey("broadcasts.id"), nullable=False),
     Column("chat_id", BigInteger, nullable=False),
     Column("idempotency_key", String(255), nullable=False, unique=True),
-    Column("payload", Text, nullable=False),
+    # The row's own payload; NULL (migration 4): part ``part`` of its broadcast's.
+    Column("payload", Text),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UTCDateTime, nullable=False),
@@ -202,7 +221,15 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     CheckConstraint(one_of("status", OUTBOX_STATUSES), name="status"),
-    Index(None, "status", "next_attempt_at"),
     # Added by migration 2.
     Index(None, "broadcast_id", "status"),
+    # Added by migration 4 (which dropped the (status, next_attempt_at) index).
+    Column("part", Integer, nullable=False, server_default="0"),
+    Index(
+        OUTBOX_DUE_INDEX,
+        "next_attempt_at",
+        "id",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
 )

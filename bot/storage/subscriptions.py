@@ -18,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.domain.clock import Clock
 from bot.storage._sql import instant, opt_instant, opt_str, upsert_insert
 from bot.storage.engine import writer
-from bot.storage.models import Recipient, ReminderMode, Subscription, SubscriptionStats
+from bot.storage.models import (
+    Audience,
+    Recipient,
+    ReminderMode,
+    Subscription,
+    SubscriptionStats,
+)
 from bot.storage.schema import REMINDER_MODES, chats, muted_key_dates, subscriptions
 
 #: The key-date kind that ``deadlines`` reminder mode keeps.
@@ -251,17 +257,24 @@ class SubscriptionRepository:
         mode ``off`` is left out, mode ``deadlines`` only gets key dates whose
         ``kind`` is ``"deadline"``, and chats that muted the key date are left out.
         """
-        s, m = subscriptions.c, muted_key_dates.c
-        conditions: list[ColumnElement[bool]] = [_reachable(series_id)]
-        if key_date_id is not None:
-            modes = ("all", "deadlines") if kind == DEADLINE_KIND else ("all",)
-            conditions.append(s.reminders.in_(modes))
-            muted = exists().where(
-                m.series_id == s.series_id, m.chat_id == s.chat_id, m.key_date_id == key_date_id
-            )
-            conditions.append(~muted)
+        conditions = audience_conditions(Audience(series_id, key_date_id, kind))
         async with self._engine.connect() as conn:
             return await recipients_in(conn, conditions)
+
+    async def audience_size(self, audience: Audience) -> int:
+        """Count the chats a broadcast to ``audience`` reaches now (extra chats included)."""
+        s, c = subscriptions.c, chats.c
+        conditions = audience_conditions(audience)
+        if audience.extra_chats:
+            conditions.append(s.chat_id.not_in(audience.extra_chats))
+        stmt = (
+            select(func.count())
+            .select_from(subscriptions.join(chats, c.chat_id == s.chat_id))
+            .where(*conditions)
+        )
+        async with self._engine.connect() as conn:
+            found = int((await conn.execute(stmt)).scalar_one())
+        return found + len(set(audience.extra_chats))
 
     async def stats(self, series_id: str) -> SubscriptionStats:
         """Count subscribers of the series for ``/stats``."""
@@ -303,6 +316,22 @@ class SubscriptionRepository:
             by_mode=_frozen(by_mode),
             by_type=_frozen(by_type),
         )
+
+
+def audience_conditions(audience: Audience) -> list[ColumnElement[bool]]:
+    """The WHERE of ``subscriptions JOIN chats`` that selects an audience (see Audience)."""
+    s, m = subscriptions.c, muted_key_dates.c
+    conditions: list[ColumnElement[bool]] = [_reachable(audience.series_id)]
+    if audience.key_date_id is not None:
+        modes = ("all", "deadlines") if audience.kind == DEADLINE_KIND else ("all",)
+        conditions.append(s.reminders.in_(modes))
+        muted = exists().where(
+            m.series_id == s.series_id,
+            m.chat_id == s.chat_id,
+            m.key_date_id == audience.key_date_id,
+        )
+        conditions.append(~muted)
+    return conditions
 
 
 async def recipients_in(

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
 
+from bot.delivery.http import AiohttpRequest
 from bot.telegram import errors
 from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers import (
@@ -57,10 +58,17 @@ def build_application(
     """Return the bot with every handler registered (services are installed separately).
 
     Updates are handled by a :class:`FairUpdateProcessor`: chats concurrently, each
-    chat's updates in order, the flood guard counting at arrival.
+    chat's updates in order, the flood guard counting at arrival. Requests go through
+    :class:`~bot.delivery.http.AiohttpRequest` (PTB's request interface on aiohttp: the
+    delivery engine's capacity); long polling keeps PTB's own backend.
     """
     processor = FairUpdateProcessor(flood_guard, warn=fallback.warn_flooder)
-    builder = ApplicationBuilder().token(token).concurrent_updates(processor)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .concurrent_updates(processor)
+        .request(AiohttpRequest(connection_pool_size=32))
+    )
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
     if base_url:

@@ -193,3 +193,37 @@ async def test_migrate_without_a_clock_uses_server_time(db_url: str, clock: Fixe
             )
         assert len(stamps) == LATEST_VERSION
         assert all(s.tzinfo is dt.UTC and s.year >= 2024 for s in stamps)
+
+
+async def test_upgrade_to_v4_keeps_every_pending_row_and_sends_its_payload(
+    db_url: str, clock: FixedClock
+) -> None:
+    """From 2, migrations 3 then 4 run; 4 moves payloads to broadcast_parts, old rows keep theirs."""
+    async with await Database.connect(db_url, clock) as db:
+        await _build_v1_with_data(db)
+        await db.migrate(target=2)
+        at: object = T1.replace(tzinfo=None) if db.dialect == "sqlite" else T1
+        async with db.engine.begin() as conn:
+            for n in range(3):
+                await conn.execute(
+                    text(
+                        "INSERT INTO outbox (broadcast_id, chat_id, idempotency_key, payload,"
+                        " status, attempts, next_attempt_at, claimed_at, message_id, last_error,"
+                        " created_at, sent_at) VALUES (7, :chat, :key, :payload, :status, 1, :at,"
+                        " NULL, NULL, NULL, :at, NULL)"
+                    ),
+                    {
+                        "chat": 42,
+                        "key": f"old:{n}",
+                        "payload": f'{{"text":"old {n}"}}',
+                        "status": "sending" if n == 2 else "pending",
+                        "at": at,
+                    },
+                )
+        report = await db.migrate()
+        assert report.applied == tuple(range(3, LATEST_VERSION + 1))
+        assert await db.outbox.release_stale_sending() == 1
+        claimed = await db.outbox.claim_due(10, T1)
+        assert sorted(str(r.payload["text"]) for r in claimed) == ["hi", "old 0", "old 1", "old 2"]
+        broadcast = await db.outbox.get_broadcast(7)
+        assert broadcast is not None and broadcast.paid is False

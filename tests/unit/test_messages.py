@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 
+from bot.delivery import DeliveryLimits
+from bot.delivery.limits import DeliveryEstimate
 from bot.domain.config import load_events
 from bot.domain.model import Contact, Event, NewsItem, Topics
 from bot.domain.times import parse_zone
@@ -79,6 +81,9 @@ def every_reply(event: Event, reader: Reader, text: str) -> list[Reply]:
         *(Reply(card.text) for card in messages.inline_topic_cards(event, text, [])),
         messages.unknown_command(text),
         messages.post_controls("d1", 3, NOW + dt.timedelta(days=1), reader),
+        messages.post_controls(
+            "d1", 30_000, None, reader, DeliveryEstimate.of(30_000, DeliveryLimits.telegram())
+        ),
         messages.post_scheduled(7, NOW + dt.timedelta(days=1), reader),
         messages.throttled(),
         messages.something_went_wrong(),

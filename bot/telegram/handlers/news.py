@@ -92,9 +92,12 @@ async def post(update: Update, context: Context) -> None:
     audience = await svc.news.audience(event)
     reader = await svc.subscribers.reader(chat_info(update))
     chat_id = chat_info(update).chat_id
+    estimate = svc.news.estimate(event, body, audience)
     await send_reply(context.bot, chat_id, messages.news_post(event, body))
     await send_reply(
-        context.bot, chat_id, messages.post_controls(draft.id, audience, send_at, reader)
+        context.bot,
+        chat_id,
+        messages.post_controls(draft.id, audience, send_at, reader, estimate),
     )
 
 
@@ -115,7 +118,10 @@ def _is_post_button(data: object) -> bool:
 
 
 async def on_post_button(update: Update, context: Context) -> None:
-    """post:send|edit|cancel:<draft id>: only the draft's author can act on it."""
+    """post:send|paid|edit|cancel:<draft id>: only the draft's author can act on it.
+
+    ``paid`` sends it as a paid broadcast (the organizer opted in on the preview).
+    """
     query = cast(CallbackQuery, update.callback_query)
     svc = services(context)
     decoded = cb.decode(query.data)
@@ -152,6 +158,7 @@ async def on_post_button(update: Update, context: Context) -> None:
         user.id,
         draft_id,
         channel_id=await _channel_id(context, series.announcement_channel),
+        paid=action == "paid",
     )
     if posted is None:
         await query.answer("Already sent or cancelled; nothing more was sent.", show_alert=True)
