@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.domain.series import KnownEdition
 from bot.storage import Database
 from bot.storage.models import Recipient
+from bot.storage.schema import broadcast_parts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,3 +100,27 @@ async def test_a_kill_between_the_steps_leaves_nothing(db: Database, db_url: str
     assert await db.outbox.find_broadcast("euromlsys2027", "edition", "euromlsys2027") is None
     made = await db.editions.announce("euromlsys2027", "euromlsys", 2027, _rows)
     assert made is not None and made.inserted == 2  # the next start announces it, once
+
+
+async def _parts(db: Database) -> list[tuple[int, int, str]]:
+    p = broadcast_parts.c
+    async with db.engine.connect() as conn:
+        rows = await conn.execute(select(p.broadcast_id, p.part, p.payload).order_by(p.part))
+        return [(int(r[0]), int(r[1]), str(r[2])) for r in rows]
+
+
+async def test_announcement_stores_its_payload_once_in_the_unit_of_work(db: Database) -> None:
+    """The announcement's text is one broadcast part, written in the announcing transaction."""
+    await _followers(db, 1, 2)
+    made = await db.editions.announce("euromlsys2027", "euromlsys", 2027, _rows)
+    assert made is not None and made.inserted == 2
+    assert [(b, n) for b, n, _ in await _parts(db)] == [(made.broadcast_id, 0)]
+    assert [r.payload for r in await db.outbox.rows_for(made.broadcast_id)] == [{"text": "out"}] * 2
+    with pytest.raises(RuntimeError):
+        async with db.engine.begin() as conn:
+            await db.outbox.create_broadcast_in(
+                conn, "euromlsys2028", "edition", "euromlsys2028", None, [(1, "k:1", {"t": "x"})]
+            )
+            raise RuntimeError("the rest of the unit of work failed")
+    assert await db.outbox.find_broadcast("euromlsys2028", "edition", "euromlsys2028") is None
+    assert [(b, n) for b, n, _ in await _parts(db)] == [(made.broadcast_id, 0)]

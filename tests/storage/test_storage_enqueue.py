@@ -12,12 +12,13 @@ from bot.storage.models import Audience
 from bot.storage.schema import broadcast_parts, outbox
 
 EVENT = "euromlsys2026"
+SERIES = "euromlsys"  # subscriptions and audiences belong to the series
 
 
 async def subscribe(db: Database, chat_ids: range | list[int]) -> None:
     for chat_id in chat_ids:
         await db.chats.upsert_chat(chat_id, "private")
-        await db.subscriptions.subscribe(EVENT, chat_id)
+        await db.subscriptions.subscribe(SERIES, chat_id)
 
 
 async def count(db: Database, table: Table, **where: object) -> int:
@@ -30,10 +31,12 @@ async def count(db: Database, table: Table, **where: object) -> int:
 
 async def test_audience_rows_are_written_in_chunks_and_once(db: Database) -> None:
     await subscribe(db, range(1, 12))
-    await db.subscriptions.unsubscribe(EVENT, 5)
+    await db.chats.upsert_chat(50, "private")
+    await db.subscriptions.subscribe("mlsys", 50)  # another series: not in the audience
+    await db.subscriptions.unsubscribe(SERIES, 5)
     await db.chats.mark_inactive(7, "blocked")
     parts = [{"text": "part one", "parse_mode": "HTML"}, {"text": "part two"}]
-    audience = Audience(EVENT, extra_chats=(-100123, 3))
+    audience = Audience(SERIES, extra_chats=(-100123, 3))
     created = await db.outbox.create_broadcast_to(
         EVENT, "news", "1", 99, audience, parts, "news:1:", part_suffix=True, chunk=3
     )
@@ -59,16 +62,16 @@ async def test_audience_rows_are_written_in_chunks_and_once(db: Database) -> Non
 
 async def test_reminder_audience_follows_modes_and_mutes(db: Database) -> None:
     await subscribe(db, range(1, 6))
-    await db.subscriptions.set_reminder_mode(EVENT, 2, "off")
-    await db.subscriptions.set_reminder_mode(EVENT, 3, "deadlines")
-    await db.subscriptions.mute_key_date(EVENT, 4, "notification")
+    await db.subscriptions.set_reminder_mode(SERIES, 2, "off")
+    await db.subscriptions.set_reminder_mode(SERIES, 3, "deadlines")
+    await db.subscriptions.mute_key_date(SERIES, 4, "notification")
     payload = {"template": "reminder", "key_date": "notification"}
     created = await db.outbox.create_broadcast_to(
         EVENT,
         "reminder",
         "r1",
         None,
-        Audience(EVENT, key_date_id="notification", kind="notification"),
+        Audience(SERIES, key_date_id="notification", kind="notification"),
         [payload],
         "reminder:r1:",
     )
@@ -77,7 +80,7 @@ async def test_reminder_audience_follows_modes_and_mutes(db: Database) -> None:
     assert [r.idempotency_key for r in rows] == ["reminder:r1:1", "reminder:r1:5"]
     assert all(r.payload == payload for r in rows)
     expected = await db.subscriptions.active_recipients(
-        EVENT, key_date_id="notification", kind="notification"
+        SERIES, key_date_id="notification", kind="notification"
     )
     assert [r.chat_id for r in expected] == [1, 5]
 

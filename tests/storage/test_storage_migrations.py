@@ -198,7 +198,7 @@ async def test_migrate_without_a_clock_uses_server_time(db_url: str, clock: Fixe
 async def test_upgrade_to_v4_keeps_every_pending_row_and_sends_its_payload(
     db_url: str, clock: FixedClock
 ) -> None:
-    """From 2, migrations 3 then 4 run; 4 moves payloads to broadcast_parts, old rows keep theirs."""
+    """From 2, 3 then 4 run; 4 puts new payloads in broadcast_parts, old rows keep theirs."""
     async with await Database.connect(db_url, clock) as db:
         await _build_v1_with_data(db)
         await db.migrate(target=2)
@@ -221,7 +221,7 @@ async def test_upgrade_to_v4_keeps_every_pending_row_and_sends_its_payload(
                     },
                 )
         report = await db.migrate()
-        assert report.applied == tuple(range(3, LATEST_VERSION + 1))
+        assert report.applied == (3, 4) == tuple(range(3, LATEST_VERSION + 1))
         assert await db.outbox.release_stale_sending() == 1
         claimed = await db.outbox.claim_due(10, T1)
         assert sorted(str(r.payload["text"]) for r in claimed) == ["hi", "old 0", "old 1", "old 2"]
