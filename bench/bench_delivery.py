@@ -375,7 +375,7 @@ async def subscribe(db: Database, chats: Sequence[int], tag: str) -> str:
         )
         await conn.execute(
             text(
-                f"{prefix}INSERT INTO subscriptions (event_id, chat_id, subscribed_at, reminders,"
+                f"{prefix}INSERT INTO subscriptions (series_id, chat_id, subscribed_at, reminders,"
                 f" active) SELECT :e, n, :at, 'all', {true} {source}"
             ),
             {"e": event, "at": at},

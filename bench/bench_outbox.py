@@ -106,7 +106,7 @@ async def add_subscribers(db: Database, count: int) -> None:
         )
         await conn.execute(
             text(
-                f"{prefix}INSERT INTO subscriptions (event_id, chat_id, subscribed_at, "
+                f"{prefix}INSERT INTO subscriptions (series_id, chat_id, subscribed_at, "
                 f"reminders, active) SELECT '{EVENT}', n, :at, 'all', {true} {source}"
             ),
             {"at": stamp(db)},
