@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 import os
 import signal
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from telegram import Update
@@ -30,7 +31,7 @@ from bot.deploy.health import collect_health
 from bot.deploy.instance import instance_lock
 from bot.deploy.keeper import LockKeeper
 from bot.deploy.lock import InstanceLock
-from bot.deploy.platform import check_storage_safe
+from bot.deploy.platform import PLATFORM_MARKERS, check_storage_safe
 from bot.deploy.web import (
     SECRET_ENV,
     CalendarFile,
@@ -46,7 +47,6 @@ from bot.domain.clock import Clock
 from bot.logs import add_secret
 from bot.runtime import Runtime, WebhookTarget
 from bot.settings import Settings
-from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ async def run_bot(
         raise ValueError("no token")
     warning = check_storage_safe(
         settings.database_url,
-        os.environ,
+        platform_markers(os.environ),
         allow_sqlite=options.allow_ephemeral_sqlite or settings.allow_ephemeral_sqlite,
     )
     if warning:
@@ -81,20 +81,9 @@ async def run_bot(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    db = await Database.connect(
-        settings.database_url, clock, data_dir=settings.data_dir, migrate=True
-    )
+    runtime = await Runtime.open(settings, clock)
+    db = runtime.db
     log.info("database %s ready", db.url)
-    runtime = Runtime.assemble(
-        db=db,
-        clock=clock,
-        token=settings.token,
-        config_path=settings.config_path,
-        base_url=settings.api_base_url,
-        admin_ids=settings.admin_ids,
-        tracker_sources=settings.tracker_sources,
-        tracker_interval=settings.tracker_interval,
-    )
     loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(runtime))
     lock = instance_lock(settings, settings.token)
     keeper = LockKeeper(lock, runtime, stop)
@@ -143,6 +132,11 @@ async def run_bot(
     if keeper.stood_down:
         log.info("stood down: another instance is active")
     return 0
+
+
+def platform_markers(environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables a hosting platform sets (not settings: those are all in ``settings``)."""
+    return {name: environ[name] for name, _ in PLATFORM_MARKERS if name in environ}
 
 
 _RELOADS: set[asyncio.Task[None]] = set()

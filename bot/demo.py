@@ -22,7 +22,6 @@ from bot.sandbox.limits import Limits
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import CallbackQueryRecord, Chat, TranscriptMessage, User
 from bot.settings import Settings
-from bot.storage.database import Database
 
 DEMO_HELP = """\
 demo commands (everything else is sent to the bot as a chat message):
@@ -196,18 +195,9 @@ async def run_demo(
             api_base_url=sandbox.base_url,
             admin_ids=settings.admin_ids | {organizer.id},
             data_dir=Path(folder),
+            tracker_sources=(),  # the demo reads no tracker files over the network
         )
-        db = await Database.connect(
-            settings.database_url, clock, data_dir=settings.data_dir, migrate=True
-        )
-        runtime = Runtime.assemble(
-            db=db,
-            clock=clock,
-            token=sandbox.token,
-            config_path=settings.config_path,
-            base_url=sandbox.base_url,
-            admin_ids=settings.admin_ids,
-        )
+        runtime = await Runtime.open(settings, clock)
         service = runtime.subscribers
         stop = asyncio.Event()
         bot_task = asyncio.create_task(runtime.run(stop, poll_timeout=1))

@@ -1,7 +1,8 @@
-"""The running bot, assembled: events, storage, services, delivery, scheduler, Application.
+"""The one composition root: settings → database → services → Application.
 
-One composition root for ``run``, ``demo`` and the end-to-end tests, so all three run the
-same thing.
+``run`` (``bot.bootstrap``), ``demo``, the shell's ``news`` and ``stats`` and the tests all
+build here (:meth:`Runtime.open`, or :func:`open_database` and :func:`event_book` for what
+needs no bot), so they all run the same thing, wired once.
 
 Faults: every background loop is supervised (``bot.supervision``); what fails shows on
 ``health`` (``/healthz`` says degraded) and the admins hear it once per cool-down. A storage
@@ -19,16 +20,11 @@ import contextlib
 import dataclasses
 import logging
 from dataclasses import dataclass
-from pathlib import Path
-
-from telegram.constants import ParseMode
-from telegram.ext import Application
 
 from bot.delivery import DeliveryEngine, DeliveryLimits, PriorityRateLimiter
 from bot.domain.clock import Clock
 from bot.domain.config import load_events
 from bot.domain.model import Event
-from bot.importers.sources import TrackerSource
 from bot.render.html import esc
 from bot.services.admin import AdminService
 from bot.services.events import EventBook
@@ -36,10 +32,12 @@ from bot.services.news import NewsService
 from bot.services.reminders import ReminderService
 from bot.services.subscribers import SubscriberService
 from bot.services.trackers import TrackedEvents, TrackerFollower
+from bot.settings import Settings, SettingsError
 from bot.storage.database import Database
 from bot.supervision import AdminAlerts, HealthBoard, describe, supervise
 from bot.telegram import common, deferred
 from bot.telegram.app import build_application, drain_updates, publish_commands, update_processor
+from bot.telegram.context import BotApp
 from bot.telegram.jobs import JobQueueScheduler
 
 log = logging.getLogger(__name__)
@@ -73,9 +71,10 @@ class Runtime:
     subscribers: SubscriberService
     reminders: ReminderService
     engine: DeliveryEngine
-    application: Application  # type: ignore[type-arg]
+    application: BotApp
     admin_ids: frozenset[int]
     admin: AdminService
+    news: NewsService
     ready: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     """Set once the bot polls for updates, after the catch-up and the schedule."""
     trackers: TrackerFollower | None = None
@@ -90,27 +89,48 @@ class Runtime:
     _background: list[asyncio.Task[None]] = dataclasses.field(default_factory=list)
 
     @classmethod
-    def assemble(
+    async def open(
         cls,
-        *,
-        db: Database,
+        settings: Settings,
         clock: Clock,
-        token: str,
-        config_path: Path,
+        *,
         events: tuple[Event, ...] | None = None,
-        base_url: str | None = None,
-        admin_ids: frozenset[int] = frozenset(),
         limits: DeliveryLimits | None = None,
         workers: int = 8,
-        tracker_sources: tuple[TrackerSource, ...] = (),
-        tracker_interval: float = 3600.0,
     ) -> Runtime:
-        """Wire the parts together (nothing runs yet)."""
-        tracked = TrackedEvents(tracker_sources)
-        book = EventBook(db, clock, config_path, events, loader=tracked.loader(load_events))
+        """Connect (and migrate) the settings' database, then :meth:`assemble` on it."""
+        db = await open_database(settings, clock)
+        try:
+            return cls.assemble(settings, db, clock, events=events, limits=limits, workers=workers)
+        except BaseException:
+            await db.close()
+            raise
+
+    @classmethod
+    def assemble(
+        cls,
+        settings: Settings,
+        db: Database,
+        clock: Clock,
+        *,
+        events: tuple[Event, ...] | None = None,
+        limits: DeliveryLimits | None = None,
+        workers: int = 8,
+    ) -> Runtime:
+        """Wire the parts together on ``db`` (nothing runs yet).
+
+        ``events`` replaces the config's (tests); ``limits`` replaces Telegram's pace.
+        """
+        if settings.token is None:
+            raise SettingsError("TELEGRAM_BOT_TOKEN is not set: the bot needs its token")
+        admin_ids = settings.admin_ids
+        tracked = TrackedEvents(settings.tracker_sources)
+        book = event_book(settings, db, clock, events=events, tracked=tracked)
         subscribers = SubscriberService(db, book, clock)
         limiter = PriorityRateLimiter(limits or DeliveryLimits.telegram())
-        application = build_application(token, base_url=base_url, rate_limiter=limiter)
+        application = build_application(
+            settings.token, base_url=settings.api_base_url, rate_limiter=limiter
+        )
         admins = admin_ids | frozenset().union(*(e.admins for e in book.events))
         health = HealthBoard()
         engine = DeliveryEngine(
@@ -126,17 +146,32 @@ class Runtime:
         reminders = ReminderService(db, book, engine, scheduler)
         engine.renderer = reminders.render
         admin = AdminService(db, reminders, admin_ids)  # plus each series' own admins
-        runtime = cls(db, clock, book, subscribers, reminders, engine, application, admins, admin)
-        runtime.health = health
-        runtime.alerts = AdminAlerts(lambda text: alert_admins(application, admins, text))
-        runtime.alerts.attach(health)
-        if tracker_sources:
-            runtime.trackers = TrackerFollower(tracked, reminders.reload, interval=tracker_interval)
         news = NewsService(db, engine, clock)
+        alerts = AdminAlerts(lambda text: alert_admins(application, admins, text))
+        alerts.attach(health)
+        trackers = None
+        if settings.tracker_sources:
+            trackers = TrackerFollower(
+                tracked, reminders.reload, interval=settings.tracker_interval
+            )
         common.install(
             application, common.Services(subscribers, reminders, engine, admin, news, health)
         )
-        return runtime
+        return cls(
+            db,
+            clock,
+            book,
+            subscribers,
+            reminders,
+            engine,
+            application,
+            admins,
+            admin,
+            news,
+            trackers=trackers,
+            health=health,
+            alerts=alerts,
+        )
 
     async def run(
         self, stop: asyncio.Event, *, poll_timeout: int = 10, webhook: WebhookTarget | None = None
@@ -270,8 +305,28 @@ class Runtime:
                 await asyncio.wait_for(stop.wait(), self.storage_check_seconds)
 
 
+async def open_database(settings: Settings, clock: Clock) -> Database:
+    """Connect to the settings' database (SQLite in ``data_dir`` by default) and migrate it."""
+    return await Database.connect(
+        settings.database_url, clock, data_dir=settings.data_dir, migrate=True
+    )
+
+
+def event_book(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    *,
+    events: tuple[Event, ...] | None = None,
+    tracked: TrackedEvents | None = None,
+) -> EventBook:
+    """The events of the settings' config (plus those ``tracked`` follows), kept in ``db``."""
+    tracked = tracked or TrackedEvents(settings.tracker_sources)
+    return EventBook(db, clock, settings.config_path, events, loader=tracked.loader(load_events))
+
+
 def follow_trackers(
-    application: Application,  # type: ignore[type-arg]
+    application: BotApp,
     follower: TrackerFollower,
 ) -> None:
     """Read the tracker files now and every ``follower.interval`` seconds (one at a time)."""
@@ -294,11 +349,11 @@ def follow_trackers(
 
 
 async def alert_admins(
-    application: Application,  # type: ignore[type-arg]
+    application: BotApp,
     admin_ids: frozenset[int],
     text: str,
 ) -> None:
     """Tell every admin about something that needs a person (best effort)."""
     for admin in sorted(admin_ids):
         with contextlib.suppress(Exception):
-            await application.bot.send_message(admin, f"⚠️ {esc(text)}", parse_mode=ParseMode.HTML)
+            await application.bot.send_message(admin, f"⚠️ {esc(text)}")  # HTML by default

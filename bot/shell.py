@@ -14,9 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from telegram.ext import ExtBot
-
-from bot.delivery import DeliveryEngine, PriorityRateLimiter, Progress, plain_text
+from bot.delivery import Progress, plain_text
 from bot.delivery.progress import progress_from
 from bot.deploy.instance import instance_lock
 from bot.deploy.lock import InstanceLock
@@ -26,8 +24,8 @@ from bot.domain.series import find_series, series_of
 from bot.render import messages
 from bot.render.cli_text import fit_table, terminal_width
 from bot.render.html import esc
+from bot.runtime import Runtime, event_book, open_database
 from bot.services.events import EventBook
-from bot.services.news import NewsService
 from bot.settings import Settings, SettingsError
 from bot.storage.database import Database
 
@@ -39,11 +37,14 @@ PIPE_LINE_SECONDS = 5.0
 
 
 async def _open(settings: Settings, clock: Clock) -> tuple[Database, EventBook]:
-    db = await Database.connect(
-        settings.database_url, clock, data_dir=settings.data_dir, migrate=True
-    )
-    book = EventBook(db, clock, settings.config_path)
-    await book.refresh()
+    """The database and the events, from the composition root (no bot needed)."""
+    db = await open_database(settings, clock)
+    try:
+        book = event_book(settings, db, clock)
+        await book.refresh()
+    except BaseException:
+        await db.close()
+        raise
     return db, book
 
 
@@ -140,9 +141,11 @@ async def news(
             "TELEGRAM_BOT_TOKEN is not set; news needs the bot's token to send "
             "(and to find a bot running on this database): set it as for deadline-bot run"
         )
-    db, book = await _open(settings, clock)
+    runtime = await Runtime.open(settings, clock)
+    db, book, engine = runtime.db, runtime.book, runtime.engine
     lock = instance_lock(settings, token)
     try:
+        await book.refresh()
         event = chosen_edition(book, only)
         body = text.strip() if is_html else esc(text.strip())
         if not body:
@@ -153,14 +156,8 @@ async def news(
         if not yes and not confirm(f"Send to {audience} subscriber(s)? [y/N] "):
             out.write("Nothing sent.\n")
             return 1
-        bot = ExtBot(
-            token,
-            base_url=settings.api_base_url or "https://api.telegram.org/bot",
-            rate_limiter=PriorityRateLimiter(),
-        )
-        engine = DeliveryEngine(db, bot, clock)
         delivering = await lock.try_acquire()
-        posted = await NewsService(db, engine, clock).publish(event, body, None)
+        posted = await runtime.news.publish(event, body, None)
         out.write(f"news #{posted.news_id}: broadcast #{posted.broadcast_id}\n")
         printer = ProgressPrinter(out)
         if not delivering:
@@ -170,7 +167,7 @@ async def news(
             if delivering:
                 out.write("the bot stopped before the end; sending the rest from here\n")
         if delivering:
-            async with bot:
+            async with runtime.application.bot:
                 await engine.start()
                 watcher = engine.watch(posted.broadcast_id, printer.show, interval=1)
                 await engine.wait_finished(posted.broadcast_id, timeout=24 * 3600)

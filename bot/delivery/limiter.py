@@ -35,18 +35,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import math
 import random
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from telegram._utils.types import JSONDict
 from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.delivery.limits import DeliveryLimits
 from bot.delivery.pace import AdaptivePace, Pace
@@ -73,6 +75,8 @@ PAUSE_SLACK = 0.1
 #: Forget per-chat state beyond this many chats (only chats back to a fresh state go).
 _PRUNE_AT = 5000
 
+JSONDict = dict[str, Any]
+"""A decoded JSON object (PTB's own alias is private)."""
 Result = bool | JSONDict | list[JSONDict]
 Callback = Callable[..., Coroutine[Any, Any, Result]]
 ChatKey = int | str
@@ -91,8 +95,20 @@ def loop_time() -> float:
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
-    """Return a ``RetryAfter``'s wait in seconds (PTB keeps it as a timedelta)."""
-    return float(exc._retry_after.total_seconds())
+    """Return a ``RetryAfter``'s wait in seconds.
+
+    PTB 22 gives ``retry_after`` as a number of seconds, with a deprecation warning, or as
+    a ``timedelta`` (``PTB_TIMEDELTA=1``, and the default in a later major version): both
+    are read here, and the warning about the change is not repeated at every 429.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: object = exc.retry_after
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, int | float):
+        return float(value)
+    raise TypeError(f"RetryAfter.retry_after is neither seconds nor a timedelta: {value!r}")
 
 
 def is_server_error(exc: BaseException) -> bool:

@@ -4,7 +4,8 @@ One family of rules, used on both sides of the wire:
 
 * :class:`Gcra`, the generic cell rate algorithm (the "virtual scheduling" form of a token
   bucket): ``rate`` events a second with ``burst`` at once. The delivery limiter paces with
-  it; the sandbox's ``bucket`` flood model is the same rule on the receiving side.
+  it, the flood guard counts each person's updates with it, and the sandbox's ``bucket``
+  flood model is the same rule on the receiving side.
 * :class:`SlidingWindow`: at most ``limit`` events in *any* ``window`` seconds.
 * :class:`FixedWindow`: at most ``limit`` events in each window ``[k·w, (k+1)·w)``.
 

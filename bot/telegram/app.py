@@ -1,15 +1,19 @@
-"""The python-telegram-bot Application: built with the shared rate limiter, handlers registered."""
+"""The python-telegram-bot Application: typed, HTML by default, paced, every handler registered."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
+from telegram.ext import ApplicationBuilder, BaseRateLimiter, Defaults, JobQueue
 
 from bot.delivery.http import AiohttpRequest
 from bot.telegram import errors
+from bot.telegram.context import CONTEXT_TYPES, BotApp, Context
 from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers import (
     admin,
@@ -30,9 +34,16 @@ from bot.telegram.updates import DrainReport, FairUpdateProcessor
 
 log = logging.getLogger(__name__)
 
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+)
+"""Every message the bot sends itself is HTML (decision 5) and shows no link preview.
+
+Outbox rows (``do_api_request``) carry their own parse mode and preview choice."""
+
 
 async def publish_commands(
-    application: Application,  # type: ignore[type-arg]
+    application: BotApp,
     admin_ids: Iterable[int] = (),
 ) -> None:
     """Publish the public command menu, and the admins' own menu in their private chats.
@@ -52,10 +63,13 @@ def build_application(
     token: str,
     *,
     base_url: str | None = None,
-    rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
+    rate_limiter: BaseRateLimiter[Any] | None = None,
     flood_guard: FloodGuard | None = None,
-) -> Application:  # type: ignore[type-arg]
+) -> BotApp:
     """Return the bot with every handler registered (services are installed separately).
+
+    Its ``context`` is :data:`~bot.telegram.context.Context`, its ``bot_data`` a
+    :class:`~bot.telegram.context.BotData`, and its bot sends with :data:`DEFAULTS`.
 
     Updates are handled by a :class:`FairUpdateProcessor`: chats concurrently, each
     chat's updates in order, the flood guard counting at arrival. Requests go through
@@ -66,20 +80,23 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(token)
+        .context_types(CONTEXT_TYPES)
+        .job_queue(JobQueue[Context]())
+        .defaults(DEFAULTS)
         .concurrent_updates(processor)
         .request(AiohttpRequest(connection_pool_size=32))
     )
-    if rate_limiter is not None:
-        builder = builder.rate_limiter(rate_limiter)
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_url.replace("/bot", "/file/bot"))
-    application = builder.build()
+    application: BotApp = (
+        builder.rate_limiter(rate_limiter).build() if rate_limiter is not None else builder.build()
+    )
     register_handlers(application)
     errors.register(application)
     return application
 
 
-def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+def register_handlers(application: BotApp) -> None:
     """Register every handler group, catch-alls last."""
     admin.register(application)
     news.register(application)  # before info: /news with text is an admin's post
@@ -95,14 +112,14 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     fallback.register(application)
 
 
-def update_processor(application: Application) -> FairUpdateProcessor | None:  # type: ignore[type-arg]
+def update_processor(application: BotApp) -> FairUpdateProcessor | None:
     """Return the application's fair update processor (None for another one)."""
     processor = application.update_processor
     return processor if isinstance(processor, FairUpdateProcessor) else None
 
 
 async def drain_updates(
-    application: Application,  # type: ignore[type-arg]
+    application: BotApp,
     within: float,
 ) -> DrainReport | None:
     """At stop: finish the queued updates within ``within`` s (flooders' are dropped)."""

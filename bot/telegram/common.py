@@ -2,52 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
-
 from telegram import Update
 from telegram.constants import ChatMemberStatus
-from telegram.ext import Application, ContextTypes
 
 from bot.render.messages import Reply
 from bot.services.subscribers import ChatInfo, SubscriberService
+from bot.telegram.context import BotApp, Context, Services
 from bot.telegram.replies import send_reply
 
-if TYPE_CHECKING:
-    from bot.delivery import DeliveryEngine
-    from bot.services.admin import AdminService
-    from bot.services.news import NewsService
-    from bot.services.reminders import ReminderService
-    from bot.supervision import HealthBoard
+__all__ = [
+    "ALLOWED_UPDATES",
+    "GROUP_ADMINS",
+    "Context",
+    "Services",
+    "answer",
+    "chat_info",
+    "install",
+    "may_change",
+    "services",
+    "subscribers",
+]
 
-Context = ContextTypes.DEFAULT_TYPE
-SERVICES_KEY = "services"
 ALLOWED_UPDATES = ["message", "callback_query", "inline_query", "my_chat_member"]
 """The update types the bot asks Telegram for."""
 GROUP_ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
 
-@dataclass(frozen=True)
-class Services:
-    """What handlers may call: services only, never storage or SQL."""
-
-    subscribers: SubscriberService
-    reminders: ReminderService
-    engine: DeliveryEngine
-    admin: AdminService
-    news: NewsService
-    health: HealthBoard | None = None
-    """Where handlers report a failing storage (admins are alerted from it)."""
-
-
-def install(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Make the services reachable from every handler."""
-    application.bot_data[SERVICES_KEY] = services
+def install(application: BotApp, services: Services) -> None:
+    """Make the services reachable from every handler (``context.bot_data.services``)."""
+    application.bot_data.services = services
 
 
 def services(context: Context) -> Services:
     """Return the services installed in the application."""
-    return cast(Services, context.bot_data[SERVICES_KEY])
+    installed = context.bot_data.services
+    if installed is None:
+        raise RuntimeError("no services installed in the application (see bot.runtime)")
+    return installed
 
 
 def subscribers(context: Context) -> SubscriberService:

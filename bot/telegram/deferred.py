@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.storage.kv import KeyValueRepository
+from bot.telegram.context import BotApp
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ async def keep(store: KeyValueRepository, updates: Sequence[Update]) -> int:
     return len(kept)
 
 
-async def replay(store: KeyValueRepository, application: Application) -> int:  # type: ignore[type-arg]
+async def replay(store: KeyValueRepository, application: BotApp) -> int:
     """Queue the updates kept by the last stop (before any new one); return how many."""
     kept: list[dict[str, Any]] = json.loads(await store.get(KEY) or "[]")
     if not kept:

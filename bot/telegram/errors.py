@@ -7,12 +7,12 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application
 
 from bot.render import messages
 from bot.storage.errors import is_storage_error
 from bot.supervision import describe
-from bot.telegram.common import SERVICES_KEY, Context, Services, answer
+from bot.telegram.common import Context, answer
+from bot.telegram.context import BotApp
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ async def on_error(update: object, context: Context) -> None:
     if storage:
         assert error is not None
         log.error("storage failed while handling %s: %s", where, describe(error))
-        services = context.bot_data.get(SERVICES_KEY)
-        if isinstance(services, Services) and services.health is not None:
+        services = context.bot_data.services
+        if services is not None and services.health is not None:
             services.health.fail("storage", f"a request failed ({describe(error)})")
     else:
         log.error(
@@ -53,6 +53,6 @@ async def on_error(update: object, context: Context) -> None:
             log.warning("could not tell the chat about the error: %s", exc)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Install the error handler."""
     application.add_error_handler(on_error)

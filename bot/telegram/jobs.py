@@ -14,9 +14,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram.ext import CallbackContext, JobQueue
+from telegram.ext import JobQueue
 
 from bot.domain.clock import Clock
+from bot.telegram.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class ScheduledAt:
 class JobQueueScheduler:
     """Schedules callbacks at instants of the injected clock on PTB's JobQueue."""
 
-    def __init__(self, job_queue: JobQueue[CallbackContext], clock: Clock) -> None:  # type: ignore[type-arg]
+    def __init__(self, job_queue: JobQueue[Context], clock: Clock) -> None:
         self.job_queue = job_queue
         self.clock = clock
 
@@ -43,7 +44,7 @@ class JobQueueScheduler:
     ) -> None:
         """Run ``callback`` at ``at`` on the injected clock (``--now`` shifts it too)."""
 
-        async def run(_context: CallbackContext) -> None:  # type: ignore[type-arg]
+        async def run(_context: Context) -> None:
             try:
                 await callback()
             except Exception:

@@ -1,4 +1,7 @@
-"""Turn a rendered :class:`Reply` into Telegram messages: HTML, split, buttons on the last part."""
+"""Turn a rendered :class:`Reply` into Telegram messages: HTML, split, buttons on the last part.
+
+HTML and no link preview come from the Application's defaults (``bot.telegram.app.DEFAULTS``).
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,13 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
-    LinkPreviewOptions,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from telegram.constants import ParseMode
 
 from bot.render.html import split_message
 from bot.render.messages import Button, Reply
-
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -57,24 +56,11 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> list[Message]:
     sent: list[Message] = []
     for index, part in enumerate(parts):
         under = markup(reply) if index == len(parts) - 1 else None
-        sent.append(
-            await bot.send_message(
-                chat_id,
-                part,
-                parse_mode=ParseMode.HTML,
-                reply_markup=under,
-                link_preview_options=NO_PREVIEW,
-            )
-        )
+        sent.append(await bot.send_message(chat_id, part, reply_markup=under))
     return sent
 
 
 async def edit_reply(message: Message, reply: Reply) -> None:
     """Replace a message (e.g. /settings after a toggle) with a new rendering."""
     (text, *_rest) = split_message(reply.text)
-    await message.edit_text(
-        text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=keyboard(reply),
-        link_preview_options=NO_PREVIEW,
-    )
+    await message.edit_text(text, reply_markup=keyboard(reply))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import warnings
 from typing import Any
 
 import pytest
+from telegram.error import RetryAfter
 
 from bot.delivery import DeliveryLimits, PriorityRateLimiter
-from bot.delivery.limiter import PAUSE_SLACK, chat_key, is_paced
+from bot.delivery.limiter import PAUSE_SLACK, chat_key, is_paced, retry_after_seconds
 from bot.delivery.pace import Pace
 from bot.sandbox.limits import Limits
 from tests.delivery.conftest import EVENT, Rig
@@ -29,6 +31,19 @@ class FakeTime:
 def db_url(sqlite_url: str) -> str:
     """Pacing does not depend on the database: SQLite only."""
     return sqlite_url
+
+
+@pytest.mark.parametrize("as_timedelta", ["0", "1"])
+def test_retry_after_is_read_as_seconds_in_either_form(
+    monkeypatch: pytest.MonkeyPatch, as_timedelta: str
+) -> None:
+    # PTB_TIMEDELTA=1 makes RetryAfter.retry_after a timedelta (PTB's future default).
+    monkeypatch.setenv("PTB_TIMEDELTA", as_timedelta)
+    whole, fraction = RetryAfter(7), RetryAfter(dt.timedelta(seconds=2.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and PTB's deprecation warning does not leak out
+        assert retry_after_seconds(whole) == 7.0
+        assert retry_after_seconds(fraction) == 2.5
 
 
 def test_pace_allows_a_burst_then_the_rate() -> None:

@@ -19,7 +19,7 @@ from bot.runtime import Runtime
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import Chat, TranscriptMessage, User
 from bot.services.subscribers import SubscriberService
-from bot.storage.database import Database
+from bot.settings import Settings
 
 # Before the paper deadline, so countdowns are live: 4 days 4 hours before it.
 E2E_NOW = dt.datetime(2026, 2, 12, 7, 59, tzinfo=dt.UTC)
@@ -55,17 +55,20 @@ class Harness:
     config_path: Path = Path("config")
     bot: RunningBot | None = None
 
-    async def start(self) -> RunningBot:
-        db = await Database.connect(self.db_url, self.clock, migrate=True)
-        runtime = Runtime.assemble(
-            db=db,
-            clock=self.clock,
+    def settings(self) -> Settings:
+        """The bot's settings: the sandbox, the test database; nothing from the environment."""
+        return Settings.from_env({}).replace(
             token=self.sandbox.token,
-            config_path=self.config_path,
-            events=self.events,
-            base_url=self.sandbox.base_url,
+            api_base_url=self.sandbox.base_url,
+            database_url=self.db_url,
             admin_ids=self.admin_ids,
-            limits=DeliveryLimits.scaled(10),
+            config_path=self.config_path,
+        )
+
+    async def start(self) -> RunningBot:
+        """Build the bot through the composition root and run it until it polls."""
+        runtime = await Runtime.open(
+            self.settings(), self.clock, events=self.events, limits=DeliveryLimits.scaled(10)
         )
         stop = asyncio.Event()
         task = asyncio.create_task(runtime.run(stop, poll_timeout=1))

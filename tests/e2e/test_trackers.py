@@ -14,15 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import DeliveryLimits
 from bot.domain.clock import FixedClock
 from bot.domain.config import load_events
 from bot.importers.sources import TrackerSource
-from bot.runtime import TRACKER_JOB, Runtime
+from bot.runtime import TRACKER_JOB
 from bot.sandbox.limits import Limits
 from bot.sandbox.server import Sandbox
-from bot.storage.database import Database
-from tests.e2e.conftest import Harness, RunningBot
+from bot.settings import Settings
+from tests.e2e.conftest import Harness
 from tests.importers.conftest import trackers_dir  # noqa: F401 (a fixture)
 from tests.importers.test_follow import in_config
 from tests.importers.tracker_server import TrackerServer, serving
@@ -40,27 +39,8 @@ class FollowingHarness(Harness):
 
     tracker_sources: tuple[TrackerSource, ...] = ()
 
-    async def start(self) -> RunningBot:
-        db = await Database.connect(self.db_url, self.clock, migrate=True)
-        runtime = Runtime.assemble(
-            db=db,
-            clock=self.clock,
-            token=self.sandbox.token,
-            config_path=self.config_path,
-            events=self.events,
-            base_url=self.sandbox.base_url,
-            limits=DeliveryLimits.scaled(10),
-            tracker_sources=self.tracker_sources,
-        )
-        stop = asyncio.Event()
-        task = asyncio.create_task(runtime.run(stop, poll_timeout=1))
-        self.bot = RunningBot(runtime, stop, task)
-        ready = asyncio.create_task(runtime.ready.wait())
-        await asyncio.wait({ready, task}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            task.result()
-        assert runtime.ready.is_set(), "the bot was not ready within 15 s"
-        return self.bot
+    def settings(self) -> Settings:
+        return super().settings().replace(tracker_sources=self.tracker_sources)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot.domain.config import ConfigError
 from bot.domain.series import Series, series_of
@@ -15,6 +15,7 @@ from bot.render import series as series_text
 from bot.render.messages import Reply
 from bot.services.admin import AdminService
 from bot.telegram.common import Context, answer, chat_info, services, subscribers
+from bot.telegram.context import BotApp
 from bot.telegram.menus import publish_admin_menu
 
 AdminHandler = Callable[[Update, Context, AdminService], Awaitable[Reply | None]]
@@ -42,12 +43,9 @@ def admin_only(
     return handle
 
 
-MENU_KEY = "admin_menus"
-
-
 async def ensure_admin_menu(context: Context, admin_id: int) -> None:
     """Publish an admin's own command menu once they have a chat with the bot."""
-    published: set[int] = context.bot_data.setdefault(MENU_KEY, set())
+    published = context.bot_data.admin_menus
     if admin_id not in published:
         await publish_admin_menu(context.bot, admin_id)
         published.add(admin_id)
@@ -145,7 +143,7 @@ async def audit(update: Update, context: Context, admin: AdminService) -> Reply:
     return messages.audit_log(entries, await subscribers(context).reader(chat_info(update)))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Add the organizer commands."""
     for name, respond in (
         ("admin", admin_menu),

@@ -11,9 +11,10 @@ import logging
 from typing import cast
 
 from telegram import CallbackQuery, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.telegram.common import Context
+from bot.telegram.context import BotApp
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,6 @@ async def unknown_button(update: Update, _context: Context) -> None:
     await query.answer(STALE_BUTTON)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Add the catch-all; register it after every handler of buttons."""
     application.add_handler(CallbackQueryHandler(unknown_button))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from telegram import InputFile, Update
-from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot.calendar import calendar_filename, event_calendar
 from bot.render import messages
 from bot.render.messages import Reply
 from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.context import BotApp
 from bot.telegram.targets import resolve
 
 
@@ -29,10 +29,9 @@ async def send_calendar(update: Update, context: Context) -> None:
         chat.chat_id,
         InputFile(data, filename=calendar_filename(event), attach=True),
         caption=caption.text,
-        parse_mode=ParseMode.HTML,
     )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Add /calendar."""
     application.add_handler(CommandHandler(["calendar", "ics"], send_calendar))

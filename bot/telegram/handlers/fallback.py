@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
 from bot.render import messages
 from bot.telegram.common import Context, answer
+from bot.telegram.context import BotApp
 from bot.telegram.handlers import questions, timezone
 from bot.telegram.replies import send_reply
 
@@ -41,7 +42,7 @@ async def warn_flooder(update: Update) -> None:
         await send_reply(update.get_bot(), chat.id, messages.throttled())
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Add the catch-alls; register them after every command."""
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, plain_text))

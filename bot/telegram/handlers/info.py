@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot.domain.model import Event
 from bot.domain.topics import scope_verdict
@@ -14,6 +14,7 @@ from bot.render import answers, messages
 from bot.render.messages import Reader, Reply
 from bot.services.subscribers import Target
 from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.context import BotApp
 from bot.telegram.handlers import series as series_handlers
 from bot.telegram.handlers import subscription, timezone
 from bot.telegram.targets import heading, resolve
@@ -188,7 +189,7 @@ def _command(respond: Answer) -> Callable[[Update, Context], Coroutine[Any, Any,
     return handle
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Add the informational commands."""
     application.add_handler(CommandHandler("start", start))
     for name, respond in ANSWERS.items():

@@ -17,15 +17,14 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
-from telegram.constants import ParseMode
-from telegram.ext import Application, InlineQueryHandler
+from telegram.ext import InlineQueryHandler
 
 from bot.domain.series import series_of
 from bot.domain.topics import rank_topics
 from bot.render import messages
 from bot.render.messages import InlineCard, Reader
 from bot.telegram.common import Context, subscribers
-from bot.telegram.replies import NO_PREVIEW
+from bot.telegram.context import BotApp
 
 CACHE_SECONDS = 60
 """How long Telegram may cache an answer (countdowns change; keep it short)."""
@@ -61,13 +60,11 @@ def _article(card: InlineCard, button: InlineKeyboardMarkup) -> InlineQueryResul
         id=card.id,
         title=card.title,
         description=card.description,
-        input_message_content=InputTextMessageContent(
-            card.text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-        ),
+        input_message_content=InputTextMessageContent(card.text),
         reply_markup=button,
     )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Answer inline queries."""
     application.add_handler(InlineQueryHandler(on_inline_query))

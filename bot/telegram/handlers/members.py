@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus
-from telegram.ext import Application, ChatMemberHandler
+from telegram.ext import ChatMemberHandler
 
 from bot.telegram.common import Context, chat_info, subscribers
+from bot.telegram.context import BotApp
 
 GONE = {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}
 
@@ -25,6 +26,6 @@ async def my_chat_member(update: Update, context: Context) -> None:
         await service.chat_back(chat)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Follow the bot's own membership in chats."""
     application.add_handler(ChatMemberHandler(my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

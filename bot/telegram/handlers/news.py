@@ -13,7 +13,7 @@ from typing import cast
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.delivery import Progress
 from bot.domain.series import series_of
@@ -24,6 +24,7 @@ from bot.render import series as series_text
 from bot.render.messages import BroadcastView, Reply
 from bot.services.admin import AdminService
 from bot.telegram.common import Context, answer, chat_info, services, subscribers
+from bot.telegram.context import BotApp
 from bot.telegram.handlers import info
 from bot.telegram.handlers.admin import admin_only, admin_series, ensure_admin_menu
 from bot.telegram.handlers.buttons import STALE_BUTTON
@@ -258,7 +259,7 @@ async def cancel(update: Update, context: Context, admin: AdminService) -> Reply
     return messages.cancelled(broadcast_id, count)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Add /post, /news, the post buttons, /stats, /broadcasts and /cancel."""
     application.add_handler(CommandHandler("post", admin_only("post", _post_reply)))
     application.add_handler(CommandHandler("news", news_command))

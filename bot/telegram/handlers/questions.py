@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import cast
 
 from telegram import CallbackQuery, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.domain.model import Event
 from bot.domain.questions import Answer, understand
@@ -16,6 +16,7 @@ from bot.render import callbacks as cb
 from bot.render import series as series_text
 from bot.render.messages import Reply
 from bot.telegram.common import Context, answer, chat_info, subscribers
+from bot.telegram.context import BotApp
 from bot.telegram.handlers import info, subscription, timezone
 from bot.telegram.handlers.buttons import STALE_BUTTON
 
@@ -115,6 +116,6 @@ async def on_ask(update: Update, context: Context) -> None:
         await answer(update, context, reply)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Add the suggestion buttons (plain text itself reaches :func:`respond` via fallback)."""
     application.add_handler(CallbackQueryHandler(on_ask, pattern=_is_ask_button))

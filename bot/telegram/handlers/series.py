@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import cast
 
 from telegram import CallbackQuery, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.series import Series, find_series
 from bot.render import callbacks as cb
@@ -18,6 +18,7 @@ from bot.render import series as series_text
 from bot.render.messages import Reply
 from bot.render.series import SeriesLine
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
+from bot.telegram.context import BotApp
 from bot.telegram.handlers.buttons import STALE_BUTTON
 
 Answer = Callable[[Update, Context], Awaitable[Reply]]
@@ -142,7 +143,7 @@ def _pickable() -> dict[str, Answer]:
     }
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Add /events, /follow, /unfollow and their buttons."""
     application.add_handler(CommandHandler("events", events))
     application.add_handler(CommandHandler("follow", follow))

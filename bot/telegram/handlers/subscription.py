@@ -6,7 +6,7 @@ from typing import cast
 
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.model import Event
 from bot.domain.series import Series
@@ -15,6 +15,7 @@ from bot.render import messages
 from bot.render.messages import Reply
 from bot.services.subscribers import SubscriberService, Target
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
+from bot.telegram.context import BotApp
 from bot.telegram.handlers import timezone
 from bot.telegram.handlers.buttons import STALE_BUTTON
 from bot.telegram.replies import edit_reply
@@ -172,7 +173,7 @@ async def _button_series(
     return await service.default_series(chat_id) or catalog[0]
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Add the subscription commands and buttons."""
     application.add_handler(CommandHandler("subscribe", subscribe))
     application.add_handler(CommandHandler("unsubscribe", unsubscribe))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from telegram import CallbackQuery, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.times import TimeError, parse_zone
 from bot.domain.zones import resolve_zone, zone_at, zones_for_language
@@ -14,6 +14,7 @@ from bot.render import messages
 from bot.render import zones as zone_texts
 from bot.render.messages import Reply
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
+from bot.telegram.context import BotApp
 from bot.telegram.handlers.buttons import STALE_BUTTON
 
 
@@ -152,7 +153,7 @@ def is_city_reply(message: Message) -> bool:
     )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Add /timezone, its buttons and the location handler."""
     application.add_handler(CommandHandler("timezone", timezone))
     application.add_handler(CallbackQueryHandler(on_use_location, pattern=_is_location_button))
