@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.sandbox.entities import (
     EntityParseError,
+    UnsupportedParseMode,
     checked_link,
     detect_entities,
     parse_text,
@@ -56,6 +57,7 @@ __all__ = [
     "UploadedFile",
     "bad_request",
     "forbidden",
+    "too_many_requests",
 ]
 
 MAX_TEXT = 4096
@@ -101,6 +103,13 @@ def bad_request(message: str) -> ApiError:
 def forbidden(message: str) -> ApiError:
     """A 403 ``Forbidden: …`` error."""
     return ApiError(403, f"Forbidden: {message}")
+
+
+def too_many_requests(retry_after: int) -> ApiError:
+    """A 429 flood error; ``parameters.retry_after`` says how many seconds to wait."""
+    return ApiError(
+        429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+    )
 
 
 class Described(NamedTuple):
@@ -237,11 +246,6 @@ class CallContext:
     bot: BotAccount
     method: str
 
-    @property
-    def world(self) -> Any:
-        """The simulated world (typed as World on the sandbox)."""
-        return self.sandbox.world
-
 
 Handler = Callable[[CallContext, Params], Awaitable[Any]]
 
@@ -362,7 +366,7 @@ def formatted_text(
         mode = p.get_str("parse_mode")
         try:
             text, entities = parse_text(raw, mode, ctx.sandbox.world.lookup_user_api)
-        except KeyError:
+        except UnsupportedParseMode:
             raise bad_request("unsupported parse_mode") from None
         except EntityParseError as exc:
             raise bad_request(f"can't parse entities: {exc}") from None
