@@ -241,6 +241,14 @@ def _decode_html_entity(raw: bytes, pos: int) -> tuple[int, int]:
     return res, end
 
 
+def _same_span(entities: list[JSON], type_: str, offset: int, length: int) -> JSON | None:
+    """The last entity if it is a ``type_`` over exactly this span (pre and code nest)."""
+    last = entities[-1] if entities else None
+    if last is None or last["type"] != type_:
+        return None
+    return last if (last["offset"], last["length"]) == (offset, length) else None
+
+
 class _Open:
     __slots__ = ("argument", "attributes", "begin", "offset", "tag")
 
@@ -405,27 +413,15 @@ def parse_html(text: str, lookup: UserLookup | None = None) -> tuple[str, list[J
             url = top.argument or bytes(out[top.begin :]).decode("utf-8", "replace")
             entity = _link_entity(url, lookup)
         elif tag == "pre":
-            last = entities[-1] if entities else None
-            if (
-                last is not None
-                and last["type"] == "code"
-                and last["offset"] == offset
-                and last["length"] == length
-                and last.get("language")
-            ):
-                last["type"] = "pre"
+            inner = _same_span(entities, "code", offset, length)
+            if inner is not None and inner.get("language"):  # <pre><code class="language-x">
+                inner["type"] = "pre"
                 continue
             entity = {"type": "pre"}
         elif tag == "code":
-            last = entities[-1] if entities else None
-            if (
-                last is not None
-                and last["type"] == "pre"
-                and last["offset"] == offset
-                and last["length"] == length
-                and top.argument
-            ):
-                last["language"] = top.argument
+            outer = _same_span(entities, "pre", offset, length)
+            if outer is not None and top.argument:  # <code class="language-x"><pre>
+                outer["language"] = top.argument
                 continue
             entity = {"type": "code"}
             if top.argument:

@@ -228,10 +228,6 @@ class Conversation:
     by_id: dict[int, TranscriptMessage] = field(default_factory=dict)
     next_message_id: int = 1
 
-    def bot_messages(self) -> list[TranscriptMessage]:
-        """Messages the bot sent here (including deleted ones)."""
-        return [m for m in self.messages if m.from_bot]
-
 
 @dataclass
 class CallbackQueryRecord:
