@@ -1,8 +1,9 @@
-"""The simulated Telegram world: bots, people, chats, transcripts and update queues.
+"""The simulated Telegram world's state: bots, people, chats, transcripts and update queues.
 
-This is plain, synchronous, typed state with no I/O.  The HTTP layer (:mod:`bot.sandbox.server`)
-reads and changes it; two hooks (:attr:`World.on_update`, :attr:`World.on_bot_message`) let it wake
-long polls, webhook delivery and ``wait_for_message`` callers.
+This is plain, synchronous, typed state with no I/O.  The Bot API methods
+(:mod:`bot.sandbox.methods`) and the simulated people (:mod:`bot.sandbox.people`) read and change
+it; two hooks (:attr:`World.on_update`, :attr:`World.on_bot_message`) let the server wake long
+polls, webhook push and ``wait_for_message`` callers.
 
 Every bot has its own view of a chat (a :class:`Conversation`): its membership status, the message
 counter and the transcript of messages exchanged there.  Private chats have the user's id, groups

@@ -129,7 +129,7 @@ async def test_only_html_is_a_parse_mode(
 ) -> None:
     # The bot sends only HTML; Markdown is refused the way Telegram refuses an unknown mode,
     # and nothing is recorded.
-    with pytest.raises(BadRequest, match="(?i)unsupported parse_mode"):
+    with pytest.raises(BadRequest, match=r"(?i)unsupported parse_mode"):
         await tg_bot.send_message(sandbox_user.id, "*bold* _it_", parse_mode=mode)
     assert last_description(sandbox) == "Bad Request: unsupported parse_mode"
     assert sandbox.bot_messages(sandbox_user.id) == []
