@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from bot.sandbox.entities import detect_entities, entity_text
 from bot.sandbox.world import (
@@ -79,7 +79,7 @@ class People:
         """Create a group (``kind``: group, supergroup or channel) the bots are in."""
         if kind not in ("group", "supergroup", "channel"):
             raise ValueError(f"unknown chat kind {kind!r}")
-        chat_kind: GroupKind = kind  # type: ignore[assignment]
+        chat_kind = cast(GroupKind, kind)
         chat = Chat(self.world.new_chat_id(chat_kind), chat_kind, title=title, username=username)
         if creator is not None:
             chat.members[creator.id] = "creator"
