@@ -170,7 +170,7 @@ def add_control_routes(app: web.Application, sandbox: Sandbox) -> None:
 
     async def press(request: web.Request) -> Any:
         data = await body(request)
-        account = sandbox._bot(data.get("bot"))
+        account = world.bot_for(data.get("bot"))
         conv = world.conversation(account, chat(data["chat_id"]).id)
         msg = conv.by_id.get(int(data["message_id"]))
         if msg is None:

@@ -1,13 +1,14 @@
-"""Telegram text formatting: HTML, MarkdownV2 and legacy Markdown parsers, as the Bot API does it.
+"""Telegram text formatting: the HTML parse mode and entity auto-detection, as the Bot API does it.
 
-The parsers follow TDLib's ``parse_html`` / ``parse_markdown_v2`` / ``parse_markdown``
-(``td/telegram/MessageEntity.cpp``): they work on the UTF-8 bytes of the text, report errors with
-byte offsets and Telegram's wording, and produce Bot API ``MessageEntity`` dicts whose offsets and
-lengths are counted in UTF-16 code units.  The Bot API prefixes every error with
-``"Bad Request: can't parse entities: "`` (see :class:`EntityParseError`).
+The parser follows TDLib's ``parse_html`` (``td/telegram/MessageEntity.cpp``): it works on the
+UTF-8 bytes of the text, reports errors with byte offsets and Telegram's wording, and produces Bot
+API ``MessageEntity`` dicts whose offsets and lengths are counted in UTF-16 code units.  The Bot
+API prefixes every error with ``"Bad Request: can't parse entities: "`` (see
+:class:`EntityParseError`).  Newer tags are supported too: ``<blockquote expandable>`` and
+``<tg-time unix="…" format="…">`` (the ``date_time`` entity).
 
-Newer tags are supported too: ``<blockquote expandable>``, ``<tg-time unix="…" format="…">`` (the
-``date_time`` entity) and, in MarkdownV2, ``![text](tg://time?unix=…&format=…)``.
+Only HTML: the bot sends nothing else, so Markdown and MarkdownV2 are refused (see
+:func:`parse_text`) rather than parsed by ~300 lines nobody needs.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ UserLookup = Callable[[int], JSON | None]
 
 __all__ = [
     "EntityParseError",
+    "UnsupportedParseMode",
     "detect_entities",
     "entity_text",
     "parse_html",
-    "parse_markdown",
-    "parse_markdown_v2",
     "parse_text",
     "sort_entities",
     "utf16_len",
@@ -241,6 +241,14 @@ def _decode_html_entity(raw: bytes, pos: int) -> tuple[int, int]:
     return res, end
 
 
+def _same_span(entities: list[JSON], type_: str, offset: int, length: int) -> JSON | None:
+    """The last entity if it is a ``type_`` over exactly this span (pre and code nest)."""
+    last = entities[-1] if entities else None
+    if last is None or last["type"] != type_:
+        return None
+    return last if (last["offset"], last["length"]) == (offset, length) else None
+
+
 class _Open:
     __slots__ = ("argument", "attributes", "begin", "offset", "tag")
 
@@ -405,27 +413,15 @@ def parse_html(text: str, lookup: UserLookup | None = None) -> tuple[str, list[J
             url = top.argument or bytes(out[top.begin :]).decode("utf-8", "replace")
             entity = _link_entity(url, lookup)
         elif tag == "pre":
-            last = entities[-1] if entities else None
-            if (
-                last is not None
-                and last["type"] == "code"
-                and last["offset"] == offset
-                and last["length"] == length
-                and last.get("language")
-            ):
-                last["type"] = "pre"
+            inner = _same_span(entities, "code", offset, length)
+            if inner is not None and inner.get("language"):  # <pre><code class="language-x">
+                inner["type"] = "pre"
                 continue
             entity = {"type": "pre"}
         elif tag == "code":
-            last = entities[-1] if entities else None
-            if (
-                last is not None
-                and last["type"] == "pre"
-                and last["offset"] == offset
-                and last["length"] == length
-                and top.argument
-            ):
-                last["language"] = top.argument
+            outer = _same_span(entities, "pre", offset, length)
+            if outer is not None and top.argument:  # <code class="language-x"><pre>
+                outer["language"] = top.argument
                 continue
             entity = {"type": "code"}
             if top.argument:
@@ -442,318 +438,6 @@ def parse_html(text: str, lookup: UserLookup | None = None) -> tuple[str, list[J
     for entity in entities:
         if entity["type"] == "code":
             entity.pop("language", None)
-    return _finish(out, entities)
-
-
-# ------------------------------------------------------------------------------------ MarkdownV2
-
-_MD2_TYPE_NAMES = {
-    "bold": "Bold",
-    "italic": "Italic",
-    "underline": "Underline",
-    "strikethrough": "Strikethrough",
-    "spoiler": "Spoiler",
-    "code": "Code",
-    "pre": "Pre",
-    "text_link": "TextUrl",
-    "custom_emoji": "CustomEmoji",
-    "blockquote": "BlockQuote",
-}
-_MD2_RESERVED = frozenset(b"_*[]()~`>#+-=|{}.!\n")
-
-
-class _Md2Open:
-    __slots__ = ("argument", "begin", "byte_offset", "offset", "type")
-
-    def __init__(self, type_: str, argument: str, offset: int, byte_offset: int, begin: int):
-        self.type = type_
-        self.argument = argument
-        self.offset = offset
-        self.byte_offset = byte_offset
-        self.begin = begin
-
-
-def _read_md_url(raw: bytes, i: int, size: int) -> tuple[str, int]:
-    """Read a ``(...)`` URL body starting at ``i``; return (url, index of ')' or size)."""
-    buf = bytearray()
-    while i < size and raw[i] != 0x29:
-        if raw[i] == 0x5C and 0 < raw[i + 1] <= 126:
-            buf.append(raw[i + 1])
-            i += 2
-            continue
-        buf.append(raw[i])
-        i += 1
-    return bytes(buf).decode("utf-8", "replace"), i
-
-
-def parse_markdown_v2(text: str, lookup: UserLookup | None = None) -> tuple[str, list[JSON]]:
-    """Parse MarkdownV2; return the plain text and its entities, or raise EntityParseError."""
-    raw = text.encode("utf-8", "surrogatepass") + b"\0\0\0"
-    size = len(raw) - 3
-    out = bytearray()
-    utf16 = 0
-    entities: list[JSON] = []
-    stack: list[_Md2Open] = []
-    have_blockquote = False
-
-    def reserved_error(ch: int) -> EntityParseError:
-        return EntityParseError(
-            f"Character '{chr(ch)}' is reserved and must be escaped with the preceding '\\'"
-        )
-
-    i = 0
-    while i < size:
-        c = raw[i]
-        if c == 0x5C and 0 < raw[i + 1] <= 126:  # backslash escape
-            out.append(raw[i + 1])
-            utf16 += 1
-            i += 2
-            continue
-        in_code = bool(stack) and stack[-1].type in ("code", "pre")
-        if (c != 0x60) if in_code else (c not in _MD2_RESERVED):
-            utf16 += _utf16_units(c)
-            out.append(c)
-            i += 1
-            continue
-
-        is_end = False
-        if stack:
-            top = stack[-1].type
-            if have_blockquote and c == 0x0A and (i + 1 == size or raw[i + 1] != 0x3E):
-                is_end = True
-            elif top == "bold":
-                is_end = c == 0x2A
-            elif top == "italic":
-                is_end = c == 0x5F and raw[i + 1] != 0x5F
-            elif top == "code":
-                is_end = c == 0x60
-            elif top == "pre":
-                is_end = c == 0x60 and raw[i + 1] == 0x60 and raw[i + 2] == 0x60
-            elif top in ("text_link", "custom_emoji"):
-                is_end = c == 0x5D
-            elif top == "underline":
-                is_end = c == 0x5F and raw[i + 1] == 0x5F
-            elif top == "strikethrough":
-                is_end = c == 0x7E
-            elif top == "spoiler":
-                is_end = c == 0x7C and raw[i + 1] == 0x7C
-
-        if not is_end:
-            byte_offset = i
-            argument = ""
-            type_: str | None
-            if c == 0x5F:
-                if raw[i + 1] == 0x5F:
-                    type_ = "underline"
-                    i += 1
-                else:
-                    type_ = "italic"
-            elif c == 0x2A:
-                type_ = "bold"
-            elif c == 0x7E:
-                type_ = "strikethrough"
-            elif c == 0x7C:
-                if raw[i + 1] != 0x7C:
-                    raise reserved_error(c)
-                i += 1
-                type_ = "spoiler"
-            elif c == 0x5B:
-                type_ = "text_link"
-            elif c == 0x60:
-                if raw[i + 1] == 0x60 and raw[i + 2] == 0x60:
-                    i += 3
-                    type_ = "pre"
-                    lang_end = i
-                    while not _is_space(raw[lang_end]) and raw[lang_end] != 0x60:
-                        lang_end += 1
-                    if i != lang_end and lang_end < size and raw[lang_end] != 0x60:
-                        argument = raw[i:lang_end].decode("utf-8", "replace")
-                        i = lang_end
-                    if raw[i] in (0x0A, 0x0D):
-                        if raw[i + 1] in (0x0A, 0x0D) and raw[i] != raw[i + 1]:
-                            i += 2
-                        else:
-                            i += 1
-                    i -= 1
-                else:
-                    type_ = "code"
-            elif c == 0x21:
-                if raw[i + 1] != 0x5B:
-                    raise reserved_error(c)
-                i += 1
-                type_ = "custom_emoji"
-            elif c == 0x0A:
-                utf16 += 1
-                out.append(0x0A)
-                type_ = None
-                if i + 1 < size and raw[i + 1] == 0x3E:
-                    i += 1
-                    if not have_blockquote:
-                        type_ = "blockquote"
-                        have_blockquote = True
-            elif c == 0x3E:
-                if i != 0:
-                    raise reserved_error(c)
-                type_ = "blockquote"
-                have_blockquote = True
-            else:
-                raise reserved_error(c)
-            i += 1
-            if type_ is None:
-                continue
-            stack.append(_Md2Open(type_, argument, utf16, byte_offset, len(out)))
-            continue
-
-        # end of an entity
-        top_open = stack[-1]
-        type_ = top_open.type
-        if c == 0x0A and type_ != "blockquote":
-            raise EntityParseError(
-                f"Can't find end of {_MD2_TYPE_NAMES[type_]} entity at byte offset "
-                f"{top_open.byte_offset}"
-            )
-        skip = utf16 == top_open.offset
-        extra: JSON = {}
-        if type_ in ("underline", "spoiler"):
-            i += 1
-        elif type_ == "pre":
-            i += 2
-            if top_open.argument:
-                extra["language"] = top_open.argument
-        elif type_ == "text_link":
-            if raw[i + 1] != 0x28:
-                url = bytes(out[top_open.begin :]).decode("utf-8", "replace")
-            else:
-                url_begin = i + 2
-                url, i = _read_md_url(raw, url_begin, size)
-                if raw[i] != 0x29:
-                    raise EntityParseError(f"Can't find end of a URL at byte offset {url_begin}")
-            link = _link_entity(url, lookup)
-            if link is None:
-                skip = True
-            else:
-                type_ = link.pop("type")
-                extra.update(link)
-        elif type_ == "custom_emoji":
-            if raw[i + 1] != 0x28:
-                raise EntityParseError("Custom emoji entity must contain a tg://emoji URL")
-            url_begin = i + 2
-            url, i = _read_md_url(raw, url_begin, size)
-            if raw[i] != 0x29:
-                raise EntityParseError(
-                    f"Can't find end of a custom emoji URL at byte offset {url_begin}"
-                )
-            emoji = re.fullmatch(r"tg://emoji\?id=(\d+)", url)
-            time_link = re.fullmatch(r"tg://time\?unix=(\d*)(?:&format=([^&]*))?", url)
-            if emoji is not None and int(emoji.group(1)) != 0:
-                extra["custom_emoji_id"] = emoji.group(1)
-            elif time_link is not None:
-                time_entity = _time_entity(time_link.group(1), time_link.group(2) or "")
-                type_ = time_entity.pop("type")
-                extra.update(time_entity)
-            else:
-                raise EntityParseError("Invalid custom emoji identifier specified")
-        elif type_ == "blockquote":
-            have_blockquote = False
-            out.append(raw[i])
-            utf16 += 1
-        i += 1
-        if not skip:
-            offset = top_open.offset
-            entities.append({"type": type_, "offset": offset, "length": utf16 - offset, **extra})
-        stack.pop()
-
-    if have_blockquote and stack and stack[-1].type == "blockquote":
-        top_open = stack.pop()
-        if utf16 != top_open.offset:
-            entities.append(
-                {"type": "blockquote", "offset": top_open.offset, "length": utf16 - top_open.offset}
-            )
-    if stack:
-        raise EntityParseError(
-            f"Can't find end of {_MD2_TYPE_NAMES[stack[-1].type]} entity at byte offset "
-            f"{stack[-1].byte_offset}"
-        )
-    return _finish(out, entities)
-
-
-# -------------------------------------------------------------------------------- legacy Markdown
-
-
-def parse_markdown(text: str, lookup: UserLookup | None = None) -> tuple[str, list[JSON]]:
-    """Parse legacy Markdown (``parse_mode=Markdown``)."""
-    raw = text.encode("utf-8", "surrogatepass") + b"\0\0\0"
-    size = len(raw) - 3
-    out = bytearray()
-    utf16 = 0
-    entities: list[JSON] = []
-    i = 0
-    while i < size:
-        c = raw[i]
-        if c == 0x5C and raw[i + 1] in (0x5F, 0x2A, 0x60, 0x5B):
-            out.append(raw[i + 1])
-            utf16 += 1
-            i += 2
-            continue
-        if c not in (0x5F, 0x2A, 0x60, 0x5B):
-            utf16 += _utf16_units(c)
-            out.append(c)
-            i += 1
-            continue
-        begin = i
-        end_char = 0x5D if c == 0x5B else c
-        is_pre = False
-        language = ""
-        i += 1
-        if c == 0x60 and raw[i] == 0x60 and raw[i + 1] == 0x60:
-            i += 2
-            is_pre = True
-            lang_end = i
-            while not _is_space(raw[lang_end]) and raw[lang_end] != 0x60:
-                lang_end += 1
-            if i != lang_end and lang_end < size and raw[lang_end] != 0x60:
-                language = raw[i:lang_end].decode("utf-8", "replace")
-                i = lang_end
-            if raw[i] in (0x0A, 0x0D):
-                i += 2 if raw[i + 1] in (0x0A, 0x0D) and raw[i] != raw[i + 1] else 1
-        offset = utf16
-        content_begin = len(out)
-        while i < size and (
-            raw[i] != end_char or (is_pre and not (raw[i + 1] == 0x60 and raw[i + 2] == 0x60))
-        ):
-            utf16 += _utf16_units(raw[i])
-            out.append(raw[i])
-            i += 1
-        if i == size:
-            raise EntityParseError(f"Can't find end of the entity starting at byte offset {begin}")
-        if offset != utf16:
-            length = utf16 - offset
-            if c == 0x5F:
-                entities.append({"type": "italic", "offset": offset, "length": length})
-            elif c == 0x2A:
-                entities.append({"type": "bold", "offset": offset, "length": length})
-            elif c == 0x5B:
-                if raw[i + 1] != 0x28:
-                    url = bytes(out[content_begin:]).decode("utf-8", "replace")
-                else:
-                    i += 2
-                    start = i
-                    while i < size and raw[i] != 0x29:
-                        i += 1
-                    url = raw[start:i].decode("utf-8", "replace")
-                link = _link_entity(url, lookup)
-                if link is not None:
-                    entities.append({"offset": offset, "length": length, **link})
-            elif is_pre:
-                entity: JSON = {"type": "pre", "offset": offset, "length": length}
-                if language:
-                    entity["language"] = language
-                entities.append(entity)
-            else:
-                entities.append({"type": "code", "offset": offset, "length": length})
-        if is_pre:
-            i += 2
-        i += 1
     return _finish(out, entities)
 
 
@@ -796,17 +480,21 @@ def detect_entities(text: str, existing: list[JSON] | None = None) -> list[JSON]
     return found
 
 
-_PARSERS: dict[str, Callable[[str, UserLookup | None], tuple[str, list[JSON]]]] = {
-    "html": parse_html,
-    "markdownv2": parse_markdown_v2,
-    "markdown": parse_markdown,
-}
+class UnsupportedParseMode(ValueError):
+    """A ``parse_mode`` other than HTML (methods answer ``Bad Request: unsupported parse_mode``)."""
 
 
 def parse_text(
     text: str, parse_mode: str | None, lookup: UserLookup | None = None
 ) -> tuple[str, list[JSON]]:
-    """Parse ``text`` in ``parse_mode`` (None or "" for plain); raise KeyError for unknown modes."""
+    """Parse ``text`` in ``parse_mode``: None or "" is plain text, "HTML" (any case) is parsed.
+
+    Markdown and MarkdownV2 raise :class:`UnsupportedParseMode`: the bot sends only HTML
+    (DESIGN decision 5), so a Markdown request is a bug the sandbox should surface, not text it
+    should pass on as plain (which would read differently on Telegram).
+    """
     if not parse_mode:
         return text, []
-    return _PARSERS[parse_mode.lower()](text, lookup)
+    if parse_mode.lower() != "html":
+        raise UnsupportedParseMode(parse_mode)
+    return parse_html(text, lookup)

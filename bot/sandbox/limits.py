@@ -168,10 +168,6 @@ class RateLimiter:
         for table in (self._global, self._paid, self._allowance, self._chat, self._group):
             table.clear()
 
-    def check(self, bot_id: int, chat_id: int, is_group: bool) -> int:
-        """Count a send; return 0 if allowed, else retry_after in whole seconds."""
-        return self.take(bot_id, chat_id, is_group).retry_after
-
     def take(self, bot_id: int, chat_id: int, is_group: bool, *, paid: bool = False) -> SendVerdict:
         """Count a send (``paid``: with ``allow_paid_broadcast``); say whether it may go."""
         lim = self.limits
@@ -248,10 +244,6 @@ class Counters:
     webhook_failures: int = 0
     send_times: deque[float] = field(default_factory=lambda: deque(maxlen=SEND_TIMES_KEPT))
     """When the latest accepted sends were taken (the limiter's monotonic clock)."""
-
-    def note_send(self, at: float) -> None:
-        """Remember when a send was accepted (for :meth:`pace`)."""
-        self.send_times.append(at)
 
     def pace(self) -> dict[str, float]:
         """The receiver's view of the pace: the accepted sends' span and busiest second.

@@ -20,10 +20,11 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from bot.sandbox.entities import (
     EntityParseError,
+    UnsupportedParseMode,
     checked_link,
     detect_entities,
     parse_text,
@@ -56,6 +57,7 @@ __all__ = [
     "UploadedFile",
     "bad_request",
     "forbidden",
+    "too_many_requests",
 ]
 
 MAX_TEXT = 4096
@@ -101,6 +103,13 @@ def bad_request(message: str) -> ApiError:
 def forbidden(message: str) -> ApiError:
     """A 403 ``Forbidden: …`` error."""
     return ApiError(403, f"Forbidden: {message}")
+
+
+def too_many_requests(retry_after: int) -> ApiError:
+    """A 429 flood error; ``parameters.retry_after`` says how many seconds to wait."""
+    return ApiError(
+        429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+    )
 
 
 class Described(NamedTuple):
@@ -237,11 +246,6 @@ class CallContext:
     bot: BotAccount
     method: str
 
-    @property
-    def world(self) -> Any:
-        """The simulated world (typed as World on the sandbox)."""
-        return self.sandbox.world
-
 
 Handler = Callable[[CallContext, Params], Awaitable[Any]]
 
@@ -276,10 +280,6 @@ class MethodRegistry:
     def get(self, name: str) -> MethodSpec | None:
         """Find a method by name, ignoring case."""
         return self._methods.get(name.lower())
-
-    def names(self) -> list[str]:
-        """Canonical names of all methods."""
-        return sorted(spec.name for spec in self._methods.values())
 
     def copy(self) -> MethodRegistry:
         """A registry with the same methods (per-sandbox additions don't leak)."""
@@ -337,15 +337,12 @@ def resolve_chat(ctx: CallContext, ref: int | str, *, for_send: bool = True) -> 
 
 
 def formatted_text(
-    ctx: CallContext,
-    p: Params,
-    *,
-    text_field: str,
-    entities_field: str,
-    limit: int,
-    required: bool,
+    ctx: CallContext, p: Params, text_field: Literal["text", "caption"]
 ) -> tuple[str | None, list[JSON]]:
-    """Parse a text or caption with parse_mode/entities; apply Telegram's checks."""
+    """Parse a text (required) or caption with parse_mode/entities; apply Telegram's checks."""
+    required = text_field == "text"
+    entities_field = "entities" if required else "caption_entities"
+    limit = MAX_TEXT if required else MAX_CAPTION
     raw = p.get_str(text_field)
     if raw is None:
         if required:
@@ -362,7 +359,7 @@ def formatted_text(
         mode = p.get_str("parse_mode")
         try:
             text, entities = parse_text(raw, mode, ctx.sandbox.world.lookup_user_api)
-        except KeyError:
+        except UnsupportedParseMode:
             raise bad_request("unsupported parse_mode") from None
         except EntityParseError as exc:
             raise bad_request(f"can't parse entities: {exc}") from None
@@ -629,24 +626,29 @@ async def get_webhook_info(ctx: CallContext, p: Params) -> Any:
 async def send_message(ctx: CallContext, p: Params) -> Any:
     """Send a text message."""
     ref = p.chat_ref()
-    text, entities = formatted_text(
-        ctx, p, text_field="text", entities_field="entities", limit=MAX_TEXT, required=True
-    )
+    text, entities = formatted_text(ctx, p, "text")
     markup = reply_markup(p)
     conv = resolve_chat(ctx, ref)
-    reply_to = reply_target(p, conv)
-    ctx.sandbox.take_send_slot(conv, paid=p.get_bool("allow_paid_broadcast"))
-    msg = ctx.sandbox.world.add_message(
+    return _record_send(
+        ctx,
+        p,
         conv,
-        sender_id=ctx.bot.id,
-        from_bot=True,
         text=text,
         entities=entities,
         reply_markup=markup,
-        reply_to_message_id=reply_to,
         link_preview_options=link_preview(p),
     )
-    return ctx.sandbox.world.message_to_api(conv, msg)
+
+
+def _record_send(ctx: CallContext, p: Params, conv: Conversation, **fields: Any) -> JSON:
+    """A send's last checks (the replied-to message, flood limits); then record the message."""
+    reply_to = reply_target(p, conv)
+    ctx.sandbox.take_send_slot(conv, paid=p.get_bool("allow_paid_broadcast"))
+    world = ctx.sandbox.world
+    msg = world.add_message(
+        conv, sender_id=ctx.bot.id, from_bot=True, reply_to_message_id=reply_to, **fields
+    )
+    return world.message_to_api(conv, msg)
 
 
 @method("sendDocument")
@@ -658,14 +660,7 @@ async def send_document(ctx: CallContext, p: Params) -> Any:
     value = p.get_str("document")
     if upload is None and value and value.startswith("attach://"):
         upload = p.files.get(value[len("attach://") :])
-    caption, caption_entities = formatted_text(
-        ctx,
-        p,
-        text_field="caption",
-        entities_field="caption_entities",
-        limit=MAX_CAPTION,
-        required=False,
-    )
+    caption, caption_entities = formatted_text(ctx, p, "caption")
     if upload is None and not value:
         raise bad_request("there is no document in the request")
     markup = reply_markup(p)
@@ -682,19 +677,15 @@ async def send_document(ctx: CallContext, p: Params) -> Any:
                 raise bad_request("failed to get HTTP URL content")
             raise bad_request("wrong file identifier/HTTP URL specified")
         stored = known
-    reply_to = reply_target(p, conv)
-    ctx.sandbox.take_send_slot(conv, paid=p.get_bool("allow_paid_broadcast"))
-    msg = world.add_message(
+    return _record_send(
+        ctx,
+        p,
         conv,
-        sender_id=ctx.bot.id,
-        from_bot=True,
         document=stored,
         caption=caption,
         caption_entities=caption_entities,
         reply_markup=markup,
-        reply_to_message_id=reply_to,
     )
-    return world.message_to_api(conv, msg)
 
 
 @method("getFile")
@@ -753,9 +744,7 @@ def _apply_edit(
 @method("editMessageText")
 async def edit_message_text(ctx: CallContext, p: Params) -> Any:
     """Edit a bot message's text (an omitted reply_markup removes the keyboard, as on Telegram)."""
-    text, entities = formatted_text(
-        ctx, p, text_field="text", entities_field="entities", limit=MAX_TEXT, required=True
-    )
+    text, entities = formatted_text(ctx, p, "text")
     markup = reply_markup(p)
     conv, msg = _edit_target(ctx, p)
     if msg.text is None:
@@ -770,14 +759,7 @@ async def edit_message_text(ctx: CallContext, p: Params) -> Any:
 @method("editMessageCaption")
 async def edit_message_caption(ctx: CallContext, p: Params) -> Any:
     """Edit a bot document's caption."""
-    caption, entities = formatted_text(
-        ctx,
-        p,
-        text_field="caption",
-        entities_field="caption_entities",
-        limit=MAX_CAPTION,
-        required=False,
-    )
+    caption, entities = formatted_text(ctx, p, "caption")
     markup = reply_markup(p)
     conv, msg = _edit_target(ctx, p)
     if msg.document is None:
@@ -945,12 +927,17 @@ async def delete_my_commands(ctx: CallContext, p: Params) -> Any:
     return True
 
 
+def _menu_chat_id(ctx: CallContext, p: Params) -> int | None:
+    """The chat whose menu button is meant; None: the default button."""
+    if not p.has("chat_id"):
+        return None
+    return resolve_chat(ctx, p.chat_ref(), for_send=False).chat.id
+
+
 @method("setChatMenuButton")
 async def set_chat_menu_button(ctx: CallContext, p: Params) -> Any:
     """Set the menu button of a private chat, or the default one."""
-    chat_id: int | None = None
-    if p.has("chat_id"):
-        chat_id = resolve_chat(ctx, p.chat_ref(), for_send=False).chat.id
+    chat_id = _menu_chat_id(ctx, p)
     button = p.get_json("menu_button", "menu button")
     if button is None:
         button = {"type": "default"}
@@ -963,10 +950,7 @@ async def set_chat_menu_button(ctx: CallContext, p: Params) -> Any:
 @method("getChatMenuButton")
 async def get_chat_menu_button(ctx: CallContext, p: Params) -> Any:
     """Return a chat's menu button (falling back to the default one)."""
-    chat_id: int | None = None
-    if p.has("chat_id"):
-        chat_id = resolve_chat(ctx, p.chat_ref(), for_send=False).chat.id
-    button = ctx.bot.menu_buttons.get(chat_id)
+    button = ctx.bot.menu_buttons.get(_menu_chat_id(ctx, p))
     if button is None or button.get("type") == "default":
         button = ctx.bot.menu_buttons.get(None, {"type": "commands"})
     if button.get("type") == "default":

@@ -1,8 +1,9 @@
-"""The simulated Telegram world: bots, people, chats, transcripts and update queues.
+"""The simulated Telegram world's state: bots, people, chats, transcripts and update queues.
 
-This is plain, synchronous, typed state with no I/O.  The HTTP layer (:mod:`bot.sandbox.server`)
-reads and changes it; two hooks (:attr:`World.on_update`, :attr:`World.on_bot_message`) let it wake
-long polls, webhook delivery and ``wait_for_message`` callers.
+This is plain, synchronous, typed state with no I/O.  The Bot API methods
+(:mod:`bot.sandbox.methods`) and the simulated people (:mod:`bot.sandbox.people`) read and change
+it; two hooks (:attr:`World.on_update`, :attr:`World.on_bot_message`) let the server wake long
+polls, webhook push and ``wait_for_message`` callers.
 
 Every bot has its own view of a chat (a :class:`Conversation`): its membership status, the message
 counter and the transcript of messages exchanged there.  Private chats have the user's id, groups
@@ -12,13 +13,14 @@ negative ids (``-4…``), supergroups and channels ``-100…`` ids, as on Telegr
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.sandbox.entities import detect_entities, entity_text
+from bot.sandbox.entities import entity_text
 
 JSON = dict[str, Any]
 ChatType = Literal["private", "group", "supergroup", "channel"]
@@ -43,7 +45,11 @@ ALL_UPDATE_TYPES = DEFAULT_UPDATE_TYPES | {
     "message_reaction_count",
 }
 
+#: What a bot token looks like: the bot's id, a colon, a secret.
+TOKEN_SHAPE = re.compile(r"[1-9][0-9]{0,15}:[A-Za-z0-9_-]{1,64}")
+
 __all__ = [
+    "TOKEN_SHAPE",
     "BotAccount",
     "CallbackQueryRecord",
     "Chat",
@@ -223,10 +229,6 @@ class Conversation:
     by_id: dict[int, TranscriptMessage] = field(default_factory=dict)
     next_message_id: int = 1
 
-    def bot_messages(self) -> list[TranscriptMessage]:
-        """Messages the bot sent here (including deleted ones)."""
-        return [m for m in self.messages if m.from_bot]
-
 
 @dataclass
 class CallbackQueryRecord:
@@ -339,6 +341,8 @@ class World:
         privacy_mode: bool = True,
     ) -> BotAccount:
         """Register a bot; its id is the number before the colon of ``token``."""
+        if TOKEN_SHAPE.fullmatch(token) is None:
+            raise ValueError(f"not a Telegram-shaped token: {token!r}")
         bot_id = int(token.split(":", 1)[0])
         user = User(
             id=bot_id,
@@ -353,75 +357,52 @@ class World:
         self.users[bot_id] = user
         return account
 
-    def create_user(
-        self,
-        first_name: str = "Alice",
-        *,
-        last_name: str | None = None,
-        username: str | None = None,
-        language_code: str | None = "en",
-        user_id: int | None = None,
-        started: bool = True,
-    ) -> User:
-        """Create a person; with ``started`` they have already opened the chat with every bot."""
-        uid = user_id if user_id is not None else next(self._user_ids)
-        if uid in self.users:
-            raise ValueError(f"user {uid} already exists")
-        user = User(
-            id=uid,
-            first_name=first_name,
-            last_name=last_name,
-            username=username,
-            language_code=language_code,
-        )
-        self.users[uid] = user
-        chat = Chat(
-            id=uid,
-            type="private",
-            username=username,
-            first_name=first_name,
-            last_name=last_name,
-            members={uid: "member"},
-        )
-        self.chats[uid] = chat
+    def add_user(self, user: User, chat: Chat, *, started: bool) -> None:
+        """Register a person and their private chat (``started``: opened with every bot)."""
+        if user.id in self.users:
+            raise ValueError(f"user {user.id} already exists")
+        self.users[user.id] = user
+        self.chats[chat.id] = chat
         for bot in self.bots.values():
-            conv = self._conversation(bot, chat)
-            conv.started = started
-        return user
+            self.conversation_in(bot, chat).started = started
 
-    def create_group(
-        self,
-        title: str,
-        *,
-        members: Iterable[User] = (),
-        admins: Iterable[User] = (),
-        creator: User | None = None,
-        kind: Literal["group", "supergroup", "channel"] = "group",
-        username: str | None = None,
-        bot_status: str | None = "member",
-        chat_id: int | None = None,
-    ) -> Chat:
-        """Create a group, supergroup or channel; bots join it with ``bot_status`` (None: not)."""
-        if chat_id is None:
-            chat_id = -next(self._group_ids) if kind == "group" else -next(self._super_ids)
-        chat = Chat(id=chat_id, type=kind, title=title, username=username)
-        if creator is not None:
-            chat.members[creator.id] = "creator"
-        for user in admins:
-            chat.members[user.id] = "administrator"
-        for user in members:
-            chat.members.setdefault(user.id, "member")
-        self.chats[chat_id] = chat
+    def add_chat(self, chat: Chat, *, bot_status: str | None) -> None:
+        """Register a group, supergroup or channel; bots join it with ``bot_status`` (None: not)."""
+        self.chats[chat.id] = chat
         for bot in self.bots.values():
-            conv = self._conversation(bot, chat)
-            conv.bot_status = bot_status or "left"
+            self.conversation_in(bot, chat).bot_status = bot_status or "left"
             if bot_status is not None:
                 chat.members[bot.id] = bot_status
-        return chat
+
+    def new_user_id(self) -> int:
+        """The next free id for a simulated person."""
+        return next(self._user_ids)
+
+    def new_chat_id(self, kind: ChatType) -> int:
+        """The next id for a group (``-4…``) or a supergroup/channel (``-100…``)."""
+        return -next(self._group_ids) if kind == "group" else -next(self._super_ids)
+
+    def new_query_id(self, bot: BotAccount) -> str:
+        """A fresh callback or inline query id."""
+        return f"{bot.id}{next(self._query_ids):012d}"
 
     # -------------------------------------------------------------------------------- lookups
 
-    def _conversation(self, bot: BotAccount, chat: Chat) -> Conversation:
+    @property
+    def primary(self) -> BotAccount:
+        """The first bot added (the default wherever a bot is optional)."""
+        return next(iter(self.bots.values()))
+
+    def bot_for(self, ref: BotAccount | str | None) -> BotAccount:
+        """Resolve an optional bot (an account or a token) to an account; None: the primary."""
+        if ref is None:
+            return self.primary
+        if isinstance(ref, str):
+            return self.bots_by_token[ref]
+        return ref
+
+    def conversation_in(self, bot: BotAccount, chat: Chat) -> Conversation:
+        """Return the bot's conversation in ``chat``, created on first use."""
         key = (bot.id, chat.id)
         conv = self.conversations.get(key)
         if conv is None:
@@ -433,7 +414,7 @@ class World:
 
     def conversation(self, bot: BotAccount, chat_id: int) -> Conversation:
         """Return the bot's conversation in ``chat_id`` (KeyError if the chat doesn't exist)."""
-        return self._conversation(bot, self.chats[chat_id])
+        return self.conversation_in(bot, self.chats[chat_id])
 
     def find_chat(self, chat_ref: int | str) -> Chat | None:
         """Resolve a chat id or an ``@username`` of a public chat."""
@@ -543,7 +524,8 @@ class World:
             self.on_update(bot)
         return update
 
-    def _member_update(self, conv: Conversation, actor: User, old: str, new: str) -> JSON | None:
+    def member_update(self, conv: Conversation, actor: User, old: str, new: str) -> JSON | None:
+        """Queue the bot's ``my_chat_member`` update for a status change from ``old`` to ``new``."""
         bot = conv.bot
         payload = {
             "chat": conv.chat.to_api(),
@@ -581,186 +563,3 @@ class World:
         elif status == "kicked":
             data["until_date"] = 0
         return data
-
-    # ------------------------------------------------------------------ simulated user actions
-
-    def user_sends(
-        self,
-        bot: BotAccount,
-        user: User,
-        text: str,
-        *,
-        chat: Chat | None = None,
-        reply_to: int | None = None,
-        entities: list[JSON] | None = None,
-    ) -> TranscriptMessage:
-        """A person sends ``text`` (to the bot's DM by default); commands get entities."""
-        if chat is None:
-            chat = self.chats[user.id]
-        conv = self._conversation(bot, chat)
-        if chat.type == "private":
-            conv.started = True
-        found = list(entities or [])
-        found.extend(detect_entities(text, found))
-        msg = self.add_message(
-            conv,
-            sender_id=user.id,
-            from_bot=False,
-            text=text,
-            entities=found,
-            reply_to_message_id=reply_to,
-        )
-        if self._reaches_bot(conv, msg):
-            update_type = "channel_post" if chat.type == "channel" else "message"
-            self.enqueue(bot, update_type, self.message_to_api(conv, msg))
-        return msg
-
-    def user_sends_location(
-        self, bot: BotAccount, user: User, latitude: float, longitude: float
-    ) -> TranscriptMessage:
-        """A person shares a location in their private chat (e.g. with a location button)."""
-        chat = self.chats[user.id]
-        conv = self._conversation(bot, chat)
-        conv.started = True
-        location = {"latitude": latitude, "longitude": longitude}
-        msg = self.add_message(
-            conv, sender_id=user.id, from_bot=False, extra={"location": location}
-        )
-        if self._reaches_bot(conv, msg):
-            self.enqueue(bot, "message", self.message_to_api(conv, msg))
-        return msg
-
-    def _reaches_bot(self, conv: Conversation, msg: TranscriptMessage) -> bool:
-        chat, bot = conv.chat, conv.bot
-        if chat.type == "private":
-            return conv.bot_status != "kicked"
-        if conv.bot_status not in ("member", "administrator", "creator"):
-            return False
-        if not bot.privacy_mode or conv.bot_status == "administrator":
-            return True
-        if msg.reply_to_message_id is not None:
-            replied = conv.by_id.get(msg.reply_to_message_id)
-            if replied is not None and replied.from_bot:
-                return True
-        text = msg.text or ""
-        for entity in msg.entities:
-            piece = entity_text(text, entity)
-            if entity["type"] == "bot_command" and (
-                "@" not in piece or piece.split("@", 1)[1].lower() == bot.username.lower()
-            ):
-                return True
-            if entity["type"] == "mention" and piece[1:].lower() == bot.username.lower():
-                return True
-        return False
-
-    def press_button(
-        self, bot: BotAccount, user: User, conv: Conversation, msg: TranscriptMessage, data: str
-    ) -> CallbackQueryRecord:
-        """A person presses an inline button with ``callback_data`` under a bot message."""
-        query_id = f"{bot.id}{next(self._query_ids):012d}"
-        record = CallbackQueryRecord(
-            id=query_id,
-            user_id=user.id,
-            chat_id=conv.chat.id,
-            message_id=msg.message_id,
-            data=data,
-            created=time.monotonic(),
-        )
-        bot.callback_queries[query_id] = record
-        payload = {
-            "id": query_id,
-            "from": user.to_api(),
-            "message": self.message_to_api(conv, msg),
-            "chat_instance": str(abs(conv.chat.id) * 7919 + bot.id),
-            "data": data,
-        }
-        self.enqueue(bot, "callback_query", payload)
-        return record
-
-    def inline_query(
-        self,
-        bot: BotAccount,
-        user: User,
-        query: str,
-        *,
-        offset: str = "",
-        chat_type: str = "sender",
-    ) -> InlineQueryRecord:
-        """A person types ``@bot query`` in some chat."""
-        query_id = f"{bot.id}{next(self._query_ids):012d}"
-        record = InlineQueryRecord(
-            id=query_id, user_id=user.id, query=query, created=time.monotonic()
-        )
-        bot.inline_queries[query_id] = record
-        payload = {
-            "id": query_id,
-            "from": user.to_api(),
-            "query": query,
-            "offset": offset,
-            "chat_type": chat_type,
-        }
-        self.enqueue(bot, "inline_query", payload)
-        return record
-
-    def set_blocked(self, bot: BotAccount, user: User, blocked: bool) -> None:
-        """A person blocks (or unblocks) the bot: a my_chat_member update member <-> kicked."""
-        conv = self._conversation(bot, self.chats[user.id])
-        old = conv.bot_status
-        new = "kicked" if blocked else "member"
-        if old == new:
-            return
-        conv.bot_status = new
-        self._member_update(conv, user, old, new)
-
-    def set_bot_membership(
-        self, bot: BotAccount, chat: Chat, status: str, *, by: User | None = None
-    ) -> None:
-        """The bot is added to / promoted in / removed from a group (a my_chat_member update)."""
-        conv = self._conversation(bot, chat)
-        old = conv.bot_status
-        if old == status:
-            return
-        conv.bot_status = status
-        chat.members[bot.id] = status
-        actor = by or next(
-            (self.users[uid] for uid, st in chat.members.items() if st == "creator"),
-            bot.user,
-        )
-        self._member_update(conv, actor, old, status)
-
-    def upgrade_group(self, group: Chat, *, by: User | None = None) -> Chat:
-        """Turn a basic group into a supergroup; the old id then answers "upgraded" errors."""
-        if group.type != "group":
-            raise ValueError("only basic groups can be upgraded")
-        new = Chat(
-            id=-next(self._super_ids),
-            type="supergroup",
-            title=group.title,
-            members=dict(group.members),
-            migrated_from=group.id,
-        )
-        self.chats[new.id] = new
-        group.migrated_to = new.id
-        actor = by or next(
-            (self.users[uid] for uid, st in group.members.items() if st == "creator"),
-            None,
-        )
-        for bot in self.bots.values():
-            old_conv = self._conversation(bot, group)
-            new_conv = self._conversation(bot, new)
-            new_conv.bot_status = old_conv.bot_status
-            if old_conv.bot_status not in ("member", "administrator"):
-                continue
-            sender_id = actor.id if actor is not None else bot.id
-            old_msg = self.add_message(
-                old_conv, sender_id=sender_id, from_bot=False, extra={"migrate_to_chat_id": new.id}
-            )
-            self.enqueue(bot, "message", self.message_to_api(old_conv, old_msg))
-            new_msg = self.add_message(
-                new_conv,
-                sender_id=sender_id,
-                from_bot=False,
-                extra={"migrate_from_chat_id": group.id},
-            )
-            self.enqueue(bot, "message", self.message_to_api(new_conv, new_msg))
-        return new

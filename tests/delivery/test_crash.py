@@ -14,7 +14,8 @@ import pytest
 
 from bot.domain.clock import SystemClock
 from bot.sandbox.limits import Limits
-from bot.sandbox.server import SandboxThread
+from bot.sandbox.server import Sandbox
+from bot.sandbox.testing import SandboxThread
 from bot.storage import Database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +24,7 @@ WORKERS = 8
 SCALE = 3  # 90 msg/s allowed, 84 paced: ~2.5 s for the whole broadcast
 
 
-def child(db_url: str, sandbox: SandboxThread, first: int) -> subprocess.Popen[str]:
+def child(db_url: str, sandbox: Sandbox, first: int) -> subprocess.Popen[str]:
     args = [db_url, sandbox.base_url, sandbox.token, first, RECIPIENTS, WORKERS, SCALE]
     return subprocess.Popen(
         [sys.executable, "-m", "tests.delivery.crash_child", *map(str, args)],
@@ -45,12 +46,15 @@ async def statuses(db: Database) -> dict[int, str]:
 async def test_sigkill_mid_broadcast_then_resume(
     sandbox_thread: SandboxThread, db_url: str
 ) -> None:
-    people = [sandbox_thread.create_user(f"Reader {n}") for n in range(RECIPIENTS)]
+    people = [
+        sandbox_thread.call(sandbox_thread.sandbox.create_user, f"Reader {n}")
+        for n in range(RECIPIENTS)
+    ]
     first = people[0].id
     assert [p.id for p in people] == list(range(first, first + RECIPIENTS))
     db = await Database.connect(db_url, SystemClock(), migrate=True)
     try:
-        proc = child(db_url, sandbox_thread, first)
+        proc = child(db_url, sandbox_thread.sandbox, first)
         deadline = time.monotonic() + 30
         while sum(s == "sent" for s in (await statuses(db)).values()) < 50:
             assert proc.poll() is None, proc.communicate()
@@ -64,7 +68,7 @@ async def test_sigkill_mid_broadcast_then_resume(
         assert 50 <= len(sent_before) < RECIPIENTS, "kill the child mid-broadcast"
         assert at_kill.values() and "pending" in at_kill.values()
 
-        resumed = child(db_url, sandbox_thread, first)
+        resumed = child(db_url, sandbox_thread.sandbox, first)
         out, err = resumed.communicate(timeout=60)
         assert resumed.returncode == 0, err
         assert "done" in out

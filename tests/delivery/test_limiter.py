@@ -70,7 +70,7 @@ def test_pace_never_beats_the_sandbox_bucket_even_with_jitter() -> None:
         t += pace.delay(t)
         pace.take(t)
         clock.now = t + (0.04 if n % 2 == 0 else 0.0)  # arrivals up to 40 ms late
-        assert server.check(1, 42, False) == 0, f"send {n} would be a 429"
+        assert server.take(1, 42, False).retry_after == 0, f"send {n} would be a 429"
 
 
 def test_limits_presets() -> None:

@@ -54,7 +54,7 @@ def test_the_default_pace_draws_no_429_from_any_flood_model_even_with_jitter(mod
     arrivals = sorted(t + rng.uniform(0.0, 0.03) for t in leave)  # up to 30 ms of jitter
     for chat, at in enumerate(arrivals):
         clock.at = at
-        assert receiver.check(1, chat, False) == 0, f"send {chat} at {at:.3f} drew a 429"
+        assert receiver.take(1, chat, False).retry_after == 0, f"send {chat} at {at:.3f} drew a 429"
     assert 1000 / (leave[-1] - leave[0]) > 27.5  # and the pace stays near 28/s
 
 

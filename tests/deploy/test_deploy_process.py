@@ -115,7 +115,7 @@ async def post_news(sandbox: Sandbox, admin: User, words: str) -> None:
         b["callback_data"] for b in controls.buttons() if b["callback_data"].startswith("post:send")
     )
     query = sandbox.press(admin, controls, data)
-    answer = await sandbox.wait_for_callback_answer(query, timeout=15)
+    answer = await sandbox.wait_for_answer(query, timeout=15)
     assert "Sending to" in str(answer.get("text")), answer
 
 

@@ -111,7 +111,7 @@ class Harness:
         ``check=False`` presses a button that is no longer shown (a double tap, a stale app).
         """
         query = self.sandbox.press(user, message, data, check=check)
-        return await self.sandbox.wait_for_callback_answer(query, timeout=10)
+        return await self.sandbox.wait_for_answer(query, timeout=10)
 
     async def idle(self, within: float = 60) -> None:
         """Return once the bot is idle: every update sent to it has been handled, and no

@@ -155,11 +155,11 @@ async def test_reminders_of_two_series_reach_one_chat_once_each_within_limits(
 async def test_inline_cards_name_their_series(two: Harness) -> None:
     sandbox = two.sandbox
     kim = sandbox.create_user("Kim")
-    answer = await sandbox.wait_for_inline_answer(sandbox.inline_query(kim, "mlsys"), timeout=10)
+    answer = await sandbox.wait_for_answer(sandbox.inline_query(kim, "mlsys"), timeout=10)
     assert answer["results"][0]["title"] == "MLSys 2026: key dates"
     link = answer["results"][0]["reply_markup"]["inline_keyboard"][0][0]["url"]
     assert link.endswith("?start=mlsys")  # the card's button follows that series
-    answer = await sandbox.wait_for_inline_answer(
+    answer = await sandbox.wait_for_answer(
         sandbox.inline_query(kim, "euromlsys graph neural nets"), timeout=10
     )
     assert answer["results"][0]["title"] == "Graph neural networks"

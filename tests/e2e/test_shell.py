@@ -12,7 +12,7 @@ from bot.cli import run
 from bot.deploy.instance import instance_lock
 from bot.domain.clock import SystemClock
 from bot.sandbox.limits import Limits
-from bot.sandbox.server import SandboxThread
+from bot.sandbox.testing import SandboxThread
 from bot.settings import Settings
 from bot.storage.database import Database
 
@@ -35,10 +35,12 @@ async def _subscribe(url: str, chat_ids: list[int]) -> None:
 def test_news_from_the_shell_reaches_every_subscriber_once(
     sandbox_thread: SandboxThread, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    people = [sandbox_thread.create_user(f"Reader{i}") for i in range(5)]
+    people = [
+        sandbox_thread.call(sandbox_thread.sandbox.create_user, f"Reader{i}") for i in range(5)
+    ]
     asyncio.run(_subscribe(db_url, [p.id for p in people]))
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", sandbox_thread.token)
-    monkeypatch.setenv("TELEGRAM_API_BASE_URL", sandbox_thread.base_url)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", sandbox_thread.sandbox.token)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", sandbox_thread.sandbox.base_url)
     monkeypatch.setenv("DATABASE_URL", db_url)
     code, out, err = cli("news", "Camera-ready <instructions> & template are online", "--yes")
     assert code == 0, err
@@ -46,7 +48,7 @@ def test_news_from_the_shell_reaches_every_subscriber_once(
     assert "5 delivered" in out
     assert "\r" not in out  # not a terminal: plain lines, no redrawn frames
     for person in people:
-        (message,) = sandbox_thread.transcript(person.id)
+        (message,) = sandbox_thread.sandbox.transcript(person.id)
         assert "Camera-ready <instructions> & template are online" in (message.text or "")
     code, out, _ = cli("stats")
     assert code == 0
@@ -61,8 +63,8 @@ def test_news_from_the_shell_reaches_every_subscriber_once(
 def test_news_without_yes_from_a_pipe_sends_nothing(
     sandbox_thread: SandboxThread, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", sandbox_thread.token)
-    monkeypatch.setenv("TELEGRAM_API_BASE_URL", sandbox_thread.base_url)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", sandbox_thread.sandbox.token)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", sandbox_thread.sandbox.base_url)
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     code, out, _ = cli("news", "Not this one")
@@ -131,19 +133,21 @@ class HeldLock:
 def test_news_follows_the_running_bot_and_takes_over_when_it_stops(
     sandbox_thread: SandboxThread, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    people = [sandbox_thread.create_user(f"Reader{i}") for i in range(3)]
+    people = [
+        sandbox_thread.call(sandbox_thread.sandbox.create_user, f"Reader{i}") for i in range(3)
+    ]
     asyncio.run(_subscribe(db_url, [p.id for p in people]))
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", sandbox_thread.token)
-    monkeypatch.setenv("TELEGRAM_API_BASE_URL", sandbox_thread.base_url)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", sandbox_thread.sandbox.token)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", sandbox_thread.sandbox.base_url)
     monkeypatch.setenv("DATABASE_URL", db_url)
     result: list[tuple[int, str, str]] = []
-    with HeldLock(sandbox_thread.token) as bot:
+    with HeldLock(sandbox_thread.sandbox.token) as bot:
         shell = threading.Thread(target=lambda: result.append(cli("news", "Hi", "--yes")))
         shell.start()
         while asyncio.run(_broadcasts(db_url)) == 0:  # enqueued; the "bot" holds the lock
             assert shell.is_alive()
             threading.Event().wait(0.05)
-        assert all(sandbox_thread.transcript(p.id) == [] for p in people)
+        assert all(sandbox_thread.sandbox.transcript(p.id) == [] for p in people)
     # The bot stopped (its lock is free) before sending: news sends the rest itself.
     shell.join(60)
     assert bot.release.is_set() and not shell.is_alive()
@@ -151,7 +155,7 @@ def test_news_follows_the_running_bot_and_takes_over_when_it_stops(
     assert code == 0, err
     assert "following its progress" in out and "sending the rest from here" in out
     assert "3 delivered" in out
-    assert all(len(sandbox_thread.transcript(p.id)) == 1 for p in people)
+    assert all(len(sandbox_thread.sandbox.transcript(p.id)) == 1 for p in people)
 
 
 def test_progress_in_a_pipe_is_a_line_every_few_seconds_and_the_report() -> None:

@@ -11,7 +11,7 @@ import pytest
 from bot.cli import run
 from bot.domain.clock import SystemClock
 from bot.sandbox.limits import Limits
-from bot.sandbox.server import SandboxThread
+from bot.sandbox.testing import SandboxThread
 from bot.storage.database import Database
 
 pytestmark = pytest.mark.sandbox(limits=Limits.scaled(10))
@@ -31,18 +31,18 @@ def test_news_and_stats_for_one_series(
     config.mkdir()
     for source in (Path("config/euromlsys2026.yaml"), Path("tests/e2e/data/mlsys2026.yaml")):
         (config / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    euro, ml = (sandbox_thread.create_user(n) for n in ("Euro", "Ml"))
+    euro, ml = (sandbox_thread.call(sandbox_thread.sandbox.create_user, n) for n in ("Euro", "Ml"))
     asyncio.run(_follow(db_url, {euro.id: "euromlsys", ml.id: "mlsys"}))
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", sandbox_thread.token)
-    monkeypatch.setenv("TELEGRAM_API_BASE_URL", sandbox_thread.base_url)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", sandbox_thread.sandbox.token)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", sandbox_thread.sandbox.base_url)
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("BOT_CONFIG", str(config))
     out, err = io.StringIO(), io.StringIO()
     assert run(["news", "Posters are up", "--yes", "--event", "mlsys"], out, err) == 0, err
     assert "1 delivered" in out.getvalue()
-    (message,) = sandbox_thread.transcript(ml.id)
+    (message,) = sandbox_thread.sandbox.transcript(ml.id)
     assert "Posters are up" in (message.text or "") and "MLSys 2026" in (message.text or "")
-    assert sandbox_thread.transcript(euro.id) == []
+    assert sandbox_thread.sandbox.transcript(euro.id) == []
     out = io.StringIO()
     assert run(["stats", "--event", "mlsys"], out, io.StringIO()) == 0
     assert "MLSys 2026 [mlsys2026]" in out.getvalue() and "Subscribers: 1 active" in out.getvalue()

@@ -213,13 +213,13 @@ async def test_calendar_sends_an_ics_document(harness: Harness) -> None:
 async def test_inline_mode_offers_dates_and_topics(harness: Harness) -> None:
     sandbox = harness.sandbox
     sam = sandbox.create_user("Sam")
-    answer = await sandbox.wait_for_inline_answer(sandbox.inline_query(sam, ""), timeout=10)
+    answer = await sandbox.wait_for_answer(sandbox.inline_query(sam, ""), timeout=10)
     titles = [r["title"] for r in answer["results"]]
     assert titles == ["EuroMLSys 2026: key dates", "Next: Paper submission deadline"]
     card = answer["results"][0]
     assert "Sun 15 Feb 2026, 23:59 AoE" in card["input_message_content"]["message_text"]
     assert card["reply_markup"]["inline_keyboard"][0][0]["url"].endswith("?start=subscribe")
-    answer = await sandbox.wait_for_inline_answer(
+    answer = await sandbox.wait_for_answer(
         sandbox.inline_query(sam, "graph neural nets"), timeout=10
     )
     assert answer["results"][0]["title"] == "Graph neural networks"

@@ -13,9 +13,16 @@ import aiohttp
 import pytest
 from telegram import Bot
 
-from bot.sandbox import Limits, Sandbox, SandboxThread
+from bot.sandbox import Limits, Sandbox
 from bot.sandbox.cli import main
-from bot.sandbox.entities import EntityParseError, parse_html, parse_markdown_v2, utf16_len
+from bot.sandbox.entities import (
+    EntityParseError,
+    UnsupportedParseMode,
+    parse_html,
+    parse_text,
+    utf16_len,
+)
+from bot.sandbox.testing import SandboxThread
 
 pytestmark = pytest.mark.sandbox(limits=Limits.off())
 
@@ -71,15 +78,16 @@ async def test_control_api_drives_people(sandbox: Sandbox, tg_bot: Bot) -> None:
 
 
 def test_sandbox_thread_for_sync_callers(sandbox_thread: SandboxThread) -> None:
-    user = sandbox_thread.create_user("Bob")
+    sandbox = sandbox_thread.sandbox
+    user = sandbox_thread.call(sandbox.create_user, "Bob")
     with urllib.request.urlopen(
-        f"{sandbox_thread.base_url}{sandbox_thread.token}/sendMessage?chat_id={user.id}&text=hi"
+        f"{sandbox.base_url}{sandbox.token}/sendMessage?chat_id={user.id}&text=hi"
     ) as resp:
         assert json.loads(resp.read())["result"]["text"] == "hi"
-    msg = sandbox_thread.wait_for_message(user.id, timeout=2)
+    msg = sandbox_thread.run(sandbox.wait_for_message(user.id, timeout=2))
     assert msg.text == "hi"
-    sandbox_thread.send(user, "/help")
-    assert len(sandbox_thread.transcript(user.id)) == 2
+    sandbox_thread.call(sandbox.send, user, "/help")
+    assert len(sandbox.transcript(user.id)) == 2
 
 
 @pytest.mark.sandbox(tokens=["111:first-bot-token", "222:second-bot-token"], limits=Limits.off())
@@ -140,17 +148,16 @@ async def test_wait_for_message_cursor_and_timeout(sandbox: Sandbox, tg_bot: Bot
 def test_parsers_directly() -> None:
     assert parse_html("a &amp; b &#x1F600;") == ("a & b 😀", [])
     assert parse_html("a & b") == ("a & b", [])
-    text, entities = parse_html("😀<b>x</b>")
-    assert entities == [{"type": "bold", "offset": 2, "length": 1}]
+    assert parse_html("😀<b>x</b>") == ("😀x", [{"type": "bold", "offset": 2, "length": 1}])
     assert utf16_len("😀x") == 3
     with pytest.raises(EntityParseError, match='Unsupported start tag "br"'):
         parse_html("a<br>b")
-    text, entities = parse_markdown_v2(">quote\n*b*")
-    assert text == "quote\nb"
-    assert [e["type"] for e in entities] == ["blockquote", "bold"]
-    text, entities = parse_markdown_v2("![t](tg://time?unix=5&format=r)")
+    _, entities = parse_html('<tg-time unix="5" format="r">t</tg-time>')
     assert entities == [
         {"type": "date_time", "offset": 0, "length": 1, "unix_time": 5, "date_time_format": "r"}
     ]
-    text, entities = parse_html('<a href="tg://user?id=5">x</a>', lambda uid: {"id": uid})
+    with pytest.raises(UnsupportedParseMode):
+        parse_text("*b*", "MarkdownV2")
+    assert parse_text("<b>plain</b>", None) == ("<b>plain</b>", [])
+    _, entities = parse_html('<a href="tg://user?id=5">x</a>', lambda uid: {"id": uid})
     assert entities[0]["type"] == "text_mention" and entities[0]["user"] == {"id": 5}

@@ -24,19 +24,19 @@ def test_sliding_model_allows_thirty_in_any_second_and_no_burst() -> None:
     clock = Ticks()
     limiter = RateLimiter(Limits.real("sliding"), clock=clock)
     # 30 different chats at once pass; the 31st in the same second does not.
-    assert [limiter.check(1, chat, False) for chat in range(30)] == [0] * 30
-    assert limiter.check(1, 99, False) == 1
+    assert [limiter.take(1, chat, False).retry_after for chat in range(30)] == [0] * 30
+    assert limiter.take(1, 99, False).retry_after == 1
     clock.at += 0.999  # the window still holds all 30
-    assert limiter.check(1, 98, False) == 1
+    assert limiter.take(1, 98, False).retry_after == 1
     clock.at += 0.002
-    assert limiter.check(1, 97, False) == 0
+    assert limiter.take(1, 97, False).retry_after == 0
     # Per chat: one in any second, a second send 0.9 s later is refused.
     clock.at += 5
-    assert limiter.check(1, 7, False) == 0
+    assert limiter.take(1, 7, False).retry_after == 0
     clock.at += 0.9
-    assert limiter.check(1, 7, False) == 1
+    assert limiter.take(1, 7, False).retry_after == 1
     clock.at += 0.1
-    assert limiter.check(1, 7, False) == 0
+    assert limiter.take(1, 7, False).retry_after == 0
 
 
 def test_sliding_model_punishes_a_burst_on_top_of_a_steady_pace() -> None:
@@ -44,10 +44,10 @@ def test_sliding_model_punishes_a_burst_on_top_of_a_steady_pace() -> None:
     for model, expect_429 in (("bucket", False), ("sliding", True)):
         clock = Ticks()
         limiter = RateLimiter(Limits.real(model), clock=clock)
-        refused = sum(limiter.check(1, chat, False) != 0 for chat in range(10))
+        refused = sum(limiter.take(1, chat, False).retry_after != 0 for chat in range(10))
         for n in range(28):
             clock.at += 1 / 28
-            refused += limiter.check(1, 100 + n, False) != 0
+            refused += limiter.take(1, 100 + n, False).retry_after != 0
         assert (refused > 0) is expect_429, model
 
 
@@ -55,10 +55,10 @@ def test_fixed_model_counts_each_wall_second() -> None:
     clock = Ticks()
     clock.at = 2000.5
     limiter = RateLimiter(Limits.real("fixed"), clock=clock)
-    assert [limiter.check(1, chat, False) for chat in range(30)] == [0] * 30
-    assert limiter.check(1, 30, False) == 1  # until 2001.0
+    assert [limiter.take(1, chat, False).retry_after for chat in range(30)] == [0] * 30
+    assert limiter.take(1, 30, False).retry_after == 1  # until 2001.0
     clock.at = 2001.0  # a new window: 30 more at once (what a sliding window refuses)
-    assert [limiter.check(1, chat, False) for chat in range(100, 130)] == [0] * 30
+    assert [limiter.take(1, chat, False).retry_after for chat in range(100, 130)] == [0] * 30
 
 
 def test_group_limits_per_model() -> None:
@@ -69,7 +69,7 @@ def test_group_limits_per_model() -> None:
         sent = 0
         for _ in range(60):
             clock.at += 1.0
-            sent += limiter.check(1, -5, True) == 0
+            sent += limiter.take(1, -5, True).retry_after == 0
         assert (sent <= 41) if model == "bucket" else (sent == 20), (model, sent)
 
 

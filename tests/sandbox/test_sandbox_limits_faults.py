@@ -45,25 +45,25 @@ async def test_hundred_sends_to_one_chat_draw_429(
 def test_token_buckets_with_a_fake_clock() -> None:
     clock = [0.0]
     limiter = RateLimiter(Limits.real(), clock=lambda: clock[0])
-    assert [limiter.check(1, 10, False) for _ in range(4)] == [0, 0, 0, 1]
+    assert [limiter.take(1, 10, False).retry_after for _ in range(4)] == [0, 0, 0, 1]
     clock[0] += 1.0
-    assert limiter.check(1, 10, False) == 0
+    assert limiter.take(1, 10, False).retry_after == 0
     # A group: 20 per minute (burst 20) on top of 1/s per chat.
     sent = 0
     for _ in range(60):
         clock[0] += 1.0
-        if limiter.check(1, -5, True) == 0:
+        if limiter.take(1, -5, True).retry_after == 0:
             sent += 1
     assert 39 <= sent <= 41  # burst 20 + 20 refilled over the minute
-    assert limiter.check(1, -5, True) >= 1
+    assert limiter.take(1, -5, True).retry_after >= 1
     # Overall: 30/s across chats.
     clock[0] += 100.0
-    results = [limiter.check(2, chat, False) for chat in range(40)]
+    results = [limiter.take(2, chat, False).retry_after for chat in range(40)]
     assert results.count(0) == 30
     limiter.configure(Limits.scaled(10))
-    assert [limiter.check(1, 10, False) for _ in range(31)].count(0) == 30
+    assert [limiter.take(1, 10, False).retry_after for _ in range(31)].count(0) == 30
     limiter.configure(Limits.off())
-    assert all(limiter.check(1, 10, False) == 0 for _ in range(1000))
+    assert all(limiter.take(1, 10, False).retry_after == 0 for _ in range(1000))
 
 
 def test_limit_presets() -> None:
