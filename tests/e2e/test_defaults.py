@@ -24,7 +24,7 @@ async def test_replies_captions_and_inline_cards_are_html_without_previews(
     assert calendar.document is not None
     assert calendar.caption_entities and "<" not in calendar.content
 
-    answer = await sandbox.wait_for_inline_answer(sandbox.inline_query(sam, ""), timeout=10)
+    answer = await sandbox.wait_for_answer(sandbox.inline_query(sam, ""), timeout=10)
     content = answer["results"][0]["input_message_content"]
     assert content["parse_mode"] == "HTML"
     assert content["link_preview_options"] == {"is_disabled": True}
