@@ -1,7 +1,12 @@
 import asyncio
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
@@ -23,10 +28,22 @@ async def test_migrate_from_empty(db_url: str, clock: FixedClock) -> None:
         assert again.applied == () and again.from_version == LATEST_VERSION
         assert await db.schema_version() == LATEST_VERSION
         async with db.engine.connect() as conn:
-            rows = (
-                await conn.execute(text("SELECT version, applied_at FROM schema_version"))
-            ).all()
-        assert [r[0] for r in rows] == list(range(1, LATEST_VERSION + 1))
+            rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+        assert rows == [(f"{LATEST_VERSION:04d}",)]
+
+
+def test_revisions_are_one_numbered_line() -> None:
+    """0001, 0002, … each revising the one before: a schema version stays a number."""
+    config = Config()
+    config.set_main_option("script_location", migrations.SCRIPT_LOCATION)
+    script = ScriptDirectory.from_config(config)
+    chain = [rev.revision for rev in script.walk_revisions()][::-1]
+    assert chain == [f"{n:04d}" for n in range(1, LATEST_VERSION + 1)]
+    assert script.get_heads() == [f"{LATEST_VERSION:04d}"]
+    for rev in script.walk_revisions():
+        assert rev.down_revision == (
+            f"{int(rev.revision) - 1:04d}" if rev.revision != "0001" else None
+        )
 
 
 def _describe(conn: Connection) -> dict[str, tuple[set[str], set[str]]]:
@@ -46,7 +63,7 @@ async def test_migrated_schema_matches_schema_module(db: Database) -> None:
         columns, indexes = actual[table.name]
         assert columns == {c.name for c in table.columns}, table.name
         assert {str(i.name) for i in table.indexes} <= indexes, table.name
-    assert set(actual) == set(metadata.tables)
+    assert set(actual) == {*metadata.tables, migrations.VERSION_TABLE}
 
 
 async def _build_v1_with_data(db: Database) -> None:
@@ -136,35 +153,83 @@ async def test_concurrent_migrations_apply_once(db_url: str, clock: FixedClock) 
         await second.close()
 
 
+_MIGRATE_CHILD = """
+import asyncio, sys
+from bot.storage.engine import create_engine
+from bot.storage.migrations import migrate
+
+async def main():
+    engine = create_engine(sys.argv[1])
+    try:
+        print((await migrate(engine)).applied)
+    finally:
+        await engine.dispose()
+
+asyncio.run(main())
+"""
+
+
+async def test_two_processes_starting_at_once_migrate_once(db_url: str) -> None:
+    """Two bots started together: one applies every revision, the other waits and finds none."""
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _MIGRATE_CHILD,
+            db_url,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    outputs = [await child.communicate() for child in children]
+    assert [child.returncode for child in children] == [0, 0], outputs
+    applied = sorted(out.decode().strip() for out, _ in outputs)
+    assert applied == ["()", str(tuple(range(1, LATEST_VERSION + 1)))]
+
+
 async def test_database_newer_than_code_is_refused(db: Database) -> None:
     async with db.engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO schema_version (version, description, applied_at)"
-                " VALUES (99, 'from the future', :at)"
-            ),
-            {"at": T1 if db.dialect == "postgresql" else T1.replace(tzinfo=None)},
-        )
+        await conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    assert await db.schema_version() == 99
     with pytest.raises(SchemaTooNewError, match="version 99"):
         await db.migrate()
 
 
-async def test_failed_step_rolls_everything_back(
-    db_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(conn: Connection) -> None:
-        conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
-        raise RuntimeError("step failed")
+_BROKEN = '''"""A revision that fails halfway.
 
-    steps = (*migrations.MIGRATIONS, migrations.Migration(LATEST_VERSION + 1, "broken", broken))
+Revision ID: {rev}
+Revises: {down}
+"""
+
+from alembic import op
+
+revision = "{rev}"
+down_revision = "{down}"
+
+
+def upgrade() -> None:
+    op.execute("CREATE TABLE half_done (x INTEGER)")
+    raise RuntimeError("step failed")
+'''
+
+
+async def test_failed_step_rolls_everything_back(
+    db_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    broken = LATEST_VERSION + 1
+    (tmp_path / f"{broken:04d}_broken.py").write_text(
+        _BROKEN.format(rev=f"{broken:04d}", down=f"{LATEST_VERSION:04d}")
+    )
+    real_config = migrations.alembic_config
     async with await Database.connect(db_url, clock) as db:
         await db.migrate(target=1)
-        monkeypatch.setattr(migrations, "MIGRATIONS", steps)
-        monkeypatch.setattr(migrations, "LATEST_VERSION", LATEST_VERSION + 1)
+        monkeypatch.setattr(migrations, "alembic_config", lambda c: real_config(c, [tmp_path]))
+        monkeypatch.setattr(migrations, "LATEST_VERSION", broken)
         with pytest.raises(RuntimeError, match="step failed"):
             await db.migrate()
         monkeypatch.undo()
-        assert await db.schema_version() == 1  # migration 2 rolled back with the broken step
+        assert await db.schema_version() == 1  # revision 0002 rolled back with the broken one
         async with db.engine.connect() as conn:
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert "half_done" not in tables
@@ -181,18 +246,15 @@ async def test_target_out_of_range(db: Database) -> None:
         await db.migrate(target=LATEST_VERSION + 1)
 
 
-async def test_migrate_without_a_clock_uses_server_time(db_url: str, clock: FixedClock) -> None:
-    async with await Database.connect(db_url, clock) as db:
-        report = await migrations.migrate(db.engine)
-        assert report.to_version == LATEST_VERSION
-        async with db.engine.connect() as conn:
-            stamps = await conn.run_sync(
-                lambda c: [
-                    r.applied_at for r in c.execute(migrations._schema_version.select()).all()
-                ]
-            )
-        assert len(stamps) == LATEST_VERSION
-        assert all(s.tzinfo is dt.UTC and s.year >= 2024 for s in stamps)
+async def test_a_lower_target_changes_nothing(db: Database) -> None:
+    """Migrations go forward only: asking for an older version is a no-op, not a downgrade."""
+    report = await db.migrate(target=1)
+    assert (report.from_version, report.to_version, report.applied) == (
+        LATEST_VERSION,
+        LATEST_VERSION,
+        (),
+    )
+    assert await db.schema_version() == LATEST_VERSION
 
 
 async def test_upgrade_to_v4_keeps_every_pending_row_and_sends_its_payload(
@@ -227,3 +289,10 @@ async def test_upgrade_to_v4_keeps_every_pending_row_and_sends_its_payload(
         assert sorted(str(r.payload["text"]) for r in claimed) == ["hi", "old 0", "old 1", "old 2"]
         broadcast = await db.outbox.get_broadcast(7)
         assert broadcast is not None and broadcast.paid is False
+
+
+def test_importing_storage_does_not_import_alembic() -> None:
+    """Alembic loads when a migration runs, not with every command (start-up stays cheap)."""
+    code = "import sys, bot.storage, bot.cli; print('alembic' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
