@@ -7,6 +7,8 @@ transaction it holds: on PostgreSQL that transaction first takes
 ``pg_advisory_xact_lock``; on SQLite it begins with ``BEGIN IMMEDIATE``, which admits one
 writer at a time. Both dialects have transactional DDL, so a failing revision leaves the
 database as it was, and a second process starting at once waits, then finds nothing to do.
+On SQLite foreign keys are off while migrating (Alembic's batch operations rebuild a table
+by dropping it) and ``PRAGMA foreign_key_check`` must find nothing before the commit.
 
 Databases the earlier, hand-written runner migrated carry a ``schema_version`` table
 (versions 1..4, the same steps as revisions 0001..0004). :func:`migrate` stamps such a
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.engine import writer
 
@@ -119,10 +121,22 @@ async def migrate(engine: AsyncEngine, *, target: int | None = None) -> Migratio
         if goal > start:
             config.attributes["on_version_apply"] = _recorder(applied)
             command.upgrade(config, revision_id(goal))
+        if conn.dialect.name == "sqlite":
+            _check_foreign_keys(conn)
         return MigrationReport(start, max(start, goal), tuple(applied))
 
-    async with writer(engine).begin() as conn:
-        return await conn.run_sync(run)
+    async with writer(engine).connect() as conn:
+        # SQLite: foreign keys off while migrating, so that a batch operation may rebuild
+        # a table others refer to (chats, broadcasts); checked before the commit instead.
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await _sqlite_foreign_keys(conn, "OFF")
+        try:
+            async with conn.begin():
+                return await conn.run_sync(run)
+        finally:
+            if sqlite:
+                await _sqlite_foreign_keys(conn, "ON")
 
 
 def alembic_config(conn: Connection, extra_versions: Sequence[Path] = ()) -> Config:
@@ -142,6 +156,21 @@ def alembic_config(conn: Connection, extra_versions: Sequence[Path] = ()) -> Con
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     config.attributes["connection"] = conn
     return config
+
+
+async def _sqlite_foreign_keys(conn: AsyncConnection, state: str) -> None:
+    """Turn SQLite's foreign keys on or off (outside a transaction, where it takes effect)."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.execute(f"PRAGMA foreign_keys = {state}")
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    """Fail (and roll back) when a migration left a row pointing at nothing."""
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
 
 
 def _recorder(applied: list[int]) -> Callable[..., None]:

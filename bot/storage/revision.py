@@ -55,10 +55,13 @@ async def write_revision(
 
 def main() -> None:
     """Parse the command line and write the revision."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.storage.revision",
+        description="Write the next Alembic revision (bot/storage/alembic/versions).",
+    )
     parser.add_argument("message", help='what the revision does, e.g. "chats.muted_until"')
     parser.add_argument(
-        "--url", help="an empty database to compare against (default: a scratch SQLite file)"
+        "--url", help="a database to compare against, migrated first (default: scratch SQLite)"
     )
     parser.add_argument(
         "--empty", action="store_true", help="write an empty revision (no autogenerate)"

@@ -7,13 +7,15 @@ from pathlib import Path
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Column, MetaData, inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 import bot.storage.migrations as migrations
 from bot.domain.clock import FixedClock
 from bot.storage import LATEST_VERSION, Database, SchemaTooNewError
 from bot.storage.schema import metadata
+from bot.storage.types import UTCDateTime
 
 T1 = dt.datetime(2025, 11, 3, 9, 30, tzinfo=dt.UTC)
 
@@ -196,12 +198,13 @@ async def test_database_newer_than_code_is_refused(db: Database) -> None:
         await db.migrate()
 
 
-_BROKEN = '''"""A revision that fails halfway.
+_NEXT = '''"""A revision beyond the package's own, for a test.
 
 Revision ID: {rev}
 Revises: {down}
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "{rev}"
@@ -209,23 +212,42 @@ down_revision = "{down}"
 
 
 def upgrade() -> None:
-    op.execute("CREATE TABLE half_done (x INTEGER)")
-    raise RuntimeError("step failed")
+{body}
 '''
+
+_BROKEN = """\
+    op.execute("CREATE TABLE half_done (x INTEGER)")
+    raise RuntimeError("step failed")"""
+
+#: What autogenerate writes for a changed column: on SQLite a rebuild of ``chats``, which
+#: ``subscriptions`` and ``muted_key_dates`` refer to.
+_BATCH = """\
+    with op.batch_alter_table("chats") as batch_op:
+        batch_op.alter_column("type", existing_type=sa.String(16), type_=sa.String(32))"""
+
+_ORPHANS = """\
+    op.execute("DELETE FROM chats WHERE chat_id = 42")"""
+
+
+def _next_revision(
+    monkeypatch: pytest.MonkeyPatch, folder: Path, body: str, *, version: int | None = None
+) -> None:
+    """Make ``body`` the upgrade of revision ``LATEST_VERSION + 1`` until the test ends."""
+    version = LATEST_VERSION + 1 if version is None else version
+    (folder / f"{version:04d}_next.py").write_text(
+        _NEXT.format(rev=f"{version:04d}", down=f"{version - 1:04d}", body=body)
+    )
+    real_config = migrations.alembic_config
+    monkeypatch.setattr(migrations, "alembic_config", lambda c: real_config(c, [folder]))
+    monkeypatch.setattr(migrations, "LATEST_VERSION", version)
 
 
 async def test_failed_step_rolls_everything_back(
     db_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    broken = LATEST_VERSION + 1
-    (tmp_path / f"{broken:04d}_broken.py").write_text(
-        _BROKEN.format(rev=f"{broken:04d}", down=f"{LATEST_VERSION:04d}")
-    )
-    real_config = migrations.alembic_config
     async with await Database.connect(db_url, clock) as db:
         await db.migrate(target=1)
-        monkeypatch.setattr(migrations, "alembic_config", lambda c: real_config(c, [tmp_path]))
-        monkeypatch.setattr(migrations, "LATEST_VERSION", broken)
+        _next_revision(monkeypatch, tmp_path, _BROKEN)
         with pytest.raises(RuntimeError, match="step failed"):
             await db.migrate()
         monkeypatch.undo()
@@ -239,6 +261,46 @@ async def test_failed_step_rolls_everything_back(
             )
         assert "language_code" not in columns
         assert (await db.migrate()).applied == tuple(range(2, LATEST_VERSION + 1))
+
+
+async def _chat_with_a_subscription(db: Database) -> None:
+    await db.chats.upsert_chat(42, "private", first_name="Ada")
+    await db.subscriptions.subscribe("euromlsys", 42)
+
+
+async def test_a_batch_rebuild_of_a_referenced_table_keeps_its_rows(
+    db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """SQLite rebuilds ``chats`` (drop and rename) with foreign keys off; nothing is lost."""
+    await _chat_with_a_subscription(db)
+    _next_revision(monkeypatch, tmp_path, _BATCH)
+    assert (await db.migrate()).applied == (LATEST_VERSION + 1,)
+    subscription = await db.subscriptions.get_subscription("euromlsys", 42)
+    assert subscription is not None and subscription.active
+    async with db.engine.connect() as conn:
+        length = await conn.run_sync(
+            lambda c: next(
+                col["type"].length
+                for col in inspect(c).get_columns("chats")
+                if col["name"] == "type"
+            )
+        )
+        if db.dialect == "sqlite":  # foreign keys are on again for the bot's connections
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+    assert length == 32
+
+
+async def test_a_revision_that_orphans_rows_is_rolled_back(
+    db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    await _chat_with_a_subscription(db)
+    _next_revision(monkeypatch, tmp_path, _ORPHANS)
+    # SQLite: PRAGMA foreign_key_check before the commit; PostgreSQL: the constraint itself.
+    with pytest.raises((RuntimeError, IntegrityError), match=r"(?i)foreign key"):
+        await db.migrate()
+    monkeypatch.undo()
+    assert await db.schema_version() == LATEST_VERSION
+    assert await db.chats.get_chat(42) is not None
 
 
 async def test_target_out_of_range(db: Database) -> None:
@@ -296,3 +358,24 @@ def test_importing_storage_does_not_import_alembic() -> None:
     code = "import sys, bot.storage, bot.cli; print('alembic' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
+
+
+async def test_next_revision_is_written_from_the_schema_module(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python -m bot.storage.revision``: autogenerate against a database at the head."""
+    from bot.storage import schema
+    from bot.storage.revision import write_revision
+
+    changed = MetaData(naming_convention=schema.NAMING)
+    for table in schema.metadata.sorted_tables:
+        table.to_metadata(changed)
+    changed.tables["chats"].append_column(Column("muted_until", UTCDateTime))
+    monkeypatch.setattr(schema, "metadata", changed)
+    path = await write_revision("chats muted until", sqlite_url, version_path=tmp_path)
+    assert path.name == f"{LATEST_VERSION + 1:04d}_chats_muted_until.py"
+    source = path.read_text()
+    assert f"revision: str = '{LATEST_VERSION + 1:04d}'" in source
+    assert f"down_revision: str | None = '{LATEST_VERSION:04d}'" in source
+    assert "with op.batch_alter_table('chats'" in source
+    assert "batch_op.add_column(sa.Column('muted_until', types.UTCDateTime(" in source
