@@ -98,7 +98,7 @@ class Database:
 
     async def migrate(self, *, target: int | None = None) -> MigrationReport:
         """Upgrade the schema to the newest version (see :func:`migrate`)."""
-        return await migrate(self.engine, self.clock, target=target)
+        return await migrate(self.engine, target=target)
 
     async def schema_version(self) -> int:
         """Return the schema version (0 for an empty database)."""

@@ -1,8 +1,9 @@
 """The current schema, as SQLAlchemy Core tables: what the repositories query.
 
-This describes the database *after* every migration in :mod:`bot.storage.migrations`
-has run; the migrations (not ``metadata.create_all``) build it. A test reflects a
-migrated database and checks that it matches these tables.
+This describes the database *after* every Alembic revision (``bot/storage/alembic/
+versions``) has run; the revisions (not ``metadata.create_all``) build it, and a test
+compares a migrated database with these tables (Alembic's ``compare_metadata``). Change
+the schema here *and* add a revision (``python -m bot.storage.revision``).
 
 Conventions: instants are :class:`UTCDateTime` (aware UTC); Telegram chat and user
 ids are ``BIGINT``; what people choose (subscriptions, muted dates, a chat's default)
@@ -57,14 +58,6 @@ def one_of(column: str, values: tuple[str, ...]) -> str:
 
 metadata = MetaData(naming_convention=NAMING)
 
-schema_version = Table(
-    "schema_version",
-    metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("description", Text, nullable=False),
-    Column("applied_at", UTCDateTime, nullable=False),
-)
-
 chats = Table(
     "chats",
     metadata,
@@ -79,16 +72,16 @@ chats = Table(
     Column("first_seen", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("migrated_to", BigInteger),
-    # Added by migration 2.
+    # Added by revision 0002.
     Column("language_code", String(16)),
-    # Added by migration 3: the series the chat chose to talk about (when it follows several).
+    # Added by revision 0003: the series the chat chose to talk about (when it follows several).
     Column("default_series", String(64)),
 )
 
 subscriptions = Table(
     "subscriptions",
     metadata,
-    # Renamed from event_id by migration 3.
+    # Renamed from event_id by revision 0003.
     Column("series_id", String(64), primary_key=True),
     Column("chat_id", BigInteger, ForeignKey("chats.chat_id"), primary_key=True),
     Column("subscribed_at", UTCDateTime, nullable=False),
@@ -101,7 +94,7 @@ subscriptions = Table(
 muted_key_dates = Table(
     "muted_key_dates",
     metadata,
-    # Renamed from event_id by migration 3.
+    # Renamed from event_id by revision 0003.
     Column("series_id", String(64), primary_key=True),
     Column("chat_id", BigInteger, ForeignKey("chats.chat_id"), primary_key=True),
     Column("key_date_id", String(64), primary_key=True),
@@ -109,7 +102,7 @@ muted_key_dates = Table(
 )
 
 editions = Table(
-    # Added by migration 3: every edition the bot has loaded, so a new one is told once.
+    # Added by revision 0003: every edition the bot has loaded, so a new one is told once.
     "editions",
     metadata,
     Column("event_id", String(64), primary_key=True),
@@ -185,11 +178,11 @@ broadcasts = Table(
     CheckConstraint(one_of("kind", BROADCAST_KINDS), name="kind"),
     CheckConstraint(one_of("status", BROADCAST_STATUSES), name="status"),
     UniqueConstraint("event_id", "kind", "ref"),
-    # Added by migration 4.
+    # Added by revision 0004.
     Column("paid", Boolean, nullable=False, server_default=false()),
 )
 
-#: What a broadcast sends, stored once (migration 4): part ``n`` of every recipient's message.
+#: What a broadcast sends, stored once (revision 0004): part ``n`` of every recipient's message.
 broadcast_parts = Table(
     "broadcast_parts",
     metadata,
@@ -210,7 +203,7 @@ outbox = Table(
     Column("broadcast_id", IdType, ForeignKey("broadcasts.id"), nullable=False),
     Column("chat_id", BigInteger, nullable=False),
     Column("idempotency_key", String(255), nullable=False, unique=True),
-    # The row's own payload; NULL (migration 4): part ``part`` of its broadcast's.
+    # The row's own payload; NULL (revision 0004): part ``part`` of its broadcast's.
     Column("payload", Text),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
@@ -221,9 +214,9 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     CheckConstraint(one_of("status", OUTBOX_STATUSES), name="status"),
-    # Added by migration 2.
+    # Added by revision 0002.
     Index(None, "broadcast_id", "status"),
-    # Added by migration 4 (which dropped the (status, next_attempt_at) index).
+    # Added by revision 0004 (which dropped the (status, next_attempt_at) index).
     Column("part", Integer, nullable=False, server_default="0"),
     Index(
         OUTBOX_DUE_INDEX,

@@ -1,14 +1,21 @@
 import asyncio
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, MetaData, inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 import bot.storage.migrations as migrations
 from bot.domain.clock import FixedClock
 from bot.storage import LATEST_VERSION, Database, SchemaTooNewError
 from bot.storage.schema import metadata
+from bot.storage.types import UTCDateTime
 
 T1 = dt.datetime(2025, 11, 3, 9, 30, tzinfo=dt.UTC)
 
@@ -23,10 +30,22 @@ async def test_migrate_from_empty(db_url: str, clock: FixedClock) -> None:
         assert again.applied == () and again.from_version == LATEST_VERSION
         assert await db.schema_version() == LATEST_VERSION
         async with db.engine.connect() as conn:
-            rows = (
-                await conn.execute(text("SELECT version, applied_at FROM schema_version"))
-            ).all()
-        assert [r[0] for r in rows] == list(range(1, LATEST_VERSION + 1))
+            rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+        assert rows == [(f"{LATEST_VERSION:04d}",)]
+
+
+def test_revisions_are_one_numbered_line() -> None:
+    """0001, 0002, … each revising the one before: a schema version stays a number."""
+    config = Config()
+    config.set_main_option("script_location", migrations.SCRIPT_LOCATION)
+    script = ScriptDirectory.from_config(config)
+    chain = [rev.revision for rev in script.walk_revisions()][::-1]
+    assert chain == [f"{n:04d}" for n in range(1, LATEST_VERSION + 1)]
+    assert script.get_heads() == [f"{LATEST_VERSION:04d}"]
+    for rev in script.walk_revisions():
+        assert rev.down_revision == (
+            f"{int(rev.revision) - 1:04d}" if rev.revision != "0001" else None
+        )
 
 
 def _describe(conn: Connection) -> dict[str, tuple[set[str], set[str]]]:
@@ -46,7 +65,7 @@ async def test_migrated_schema_matches_schema_module(db: Database) -> None:
         columns, indexes = actual[table.name]
         assert columns == {c.name for c in table.columns}, table.name
         assert {str(i.name) for i in table.indexes} <= indexes, table.name
-    assert set(actual) == set(metadata.tables)
+    assert set(actual) == {*metadata.tables, migrations.VERSION_TABLE}
 
 
 async def _build_v1_with_data(db: Database) -> None:
@@ -136,35 +155,103 @@ async def test_concurrent_migrations_apply_once(db_url: str, clock: FixedClock) 
         await second.close()
 
 
+_MIGRATE_CHILD = """
+import asyncio, sys
+from bot.storage.engine import create_engine
+from bot.storage.migrations import migrate
+
+async def main():
+    engine = create_engine(sys.argv[1])
+    try:
+        print((await migrate(engine)).applied)
+    finally:
+        await engine.dispose()
+
+asyncio.run(main())
+"""
+
+
+async def test_two_processes_starting_at_once_migrate_once(db_url: str) -> None:
+    """Two bots started together: one applies every revision, the other waits and finds none."""
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _MIGRATE_CHILD,
+            db_url,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    outputs = [await child.communicate() for child in children]
+    assert [child.returncode for child in children] == [0, 0], outputs
+    applied = sorted(out.decode().strip() for out, _ in outputs)
+    assert applied == ["()", str(tuple(range(1, LATEST_VERSION + 1)))]
+
+
 async def test_database_newer_than_code_is_refused(db: Database) -> None:
     async with db.engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO schema_version (version, description, applied_at)"
-                " VALUES (99, 'from the future', :at)"
-            ),
-            {"at": T1 if db.dialect == "postgresql" else T1.replace(tzinfo=None)},
-        )
+        await conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    assert await db.schema_version() == 99
     with pytest.raises(SchemaTooNewError, match="version 99"):
         await db.migrate()
 
 
-async def test_failed_step_rolls_everything_back(
-    db_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(conn: Connection) -> None:
-        conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
-        raise RuntimeError("step failed")
+_NEXT = '''"""A revision beyond the package's own, for a test.
 
-    steps = (*migrations.MIGRATIONS, migrations.Migration(LATEST_VERSION + 1, "broken", broken))
+Revision ID: {rev}
+Revises: {down}
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{rev}"
+down_revision = "{down}"
+
+
+def upgrade() -> None:
+{body}
+'''
+
+_BROKEN = """\
+    op.execute("CREATE TABLE half_done (x INTEGER)")
+    raise RuntimeError("step failed")"""
+
+#: What autogenerate writes for a changed column: on SQLite a rebuild of ``chats``, which
+#: ``subscriptions`` and ``muted_key_dates`` refer to.
+_BATCH = """\
+    with op.batch_alter_table("chats") as batch_op:
+        batch_op.alter_column("type", existing_type=sa.String(16), type_=sa.String(32))"""
+
+_ORPHANS = """\
+    op.execute("DELETE FROM chats WHERE chat_id = 42")"""
+
+
+def _next_revision(
+    monkeypatch: pytest.MonkeyPatch, folder: Path, body: str, *, version: int | None = None
+) -> None:
+    """Make ``body`` the upgrade of revision ``LATEST_VERSION + 1`` until the test ends."""
+    version = LATEST_VERSION + 1 if version is None else version
+    (folder / f"{version:04d}_next.py").write_text(
+        _NEXT.format(rev=f"{version:04d}", down=f"{version - 1:04d}", body=body)
+    )
+    real_config = migrations.alembic_config
+    monkeypatch.setattr(migrations, "alembic_config", lambda c: real_config(c, [folder]))
+    monkeypatch.setattr(migrations, "LATEST_VERSION", version)
+
+
+async def test_failed_step_rolls_everything_back(
+    db_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     async with await Database.connect(db_url, clock) as db:
         await db.migrate(target=1)
-        monkeypatch.setattr(migrations, "MIGRATIONS", steps)
-        monkeypatch.setattr(migrations, "LATEST_VERSION", LATEST_VERSION + 1)
+        _next_revision(monkeypatch, tmp_path, _BROKEN)
         with pytest.raises(RuntimeError, match="step failed"):
             await db.migrate()
         monkeypatch.undo()
-        assert await db.schema_version() == 1  # migration 2 rolled back with the broken step
+        assert await db.schema_version() == 1  # revision 0002 rolled back with the broken one
         async with db.engine.connect() as conn:
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert "half_done" not in tables
@@ -176,23 +263,62 @@ async def test_failed_step_rolls_everything_back(
         assert (await db.migrate()).applied == tuple(range(2, LATEST_VERSION + 1))
 
 
+async def _chat_with_a_subscription(db: Database) -> None:
+    await db.chats.upsert_chat(42, "private", first_name="Ada")
+    await db.subscriptions.subscribe("euromlsys", 42)
+
+
+async def test_a_batch_rebuild_of_a_referenced_table_keeps_its_rows(
+    db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """SQLite rebuilds ``chats`` (drop and rename) with foreign keys off; nothing is lost."""
+    await _chat_with_a_subscription(db)
+    _next_revision(monkeypatch, tmp_path, _BATCH)
+    assert (await db.migrate()).applied == (LATEST_VERSION + 1,)
+    subscription = await db.subscriptions.get_subscription("euromlsys", 42)
+    assert subscription is not None and subscription.active
+    async with db.engine.connect() as conn:
+        length = await conn.run_sync(
+            lambda c: next(
+                col["type"].length
+                for col in inspect(c).get_columns("chats")
+                if col["name"] == "type"
+            )
+        )
+        # Used one at a time, the pool holds one connection: the one that migrated, which
+        # must have its foreign keys back on.
+        if db.dialect == "sqlite":
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+    assert length == 32
+
+
+async def test_a_revision_that_orphans_rows_is_rolled_back(
+    db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    await _chat_with_a_subscription(db)
+    _next_revision(monkeypatch, tmp_path, _ORPHANS)
+    # SQLite: PRAGMA foreign_key_check before the commit; PostgreSQL: the constraint itself.
+    with pytest.raises((RuntimeError, IntegrityError), match=r"(?i)foreign key"):
+        await db.migrate()
+    monkeypatch.undo()
+    assert await db.schema_version() == LATEST_VERSION
+    assert await db.chats.get_chat(42) is not None
+
+
 async def test_target_out_of_range(db: Database) -> None:
     with pytest.raises(ValueError, match="target version"):
         await db.migrate(target=LATEST_VERSION + 1)
 
 
-async def test_migrate_without_a_clock_uses_server_time(db_url: str, clock: FixedClock) -> None:
-    async with await Database.connect(db_url, clock) as db:
-        report = await migrations.migrate(db.engine)
-        assert report.to_version == LATEST_VERSION
-        async with db.engine.connect() as conn:
-            stamps = await conn.run_sync(
-                lambda c: [
-                    r.applied_at for r in c.execute(migrations._schema_version.select()).all()
-                ]
-            )
-        assert len(stamps) == LATEST_VERSION
-        assert all(s.tzinfo is dt.UTC and s.year >= 2024 for s in stamps)
+async def test_a_lower_target_changes_nothing(db: Database) -> None:
+    """Migrations go forward only: asking for an older version is a no-op, not a downgrade."""
+    report = await db.migrate(target=1)
+    assert (report.from_version, report.to_version, report.applied) == (
+        LATEST_VERSION,
+        LATEST_VERSION,
+        (),
+    )
+    assert await db.schema_version() == LATEST_VERSION
 
 
 async def test_upgrade_to_v4_keeps_every_pending_row_and_sends_its_payload(
@@ -227,3 +353,31 @@ async def test_upgrade_to_v4_keeps_every_pending_row_and_sends_its_payload(
         assert sorted(str(r.payload["text"]) for r in claimed) == ["hi", "old 0", "old 1", "old 2"]
         broadcast = await db.outbox.get_broadcast(7)
         assert broadcast is not None and broadcast.paid is False
+
+
+def test_importing_storage_does_not_import_alembic() -> None:
+    """Alembic loads when a migration runs, not with every command (start-up stays cheap)."""
+    code = "import sys, bot.storage, bot.cli; print('alembic' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
+
+
+async def test_next_revision_is_written_from_the_schema_module(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python -m bot.storage.revision``: autogenerate against a database at the head."""
+    from bot.storage import schema
+    from bot.storage.revision import write_revision
+
+    changed = MetaData(naming_convention=schema.NAMING)
+    for table in schema.metadata.sorted_tables:
+        table.to_metadata(changed)
+    changed.tables["chats"].append_column(Column("muted_until", UTCDateTime))
+    monkeypatch.setattr(schema, "metadata", changed)
+    path = await write_revision("chats muted until", sqlite_url, version_path=tmp_path)
+    assert path.name == f"{LATEST_VERSION + 1:04d}_chats_muted_until.py"
+    source = path.read_text()
+    assert f"revision: str = '{LATEST_VERSION + 1:04d}'" in source
+    assert f"down_revision: str | None = '{LATEST_VERSION:04d}'" in source
+    assert "with op.batch_alter_table('chats'" in source
+    assert "batch_op.add_column(sa.Column('muted_until', types.UTCDateTime(" in source
