@@ -29,6 +29,7 @@ from bot.domain.clock import Clock
 from bot.domain.config import load_events
 from bot.domain.model import Event
 from bot.importers.sources import TrackerSource
+from bot.render.broadcasts import TEXTS
 from bot.render.html import esc
 from bot.services.admin import AdminService
 from bot.services.events import EventBook
@@ -123,7 +124,7 @@ class Runtime:
         )
         assert application.job_queue is not None
         scheduler = JobQueueScheduler(application.job_queue, clock)
-        reminders = ReminderService(db, book, engine, scheduler)
+        reminders = ReminderService(db, book, engine, scheduler, TEXTS)
         engine.renderer = reminders.render
         admin = AdminService(db, reminders, admin_ids)  # plus each series' own admins
         runtime = cls(db, clock, book, subscribers, reminders, engine, application, admins, admin)
@@ -132,7 +133,7 @@ class Runtime:
         runtime.alerts.attach(health)
         if tracker_sources:
             runtime.trackers = TrackerFollower(tracked, reminders.reload, interval=tracker_interval)
-        news = NewsService(db, engine, clock)
+        news = NewsService(db, engine, clock, TEXTS)
         common.install(
             application, common.Services(subscribers, reminders, engine, admin, news, health)
         )
@@ -148,7 +149,7 @@ class Runtime:
         """
         application = self.application
         async with application:
-            await self.subscribers.seed_config_news()
+            await self.subscribers.seed_config_news(esc)
             await publish_commands(application, self.admin_ids)
             await self.engine.start()
             await application.start()

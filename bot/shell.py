@@ -23,7 +23,8 @@ from bot.deploy.lock import InstanceLock
 from bot.domain.clock import Clock
 from bot.domain.model import Event
 from bot.domain.series import find_series, series_of
-from bot.render import messages
+from bot.render import broadcasts as broadcast_text
+from bot.render import organizers as organizer_text
 from bot.render.cli_text import fit_table, terminal_width
 from bot.render.html import esc
 from bot.services.events import EventBook
@@ -149,7 +150,7 @@ async def news(
             raise SettingsError("the news text is empty")
         audience = len(await db.subscriptions.active_recipients(series_of(event)))
         out.write("Preview (as subscribers will see it):\n\n")
-        out.write(plain_text(messages.news_post(event, body).text) + "\n\n")
+        out.write(plain_text(broadcast_text.news_post(event, body).text) + "\n\n")
         if not yes and not confirm(f"Send to {audience} subscriber(s)? [y/N] "):
             out.write("Nothing sent.\n")
             return 1
@@ -160,7 +161,9 @@ async def news(
         )
         engine = DeliveryEngine(db, bot, clock)
         delivering = await lock.try_acquire()
-        posted = await NewsService(db, engine, clock).publish(event, body, None)
+        posted = await NewsService(db, engine, clock, broadcast_text.TEXTS).publish(
+            event, body, None
+        )
         out.write(f"news #{posted.news_id}: broadcast #{posted.broadcast_id}\n")
         printer = ProgressPrinter(out)
         if not delivering:
@@ -213,7 +216,7 @@ class ProgressPrinter:
                 self.out.write(line + "\n")
                 self._last_line = now
         if progress.finished:
-            self.out.write(plain_text(messages.broadcast_status(progress).text) + "\n")
+            self.out.write(plain_text(organizer_text.broadcast_status(progress).text) + "\n")
         self.out.flush()
 
 

@@ -12,9 +12,11 @@ from bot.domain.model import Event, KeyDate
 from bot.domain.questions import Kind
 from bot.domain.times import Zone, countdown, format_in_zone
 from bot.domain.topics import ScopeVerdict
+from bot.domain.views import Reader
 from bot.render import callbacks as cb
+from bot.render.blocks import reader_time, written_time
 from bot.render.html import esc, link
-from bot.render.messages import Button, Reader, Reply, reader_time, written_time
+from bot.render.reply import Button, Reply
 
 SUGGESTION_LABELS: dict[Kind, str] = {
     "deadline": "⏳ The next deadline",

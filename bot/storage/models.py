@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-ReminderMode = Literal["all", "deadlines", "off"]
+from bot.domain.reminding import ReminderMode
+
+__all__ = ["ReminderMode"]  # the column holds the domain's modes
 NewsSource = Literal["config", "admin"]
 BroadcastKind = Literal["reminder", "news", "extension", "edition"]
 BroadcastStatus = Literal["pending", "running", "done", "cancelled"]
@@ -144,8 +146,9 @@ class Audience:
 
     Always an active subscription to the series ``series_id`` (an event's
     :func:`~bot.domain.series.series_of`) on an active chat. With ``key_date_id``
-    (a reminder): mode ``off`` is left out, mode ``deadlines`` only gets key dates whose
-    ``kind`` is ``"deadline"``, and chats that muted the key date are left out.
+    (a reminder): only the modes covering ``kind`` (see
+    :func:`~bot.domain.reminding.modes_covering`), and chats that muted the key date are
+    left out.
     ``extra_chats`` are added (an announcement channel).
     """
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
     text,
 )
 
+from bot.domain.reminding import REMINDER_MODES
 from bot.storage.types import IdType, UTCDateTime
 
 NAMING = {
@@ -43,7 +44,6 @@ NAMING = {
 }
 
 CHAT_TYPES = ("private", "group", "supergroup", "channel")
-REMINDER_MODES = ("all", "deadlines", "off")
 NEWS_SOURCES = ("config", "admin")
 BROADCAST_KINDS = ("reminder", "news", "extension", "edition")
 BROADCAST_STATUSES = ("pending", "running", "done", "cancelled")

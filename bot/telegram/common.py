@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, ContextTypes
 
-from bot.render.messages import Reply
+from bot.render.reply import Reply
 from bot.services.subscribers import ChatInfo, SubscriberService
 from bot.telegram.replies import send_reply
 

@@ -16,7 +16,7 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot.render.html import split_message
-from bot.render.messages import Button, Reply
+from bot.render.reply import Button, Reply
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 

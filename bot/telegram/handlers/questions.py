@@ -11,10 +11,11 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.domain.model import Event
 from bot.domain.questions import Answer, understand
 from bot.domain.series import series_in_text
-from bot.render import answers, messages
+from bot.render import answers
 from bot.render import callbacks as cb
 from bot.render import series as series_text
-from bot.render.messages import Reply
+from bot.render import subscribers as subscriber_text
+from bot.render.reply import Reply
 from bot.telegram.common import Context, answer, chat_info, subscribers
 from bot.telegram.handlers import info, subscription, timezone
 from bot.telegram.handlers.buttons import STALE_BUTTON
@@ -71,7 +72,7 @@ async def reply_for(
         "thanks": answers.thanks,
         "submission": lambda: answers.submission(event, reader),
         "not_in_call": lambda: answers.not_in_call(event, asked.subject),
-        "timezone": lambda: messages.timezone_current(reader.zone, reader.now),
+        "timezone": lambda: subscriber_text.timezone_current(reader.zone, reader.now),
     }
     if kind in simple:
         return simple[kind]()

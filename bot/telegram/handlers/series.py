@@ -13,9 +13,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain.series import Series, find_series
 from bot.render import callbacks as cb
-from bot.render import messages
 from bot.render import series as series_text
-from bot.render.messages import Reply
+from bot.render import subscribers as subscriber_text
+from bot.render.reply import Reply
 from bot.render.series import SeriesLine
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.handlers.buttons import STALE_BUTTON
@@ -46,7 +46,7 @@ async def _change(update: Update, context: Context, series: Series, follow: bool
     """Follow or unfollow ``series`` for the chat (in a group: its admins only)."""
     chat = chat_info(update)
     if not await may_change(update, context, chat):
-        return messages.group_admins_only()
+        return subscriber_text.group_admins_only()
     service = subscribers(context)
     edition = series.current(service.clock.now())
     if follow:

@@ -11,8 +11,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.domain.model import Event
 from bot.domain.series import Series
 from bot.render import callbacks as cb
-from bot.render import messages
-from bot.render.messages import Reply
+from bot.render import subscribers as subscriber_text
+from bot.render.reply import Reply
 from bot.services.subscribers import SubscriberService, Target
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.handlers import timezone
@@ -34,26 +34,28 @@ async def unsubscribe_reply(update: Update, context: Context) -> Reply:
 async def _subscribe(update: Update, context: Context) -> Reply:
     chat = chat_info(update)
     if not await may_change(update, context, chat):
-        return messages.group_admins_only()
+        return subscriber_text.group_admins_only()
     target = await resolve(update, context, "subscribe")
     if isinstance(target, Reply):
         return target
     service = subscribers(context)
     event, series = _about(target)
     was_new = await service.subscribe(chat, series)
-    return messages.subscribed(event, was_new=was_new, now=service.clock.now())
+    return subscriber_text.subscribed(event, was_new=was_new, now=service.clock.now())
 
 
 async def _unsubscribe(update: Update, context: Context) -> Reply:
     chat = chat_info(update)
     if not await may_change(update, context, chat):
-        return messages.group_admins_only()
+        return subscriber_text.group_admins_only()
     target = await resolve(update, context, "unsubscribe")
     if isinstance(target, Reply):
         return target
     service = subscribers(context)
     event, series = _about(target)
-    return messages.unsubscribed(event, was_subscribed=await service.unsubscribe(chat, series))
+    return subscriber_text.unsubscribed(
+        event, was_subscribed=await service.unsubscribe(chat, series)
+    )
 
 
 async def _settings(context: Context, chat_id: int, series: Series | None = None) -> Reply:
@@ -63,7 +65,7 @@ async def _settings(context: Context, chat_id: int, series: Series | None = None
     sid = series.id if series else None
     subscribed, mode, muted = await service.reminder_choices(chat_id, sid)
     several = len(service.book.catalog) > 1
-    return messages.settings(
+    return subscriber_text.settings(
         event, subscribed=subscribed, mode=mode, muted=muted, series=sid if several else None
     )
 
@@ -139,7 +141,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     if isinstance(action, cb.SetMode):
         await service.set_mode(chat.chat_id, action.mode, series.id)
-        note = dict(messages.REMINDER_MODES)[action.mode]
+        note = subscriber_text.MODE_LABELS[action.mode]
     else:
         event = series.current(service.clock.now())
         key_date_id = action.key_date_id(kd.id for kd in event.key_dates)
@@ -149,7 +151,7 @@ async def on_button(update: Update, context: Context) -> None:
             return
         await service.toggle_key_date(chat.chat_id, kd.id, series.id)
         _subscribed, mode, muted = await service.reminder_choices(chat.chat_id, series.id)
-        note = messages.date_toggle_note(kd, mode, muted)
+        note = subscriber_text.date_toggle_note(kd, mode, muted)
     await query.answer(note)
     if query.message is not None and hasattr(query.message, "edit_text"):
         try:
