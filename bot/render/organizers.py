@@ -319,3 +319,26 @@ def stats(event: Event, view: StatsView, reader: Reader) -> Reply:
 
 def _mode_label(mode: str) -> str:
     return MODE_LABELS[mode] if is_mode(mode) else mode
+
+
+# -- toasts (the short notes over a pressed button) --------------------------------------
+
+ORGANIZERS_ONLY = "This button is for the organizers."
+NOT_ORGANIZER_OF_EVENT = "You are not an organizer of that event."
+DRAFT_GONE = "Already sent or cancelled; nothing more was sent."
+SCHEDULED_TOAST = "Scheduled"
+
+
+def draft_cancel_toast(done: bool) -> str:
+    """The toast after a draft's Cancel button."""
+    return "Cancelled" if done else "Nothing to cancel"
+
+
+def sending_toast(recipients: int) -> str:
+    """The toast after a draft's Send button."""
+    return f"Sending to {recipients} chat(s)"
+
+
+def cancel_usage() -> Reply:
+    """/cancel without a broadcast id."""
+    return Reply("Usage: <code>/cancel ID</code> (see /broadcasts for the ids)")

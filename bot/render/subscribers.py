@@ -494,3 +494,30 @@ def private_only(command: str, bot_username: str | None) -> Reply:
         f"🔒 /{esc(command)} shows numbers that are not for every member of this group."
         f" Open a private chat with {where} and send /{esc(command)} there."
     )
+
+
+# -- toasts (the short notes over a pressed button) --------------------------------------
+
+STALE_BUTTON = "This button is no longer valid"
+"""The toast for a press that names nothing the bot can do."""
+SERIES_GONE = "I no longer follow that event; see /events."
+SUBSCRIBED_TOAST = "Subscribed"
+GROUP_SETTINGS_ADMINS_ONLY = "Only this group's admins can change its settings."
+NOT_SUBSCRIBED = "You are not subscribed; /subscribe first."
+DATE_GONE = "That date is no longer in the call."
+UNKNOWN_ZONE = "Unknown zone; try /timezone again."
+
+
+def zone_set_toast(zone: Zone) -> str:
+    """The toast after a zone button."""
+    return f"Time zone: {zone.label}"
+
+
+def follow_toast(follow: bool) -> str:
+    """The toast after a Follow or Unfollow button."""
+    return "Following" if follow else "Unfollowed"
+
+
+def scope_usage() -> Reply:
+    """A scope question with no topic in it."""
+    return Reply("Tell me your topic: <code>/scope serving LLMs on GPUs</code>.")

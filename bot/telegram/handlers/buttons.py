@@ -13,12 +13,10 @@ from typing import cast
 from telegram import CallbackQuery, Update
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.render.subscribers import STALE_BUTTON
 from bot.telegram.common import Context
 
 log = logging.getLogger(__name__)
-
-STALE_BUTTON = "This button is no longer valid"
-"""The toast for a press that names nothing the bot can do."""
 
 
 async def unknown_button(update: Update, _context: Context) -> None:

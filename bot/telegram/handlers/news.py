@@ -28,7 +28,6 @@ from bot.services.admin import AdminService
 from bot.telegram.common import Context, answer, chat_info, services, subscribers
 from bot.telegram.handlers import info
 from bot.telegram.handlers.admin import admin_only, admin_series, ensure_admin_menu
-from bot.telegram.handlers.buttons import STALE_BUTTON
 from bot.telegram.replies import edit_reply, send_reply
 
 log = logging.getLogger(__name__)
@@ -128,13 +127,13 @@ async def on_post_button(update: Update, context: Context) -> None:
     svc = services(context)
     decoded = cb.decode(query.data)
     if not isinstance(decoded, cb.PostAction):
-        await query.answer(STALE_BUTTON)
+        await query.answer(subscriber_text.STALE_BUTTON)
         return
     action, draft_id = decoded.verb, decoded.draft_id
     user = query.from_user
     if not svc.admin.is_admin(user.id):
         await svc.admin.refuse(user.id, f"post:{action}")
-        await query.answer("This button is for the organizers.", show_alert=True)
+        await query.answer(organizer_text.ORGANIZERS_ONLY, show_alert=True)
         return
     message = query.message if isinstance(query.message, Message) else None
     if action == "edit":
@@ -143,7 +142,7 @@ async def on_post_button(update: Update, context: Context) -> None:
         return
     if action == "cancel":
         done = svc.news.discard(user.id, draft_id)
-        await query.answer("Cancelled" if done else "Nothing to cancel")
+        await query.answer(organizer_text.draft_cancel_toast(done))
         if message is not None:
             await _edit(
                 message, organizer_text.post_cancelled() if done else organizer_text.post_gone()
@@ -154,7 +153,7 @@ async def on_post_button(update: Update, context: Context) -> None:
     series = series or svc.subscribers.book.catalog[0]
     if not svc.admin.is_admin(user.id, series.id):
         await svc.admin.refuse(user.id, "post", f"not an organizer of {series.id}")
-        await query.answer("You are not an organizer of that event.", show_alert=True)
+        await query.answer(organizer_text.NOT_ORGANIZER_OF_EVENT, show_alert=True)
         return
     event = series.current(svc.subscribers.clock.now())
     posted = await svc.news.confirm(
@@ -165,17 +164,17 @@ async def on_post_button(update: Update, context: Context) -> None:
         paid=action == "paid",
     )
     if posted is None:
-        await query.answer("Already sent or cancelled; nothing more was sent.", show_alert=True)
+        await query.answer(organizer_text.DRAFT_GONE, show_alert=True)
         return
     if posted.send_at is not None:
-        await query.answer("Scheduled")
+        await query.answer(organizer_text.SCHEDULED_TOAST)
         if message is not None:
             reader = await svc.subscribers.reader(chat_info(update))
             await _edit(
                 message, organizer_text.post_scheduled(posted.broadcast_id, posted.send_at, reader)
             )
         return
-    await query.answer(f"Sending to {posted.recipients} chat(s)")
+    await query.answer(organizer_text.sending_toast(posted.recipients))
     if message is None:
         return
 
@@ -234,7 +233,7 @@ async def cancel(update: Update, context: Context, admin: AdminService) -> Reply
     """/cancel <broadcast id>."""
     args = context.args or []
     if len(args) != 1 or not args[0].lstrip("#").isdigit():
-        return Reply("Usage: <code>/cancel ID</code> (see /broadcasts for the ids)")
+        return organizer_text.cancel_usage()
     broadcast_id = int(args[0].lstrip("#"))
     user = update.effective_user
     svc = services(context)

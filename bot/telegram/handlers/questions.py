@@ -18,7 +18,6 @@ from bot.render import subscribers as subscriber_text
 from bot.render.reply import Reply
 from bot.telegram.common import Context, answer, chat_info, subscribers
 from bot.telegram.handlers import info, subscription, timezone
-from bot.telegram.handlers.buttons import STALE_BUTTON
 
 
 async def event_of(update: Update, context: Context, text: str = "") -> Event:
@@ -57,7 +56,7 @@ async def reply_for(
             return answers.key_date(event, upcoming, reader, asked.zones)
     if kind == "scope":
         if not asked.subject:
-            return Reply("Tell me your topic: <code>/scope serving LLMs on GPUs</code>.")
+            return subscriber_text.scope_usage()
         return await info.scope_of(asked.subject, context, event)
     if kind == "subscribe":
         await subscription.subscribe(update, context)
@@ -108,7 +107,7 @@ async def on_ask(update: Update, context: Context) -> None:
     query = cast(CallbackQuery, update.callback_query)
     action = cb.decode(query.data)
     if not isinstance(action, cb.Ask):
-        await query.answer(STALE_BUTTON)
+        await query.answer(subscriber_text.STALE_BUTTON)
         return
     await query.answer()
     reply = await reply_for(update, context, Answer(action.kind))

@@ -16,14 +16,14 @@ from bot.render.reply import Reply
 from bot.services.subscribers import SubscriberService, Target
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.handlers import timezone
-from bot.telegram.handlers.buttons import STALE_BUTTON
 from bot.telegram.replies import edit_reply
 from bot.telegram.targets import resolve
 
 
 async def subscribe_reply(update: Update, context: Context) -> Reply:
     """/subscribe [event]: follow the event (a group: its admins only)."""
-    return await _subscribe(update, context)
+    reply, _ = await _subscribe(update, context)
+    return reply
 
 
 async def unsubscribe_reply(update: Update, context: Context) -> Reply:
@@ -31,17 +31,18 @@ async def unsubscribe_reply(update: Update, context: Context) -> Reply:
     return await _unsubscribe(update, context)
 
 
-async def _subscribe(update: Update, context: Context) -> Reply:
+async def _subscribe(update: Update, context: Context) -> tuple[Reply, bool]:
+    """Subscribe the chat to the event the command names; the reply, and whether it is new."""
     chat = chat_info(update)
     if not await may_change(update, context, chat):
-        return subscriber_text.group_admins_only()
+        return subscriber_text.group_admins_only(), False
     target = await resolve(update, context, "subscribe")
     if isinstance(target, Reply):
-        return target
+        return target, False
     service = subscribers(context)
     event, series = _about(target)
     was_new = await service.subscribe(chat, series)
-    return subscriber_text.subscribed(event, was_new=was_new, now=service.clock.now())
+    return subscriber_text.subscribed(event, was_new=was_new, now=service.clock.now()), was_new
 
 
 async def _unsubscribe(update: Update, context: Context) -> Reply:
@@ -88,7 +89,7 @@ async def subscribe(update: Update, context: Context) -> None:
     await answer(
         update,
         context,
-        await timezone.onboarding(update, context, await _subscribe(update, context)),
+        await timezone.onboarding(update, context, await subscribe_reply(update, context)),
     )
 
 
@@ -115,16 +116,16 @@ async def on_button(update: Update, context: Context) -> None:
     chat = chat_info(update)
     service = subscribers(context)
     if not isinstance(action, cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate):
-        await query.answer(STALE_BUTTON)
+        await query.answer(subscriber_text.STALE_BUTTON)
         return
     series = await _button_series(service, chat.chat_id, action)
     if series is None:
-        await query.answer("I no longer follow that event; see /events.", show_alert=True)
+        await query.answer(subscriber_text.SERIES_GONE, show_alert=True)
         return
     if isinstance(action, cb.Subscribe):
         context.args = [series.id]
-        reply = await _subscribe(update, context)
-        await query.answer("Subscribed" if "Subscribed" in reply.text else None)
+        reply, was_new = await _subscribe(update, context)
+        await query.answer(subscriber_text.SUBSCRIBED_TOAST if was_new else None)
         reply = await timezone.onboarding(update, context, reply)
         await answer(update, context, reply)
         return
@@ -133,11 +134,11 @@ async def on_button(update: Update, context: Context) -> None:
         await answer(update, context, await _settings(context, chat.chat_id, series))
         return
     if not await may_change(update, context, chat):
-        await query.answer("Only this group's admins can change its settings.", show_alert=True)
+        await query.answer(subscriber_text.GROUP_SETTINGS_ADMINS_ONLY, show_alert=True)
         return
     if not await service.is_subscribed(chat.chat_id, series.id):
         # an old /settings message after /unsubscribe: change nothing, say why
-        await query.answer("You are not subscribed; /subscribe first.", show_alert=True)
+        await query.answer(subscriber_text.NOT_SUBSCRIBED, show_alert=True)
         return
     if isinstance(action, cb.SetMode):
         await service.set_mode(chat.chat_id, action.mode, series.id)
@@ -147,7 +148,7 @@ async def on_button(update: Update, context: Context) -> None:
         key_date_id = action.key_date_id(kd.id for kd in event.key_dates)
         kd = event.key_date(key_date_id) if key_date_id else None
         if kd is None:
-            await query.answer("That date is no longer in the call.", show_alert=True)
+            await query.answer(subscriber_text.DATE_GONE, show_alert=True)
             return
         await service.toggle_key_date(chat.chat_id, kd.id, series.id)
         _subscribed, mode, muted = await service.reminder_choices(chat.chat_id, series.id)

@@ -14,7 +14,6 @@ from bot.render import subscribers as subscriber_text
 from bot.render import zones as zone_texts
 from bot.render.reply import Reply
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
-from bot.telegram.handlers.buttons import STALE_BUTTON
 
 
 async def set_from_text(update: Update, context: Context, query: str) -> None:
@@ -86,12 +85,12 @@ async def on_choice(update: Update, context: Context) -> None:
     query = cast(CallbackQuery, update.callback_query)
     action = cb.decode(query.data)
     if not isinstance(action, cb.ChooseZone):
-        await query.answer(STALE_BUTTON)
+        await query.answer(subscriber_text.STALE_BUTTON)
         return
     try:
         zone = parse_zone(action.zone)
     except TimeError:
-        await query.answer("Unknown zone; try /timezone again.", show_alert=True)
+        await query.answer(subscriber_text.UNKNOWN_ZONE, show_alert=True)
         return
     service = subscribers(context)
     chat = chat_info(update)
@@ -99,7 +98,7 @@ async def on_choice(update: Update, context: Context) -> None:
         await query.answer(subscriber_text.group_zone_admins_only().text, show_alert=True)
         return
     await service.set_zone(chat, zone)
-    await query.answer(f"Time zone: {zone.label}")
+    await query.answer(subscriber_text.zone_set_toast(zone))
     await answer(update, context, subscriber_text.timezone_set(zone, service.clock.now()))
 
 
@@ -107,7 +106,7 @@ async def on_use_location(update: Update, context: Context) -> None:
     """The "📍 Use my location" button: show Telegram's location button (private chats)."""
     query = cast(CallbackQuery, update.callback_query)
     if chat_info(update).is_group:  # never offered in a group
-        await query.answer(STALE_BUTTON)
+        await query.answer(subscriber_text.STALE_BUTTON)
         return
     await query.answer()
     await answer(update, context, zone_texts.location_request())
