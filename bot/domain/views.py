@@ -49,8 +49,10 @@ class AuditView:
     action: str
     detail: str
     outcome: str
-    who: str | None = None
-    """The person's name as their chat shows it, when the bot knows it."""
+    first_name: str | None = None
+    """The person's first name as their chat shows it, when the bot knows it."""
+    username: str | None = None
+    """Their @username (without the @), when the bot knows it."""
 
 
 @dataclass(frozen=True)

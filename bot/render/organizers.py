@@ -108,7 +108,10 @@ def audit_log(entries: Sequence[AuditView], reader: Reader) -> Reply:
 def _audit_who(entry: AuditView) -> str:
     if entry.user_id is None:
         return "the bot"
-    return entry.who or f"user {entry.user_id}"
+    first, user = entry.first_name, entry.username
+    if first and user:
+        return f"{first} (@{user})"
+    return first or (f"@{user}" if user else f"user {entry.user_id}")
 
 
 def _audit_what(entry: AuditView) -> str:

@@ -133,18 +133,18 @@ class AdminService:
     async def audit_log(self, limit: int = 15) -> list[AuditView]:
         """Return the latest admin actions, newest first, with names where the bot knows them."""
         entries = await self.db.audit.latest(limit)
-        names: dict[int, str | None] = {}
+        names: dict[int, tuple[str | None, str | None]] = {}
         for user_id in {e.user_id for e in entries if e.user_id is not None}:
             chat = await self.db.chats.get_chat(user_id)  # a person's private chat has their id
-            names[user_id] = _name(chat.first_name, chat.username) if chat else None
+            names[user_id] = (chat.first_name, chat.username) if chat else (None, None)
         return [
-            AuditView(e.at, e.user_id, e.action, e.detail, e.outcome, names.get(e.user_id or 0))
+            AuditView(
+                e.at,
+                e.user_id,
+                e.action,
+                e.detail,
+                e.outcome,
+                *names.get(e.user_id or 0, (None, None)),
+            )
             for e in entries
         ]
-
-
-def _name(first_name: str | None, username: str | None) -> str | None:
-    """Return a display name: Olivia (@olivia_chair), Olivia, @olivia_chair, or None."""
-    if first_name and username:
-        return f"{first_name} (@{username})"
-    return first_name or (f"@{username}" if username else None)
