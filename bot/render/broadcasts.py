@@ -6,9 +6,7 @@ import datetime as dt
 
 from bot.domain.model import Event, KeyDate
 from bot.domain.times import countdown, format_in_zone
-from bot.domain.views import (
-    Reader,
-)
+from bot.domain.views import Reader
 from bot.render.blocks import reader_time, title, written_time
 from bot.render.html import esc, link, split_message
 from bot.render.reply import Reply

@@ -10,14 +10,7 @@ from typing import Any
 from bot.domain.model import Event, KeyDate
 from bot.domain.reminding import is_mode
 from bot.domain.times import UTC_ZONE, format_in_zone, humanize_span, iso_utc
-from bot.domain.views import (
-    AuditView,
-    BroadcastView,
-    DeliveryEstimate,
-    Progress,
-    Reader,
-    StatsView,
-)
+from bot.domain.views import AuditView, BroadcastView, DeliveryEstimate, Progress, Reader, StatsView
 from bot.render import callbacks as cb
 from bot.render.blocks import bar, duration, reader_time, title, written_time
 from bot.render.html import esc

@@ -10,10 +10,7 @@ from bot.domain.model import Event, KeyDate
 from bot.domain.reminding import ReminderMode, in_mode
 from bot.domain.times import Zone, countdown, format_in_zone, to_zone
 from bot.domain.topics import STRONG_MATCH, TopicMatch
-from bot.domain.views import (
-    NewsEntry,
-    Reader,
-)
+from bot.domain.views import NewsEntry, Reader
 from bot.render import callbacks as cb
 from bot.render.blocks import edition_over, key_date_block, title, written_time, zone_hint
 from bot.render.html import esc, link
