@@ -10,7 +10,16 @@ from bot.domain.config import load_events
 from bot.domain.model import Contact, Event, NewsItem, Topics
 from bot.domain.times import parse_zone
 from bot.domain.topics import rank_topics
-from bot.domain.views import DeliveryEstimate, NewsEntry, Reader
+from bot.domain.views import (
+    AuditView,
+    BroadcastView,
+    DeliveryEstimate,
+    NewsEntry,
+    Progress,
+    Reader,
+    StatsView,
+)
+from bot.render import broadcasts as broadcast_text
 from bot.render import organizers as organizer_text
 from bot.render import subscribers as subscriber_text
 from bot.render.html import MESSAGE_LIMIT, esc, split_message, visible_length
@@ -93,7 +102,53 @@ def every_reply(event: Event, reader: Reader, text: str) -> list[Reply]:
         subscriber_text.throttled(),
         subscriber_text.something_went_wrong(),
         subscriber_text.group_admins_only(),
+        *organizer_replies(event, reader, text),
+        *(broadcast_text.reminder(event, kd, reader) for kd in event.key_dates),
+        *(broadcast_text.date_moved(event, kd, NOW, reader) for kd in event.key_dates),
+        broadcast_text.news_post(event, esc(text)),
     ]
+
+
+def organizer_replies(event: Event, reader: Reader, text: str) -> list[Reply]:
+    """The organizers' messages, from the data the services return."""
+    stats = StatsView(
+        active=3,
+        inactive=1,
+        unreachable=1,
+        by_mode={"all": 2, "deadlines": 1, text: 1},
+        by_timezone={text: 2, None: 1},
+        scheduled=4,
+        next_reminder=(text, NOW),
+        pending=7,
+    )
+    audit = [
+        AuditView(NOW, 7, "extend", '{"key_date": "paper"}', "ok", text, text),
+        AuditView(NOW, 8, "post", text, text, None, "olivia"),
+        AuditView(NOW, None, "reload", "{}", "ok"),
+    ]
+    listed = [BroadcastView(1, "news", text, "done", 3, 2, NOW, True)]
+    progress = Progress(
+        1, "done", 3, 2, 1, 0, 0, 0, 0, 1.5, None, 2.0, True, {"failed_reasons": {text: 1}}
+    )
+    return [
+        organizer_text.stats(event, stats, reader),
+        organizer_text.audit_log(audit, reader),
+        organizer_text.broadcasts_list(listed, reader),
+        organizer_text.broadcast_status(progress),
+        organizer_text.broadcast_status(dataclasses.replace(progress, finished=False, left=1)),
+        organizer_text.no_such_key_date(text, [kd.id for kd in event.key_dates]),
+        organizer_text.cancel_usage(),
+    ]
+
+
+def test_organizers_read_the_services_data(event: Event) -> None:
+    (stats, audit, *_) = organizer_replies(event, READERS[0], "x")
+    stats_text = parse_html(stats.text)[0]
+    assert "Next reminder: x at 2026-02-12T07:59:00Z" in stats_text
+    assert "All reminders 2, Deadlines only 1, x 1" in stats_text
+    audit_text = parse_html(audit.text)[0]
+    assert "x (@x) extended paper" in audit_text and "@olivia posted news" in audit_text
+    assert "the bot reloaded the config" in audit_text
 
 
 READERS = [
