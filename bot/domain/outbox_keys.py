@@ -21,16 +21,17 @@ from typing import Literal, get_args
 
 from bot.domain.times import iso_utc
 
-KeyKind = Literal["reminder", "extension", "edition", "news"]
-KEY_KINDS: tuple[KeyKind, ...] = get_args(KeyKind)
-_KIND: dict[str, KeyKind] = {k: k for k in KEY_KINDS}
+BroadcastKind = Literal["reminder", "extension", "edition", "news"]
+"""What a broadcast is: each kind's rows are keyed by their own format (above)."""
+BROADCAST_KINDS: tuple[BroadcastKind, ...] = get_args(BroadcastKind)
+_KIND: dict[str, BroadcastKind] = {k: k for k in BROADCAST_KINDS}
 
 
 @dataclass(frozen=True)
 class OutboxKey:
     """A key read back: its kind, the message's ref, the chat and the part (news only)."""
 
-    kind: KeyKind
+    kind: BroadcastKind
     ref: str
     chat_id: int
     part: int | None = None
@@ -55,7 +56,7 @@ def moved_ref(key_date_id: str, at: dt.datetime) -> str:
     return f"{key_date_id}@{iso_utc(at)}"
 
 
-def key_prefix(kind: KeyKind, ref: str) -> str:
+def key_prefix(kind: BroadcastKind, ref: str) -> str:
     """What every key of one message starts with: ``<kind>:<ref>:``."""
     return f"{kind}:{ref}:"
 
@@ -88,7 +89,7 @@ def news_prefix(news_id: int) -> str:
 def parse_key(key: str) -> OutboxKey:
     """Read a key back; ValueError for one of no known kind or shape."""
     kind, _, rest = key.partition(":")
-    if kind not in KEY_KINDS:
+    if kind not in BROADCAST_KINDS:
         raise ValueError(f"not an outbox key: {key!r}")
     parts = rest.rsplit(":", 2 if kind == "news" else 1)
     try:

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-from bot.domain.reminding import ReminderMode
+# The ``reminders`` and ``kind`` columns hold the domain's modes and broadcast kinds.
+from bot.domain.outbox_keys import BroadcastKind as BroadcastKind
+from bot.domain.reminding import ReminderMode as ReminderMode
 
-__all__ = ["ReminderMode"]  # the column holds the domain's modes
 NewsSource = Literal["config", "admin"]
-BroadcastKind = Literal["reminder", "news", "extension", "edition"]
 BroadcastStatus = Literal["pending", "running", "done", "cancelled"]
 OutboxStatus = Literal["pending", "sending", "sent", "failed", "blocked", "cancelled", "skipped"]
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
     text,
 )
 
+from bot.domain.outbox_keys import BROADCAST_KINDS as BROADCAST_KINDS
 from bot.domain.reminding import REMINDER_MODES
 from bot.storage.types import IdType, UTCDateTime
 
@@ -45,7 +46,6 @@ NAMING = {
 
 CHAT_TYPES = ("private", "group", "supergroup", "channel")
 NEWS_SOURCES = ("config", "admin")
-BROADCAST_KINDS = ("reminder", "news", "extension", "edition")
 BROADCAST_STATUSES = ("pending", "running", "done", "cancelled")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "blocked", "cancelled", "skipped")
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.domain.config import load_events
 from bot.domain.outbox_keys import (
+    BROADCAST_KINDS,
     OutboxKey,
     edition_key,
     extension_prefix,
@@ -22,7 +23,7 @@ from bot.domain.outbox_keys import (
 )
 from bot.domain.plan import all_reminders
 from bot.domain.reminding import REMINDER_MODES, in_mode, is_mode, modes_covering, reminded
-from bot.storage.schema import subscriptions
+from bot.storage.schema import broadcasts, subscriptions
 
 CONFIG = Path(__file__).parents[2] / "config"
 PAPER_AT = dt.datetime(2026, 2, 16, 11, 59, tzinfo=dt.UTC)
@@ -45,6 +46,14 @@ def test_deadlines_only_is_one_rule_for_the_query_and_the_settings() -> None:
                 assert reminded(kd, mode, frozenset({kd.id})) is False
             assert in_mode(kd, "deadlines") == (kd.kind == "deadline")
             assert not in_mode(kd, "off")
+
+
+def test_every_broadcast_kind_has_its_key_format() -> None:
+    assert BROADCAST_KINDS == ("reminder", "extension", "edition", "news")
+    check = next(c for c in broadcasts.constraints if str(c.name).endswith("kind"))
+    assert all(f"'{kind}'" in str(check.sqltext) for kind in BROADCAST_KINDS)
+    for kind in BROADCAST_KINDS:
+        assert parse_key(str(OutboxKey(kind, "r", 1, 0 if kind == "news" else None))).kind == kind
 
 
 def test_keys_are_built_as_the_stored_rows_have_them() -> None:
