@@ -1,6 +1,6 @@
 """Short answers to plain questions: one key date, AoE, publication, what the call does not say.
 
-Pure functions of the event and the reader, like :mod:`bot.render.messages`; every piece of
+Pure functions of the event and the reader, like :mod:`bot.render.subscribers`; every piece of
 config text is escaped. What the config does not say is said plainly, never invented.
 """
 

@@ -1,6 +1,6 @@
 """Texts about series and editions: the new-edition announcement, /events, follow, choose.
 
-Pure functions of data, HTML escaped, like :mod:`bot.render.messages`.
+Pure functions of data, HTML escaped, like :mod:`bot.render.subscribers`.
 """
 
 from __future__ import annotations
