@@ -157,9 +157,7 @@ def _reload_soon(runtime: Runtime) -> None:
                 ", ".join(outcome.editions) or "none",
             )
         else:
-            log.error(
-                "config reload on SIGHUP failed; keeping the current one:\n%s", outcome.message
-            )
+            log.error("config reload on SIGHUP failed; keeping the current one:\n%s", outcome.error)
 
     task = asyncio.create_task(reload())
     _RELOADS.add(task)

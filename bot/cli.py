@@ -327,7 +327,8 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
     from bot.delivery.payload import plain_text
     from bot.domain.plan import all_reminders
     from bot.domain.series import group_series
-    from bot.render import messages
+    from bot.domain.views import Reader
+    from bot.render import broadcasts as broadcast_text
     from bot.render.series import new_edition
 
     events = select_events(load_events(config_path(args)), args.event)
@@ -338,15 +339,15 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
         # A series' newest edition, when it has a date ahead: announced once when loaded.
         latest = series.latest
         if len(series.editions) > 1 and latest.next_date(start) is not None:
-            text = plain_text(new_edition(latest, messages.Reader(zone, start)).text)
+            text = plain_text(new_edition(latest, Reader(zone, start)).text)
             shown.append((start, f"new edition {latest.id} (once, when the bot loads it)", text))
     for reminder in all_reminders(events):
         if start <= reminder.fire_at <= end and reminder.fire_at < reminder.valid_until:
             event = next(e for e in events if e.id == reminder.event_id)
             kd = event.key_date(reminder.key_date_id)
             assert kd is not None
-            reader = messages.Reader(zone, reminder.fire_at)
-            text = plain_text(messages.reminder(event, kd, reader).text)
+            reader = Reader(zone, reminder.fire_at)
+            text = plain_text(broadcast_text.reminder(event, kd, reader).text)
             shown.append((reminder.fire_at, f"reminder {reminder.id}", text))
     out.write(simulation(shown))
     return EXIT_OK

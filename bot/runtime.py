@@ -25,6 +25,7 @@ from bot.delivery import DeliveryEngine, DeliveryLimits, PriorityRateLimiter
 from bot.domain.clock import Clock
 from bot.domain.config import load_events
 from bot.domain.model import Event
+from bot.render.broadcasts import TEXTS
 from bot.render.html import esc
 from bot.services.admin import AdminService
 from bot.services.events import EventBook
@@ -143,10 +144,10 @@ class Runtime:
         )
         assert application.job_queue is not None
         scheduler = JobQueueScheduler(application.job_queue, clock)
-        reminders = ReminderService(db, book, engine, scheduler)
+        reminders = ReminderService(db, book, engine, scheduler, TEXTS)
         engine.renderer = reminders.render
         admin = AdminService(db, reminders, admin_ids)  # plus each series' own admins
-        news = NewsService(db, engine, clock)
+        news = NewsService(db, engine, clock, TEXTS)
         alerts = AdminAlerts(lambda text: alert_admins(application, admins, text))
         alerts.attach(health)
         trackers = None
@@ -183,7 +184,7 @@ class Runtime:
         """
         application = self.application
         async with application:
-            await self.subscribers.seed_config_news()
+            await self.subscribers.seed_config_news(esc)
             await publish_commands(application, self.admin_ids)
             await self.engine.start()
             await application.start()

@@ -21,7 +21,8 @@ from bot.deploy.lock import InstanceLock
 from bot.domain.clock import Clock
 from bot.domain.model import Event
 from bot.domain.series import find_series, series_of
-from bot.render import messages
+from bot.render import broadcasts as broadcast_text
+from bot.render import organizers as organizer_text
 from bot.render.cli_text import fit_table, terminal_width
 from bot.render.html import esc
 from bot.runtime import Runtime, event_book, open_database
@@ -152,7 +153,7 @@ async def news(
             raise SettingsError("the news text is empty")
         audience = len(await db.subscriptions.active_recipients(series_of(event)))
         out.write("Preview (as subscribers will see it):\n\n")
-        out.write(plain_text(messages.news_post(event, body).text) + "\n\n")
+        out.write(plain_text(broadcast_text.news_post(event, body).text) + "\n\n")
         if not yes and not confirm(f"Send to {audience} subscriber(s)? [y/N] "):
             out.write("Nothing sent.\n")
             return 1
@@ -210,7 +211,7 @@ class ProgressPrinter:
                 self.out.write(line + "\n")
                 self._last_line = now
         if progress.finished:
-            self.out.write(plain_text(messages.broadcast_status(progress).text) + "\n")
+            self.out.write(plain_text(organizer_text.broadcast_status(progress).text) + "\n")
         self.out.flush()
 
 

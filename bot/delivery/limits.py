@@ -72,30 +72,3 @@ class DeliveryLimits:
     def off(cls) -> DeliveryLimits:
         """No pacing (``retry_after`` is still obeyed)."""
         return cls(enabled=False)
-
-
-#: Telegram Stars per paid broadcast message above the free limit.
-STARS_PER_PAID_MESSAGE = 0.1
-#: Telegram's free overall limit, messages per second (what paid messages go beyond).
-FREE_PER_S = 30.0
-
-
-@dataclass(frozen=True)
-class DeliveryEstimate:
-    """How long a broadcast takes at the free pace and as a paid one, and what that costs."""
-
-    messages: int
-    free_s: float
-    """Seconds at the free overall pace."""
-    paid_s: float
-    """Seconds as a paid broadcast (``allow_paid_broadcast``)."""
-    stars: float
-    """Telegram Stars a paid broadcast costs: 0.1 per message above the free 30/s."""
-
-    @classmethod
-    def of(cls, messages: int, limits: DeliveryLimits) -> DeliveryEstimate:
-        """Estimate ``messages`` sends under ``limits`` (per-chat limits aside: one each)."""
-        free_s = messages / limits.overall_per_s
-        paid_s = messages / limits.paid_per_s
-        above = max(0.0, messages - FREE_PER_S * paid_s)
-        return cls(messages, free_s, paid_s, round(above * STARS_PER_PAID_MESSAGE, 1))

@@ -5,37 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.views import Progress
 from bot.storage.models import BroadcastProgress, OutboxRow
 
 __all__ = ["Progress", "build_report", "progress_from"]
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A snapshot of one broadcast for an organizer's progress message."""
-
-    broadcast_id: int
-    status: str
-    total: int
-    sent: int
-    failed: int
-    blocked: int
-    """Unreachable chats (blocked, deactivated, kicked): never retried."""
-    skipped: int
-    cancelled: int
-    left: int
-    """Rows still pending or being sent."""
-    rate: float
-    """Messages delivered per second since watching began."""
-    eta_s: float | None
-    """Seconds until done at the current rate (None: unknown)."""
-    elapsed_s: float
-    finished: bool
-    report: Mapping[str, Any] | None = None
-    """The stored delivery report, on the last snapshot."""
 
 
 def progress_from(

@@ -1,6 +1,6 @@
 """Short answers to plain questions: one key date, AoE, publication, what the call does not say.
 
-Pure functions of the event and the reader, like :mod:`bot.render.messages`; every piece of
+Pure functions of the event and the reader, like :mod:`bot.render.subscribers`; every piece of
 config text is escaped. What the config does not say is said plainly, never invented.
 """
 
@@ -12,9 +12,11 @@ from bot.domain.model import Event, KeyDate
 from bot.domain.questions import Kind
 from bot.domain.times import Zone, countdown, format_in_zone
 from bot.domain.topics import ScopeVerdict
+from bot.domain.views import Reader
 from bot.render import callbacks as cb
+from bot.render.blocks import reader_time, written_time
 from bot.render.html import esc, link
-from bot.render.messages import Button, Reader, Reply, reader_time, written_time
+from bot.render.reply import Button, Reply
 
 SUGGESTION_LABELS: dict[Kind, str] = {
     "deadline": "⏳ The next deadline",

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from bot.domain.questions import SUGGESTIBLE, Kind
+from bot.domain.reminding import ReminderMode, is_mode
 
 MAX_BYTES = 64
 """Telegram's limit on a button's callback data, in UTF-8 bytes."""
@@ -43,7 +44,6 @@ DIRECT_ID_LENGTH = 40
 DIRECT_SERIES_LENGTH = 16
 """Series ids up to this length travel as they are; longer ones as a short hash."""
 
-Mode = Literal["all", "deadlines", "off"]
 PostVerb = Literal["send", "paid", "edit", "cancel"]
 
 _KEY_DATE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -85,7 +85,7 @@ class OpenSettings(_OfSeries):
 class SetMode(_OfSeries):
     """Choose which reminders the chat gets."""
 
-    mode: Mode
+    mode: ReminderMode
     series: str | None = None
 
 
@@ -268,8 +268,8 @@ def decode(data: str | None) -> Callback | None:
     split = _series_part(value) if kind in ("mode", "mute") else None
     if split is not None:
         head, series = split
-        if kind == "mode" and head in get_args(Mode):
-            return SetMode(head, series)  # type: ignore[arg-type]
+        if kind == "mode" and is_mode(head):
+            return SetMode(head, series)
         if kind == "mute" and (_KEY_DATE_ID.match(head) or _HASHED_REF.match(head)):
             return ToggleDate(head, series)
         return None

@@ -1,6 +1,6 @@
 """Texts about series and editions: the new-edition announcement, /events, follow, choose.
 
-Pure functions of data, HTML escaped, like :mod:`bot.render.messages`.
+Pure functions of data, HTML escaped, like :mod:`bot.render.subscribers`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from bot.domain.model import Event
 from bot.domain.series import Series
 from bot.domain.times import countdown, format_in_zone
+from bot.domain.views import Reader
 from bot.render import callbacks as cb
+from bot.render.blocks import reader_time, written_time
 from bot.render.html import esc, link
-from bot.render.messages import Button, Reader, Reply, reader_time, written_time
+from bot.render.reply import Button, Reply
 
 
 def _title(event: Event) -> str:

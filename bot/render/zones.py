@@ -9,7 +9,7 @@ from bot.domain.times import Zone, format_in_zone
 from bot.domain.zone_abbreviations import ZoneAbbreviation
 from bot.render import callbacks as cb
 from bot.render.html import esc
-from bot.render.messages import Button, Reply
+from bot.render.reply import Button, Reply
 
 TYPE_CITY_PROMPT = "Which city are you in?"
 """The first words of the "Type a city" prompt: a reply to it is read as a time zone."""

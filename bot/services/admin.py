@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from bot.domain.config import ConfigError
 from bot.domain.model import Event
 from bot.domain.series import Series, group_series, new_editions, series_of
-from bot.domain.times import TimeError, iso_utc
-from bot.render.messages import AuditView, StatsView
+from bot.domain.times import TimeError
+from bot.domain.views import AuditView, StatsView
 from bot.services.events import DateChange
 from bot.services.reminders import ReminderService
 from bot.storage.database import Database
@@ -20,10 +20,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of an admin action: whether it worked and what to tell the organizer."""
+    """The result of an admin action: whether it worked, and if not, why."""
 
     ok: bool
-    message: str
+    error: str = ""
+    """Why it failed, as the config's or the time parser's report says."""
+    unknown_key_date: str | None = None
+    """The key date asked for, when the edition has none by that id (``key_dates`` has)."""
+    key_dates: tuple[str, ...] = ()
     changes: tuple[DateChange, ...] = ()
     editions: tuple[str, ...] = ()
     """New editions announced by a reload (their ids)."""
@@ -88,7 +92,7 @@ class AdminService:
         announced = [e.id for e in self.reminders.announced_last]
         detail = {"moved": [f"{c.event_id}:{c.key_date_id}" for c in changes], "new": announced}
         await self.db.audit.record(user_id, "reload", detail)
-        return Outcome(True, "", tuple(changes), tuple(announced))
+        return Outcome(True, changes=tuple(changes), editions=tuple(announced))
 
     async def extend(
         self, user_id: int | None, key_date_id: str, written: str, event: Event | None = None
@@ -99,14 +103,14 @@ class AdminService:
         try:
             change = await self.reminders.extend(event.id, key_date_id, written, user_id)
         except KeyError:
-            ids = ", ".join(kd.id for kd in event.key_dates)
             await self.db.audit.record(user_id, "extend", detail, outcome="failed")
-            return Outcome(False, f"There is no key date {key_date_id!r}; the ids are: {ids}.")
+            ids = tuple(kd.id for kd in event.key_dates)
+            return Outcome(False, unknown_key_date=key_date_id, key_dates=ids)
         except (TimeError, ValueError) as exc:
             await self.db.audit.record(user_id, "extend", detail, outcome="failed")
             return Outcome(False, str(exc))
         await self.db.audit.record(user_id, "extend", detail)
-        return Outcome(True, "", (change,))
+        return Outcome(True, changes=(change,))
 
     async def stats(self, series: str | None = None) -> StatsView:
         """Return the figures of /stats for a series (default: the bot's first)."""
@@ -122,27 +126,25 @@ class AdminService:
             by_mode=dict(counts.by_mode),
             by_timezone=dict(counts.by_timezone),
             scheduled=len(upcoming),
-            next_reminder=f"{upcoming[0].id} at {iso_utc(upcoming[0].fire_at)}"
-            if upcoming
-            else None,
+            next_reminder=(upcoming[0].id, upcoming[0].fire_at) if upcoming else None,
             pending=await self.db.outbox.pending_count(),
         )
 
     async def audit_log(self, limit: int = 15) -> list[AuditView]:
         """Return the latest admin actions, newest first, with names where the bot knows them."""
         entries = await self.db.audit.latest(limit)
-        names: dict[int, str | None] = {}
+        names: dict[int, tuple[str | None, str | None]] = {}
         for user_id in {e.user_id for e in entries if e.user_id is not None}:
             chat = await self.db.chats.get_chat(user_id)  # a person's private chat has their id
-            names[user_id] = _name(chat.first_name, chat.username) if chat else None
+            names[user_id] = (chat.first_name, chat.username) if chat else (None, None)
         return [
-            AuditView(e.at, e.user_id, e.action, e.detail, e.outcome, names.get(e.user_id or 0))
+            AuditView(
+                e.at,
+                e.user_id,
+                e.action,
+                e.detail,
+                e.outcome,
+                *names.get(e.user_id or 0, (None, None)),
+            )
             for e in entries
         ]
-
-
-def _name(first_name: str | None, username: str | None) -> str | None:
-    """Return a display name: Olivia (@olivia_chair), Olivia, @olivia_chair, or None."""
-    if first_name and username:
-        return f"{first_name} (@{username})"
-    return first_name or (f"@{username}" if username else None)

@@ -2,8 +2,9 @@
 
 A draft belongs to the admin who wrote it; two admins never share one. Confirming takes
 the draft out atomically, so a second press of the Send button finds nothing and sends
-nothing; the broadcast's rows are keyed ``news:<news id>:<chat>:<part>``, so even a
-repeated enqueue adds nothing.
+nothing; the broadcast's rows are keyed ``news:<news id>:<chat>:<part>``
+(:mod:`bot.domain.outbox_keys`), so even a repeated enqueue adds nothing. The post's text
+comes from the :class:`NewsTexts` the composition root passes in.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.delivery import DeliveryEngine
-from bot.delivery.limits import DeliveryEstimate
 from bot.domain.clock import Clock
 from bot.domain.model import Event
+from bot.domain.outbox_keys import news_prefix
 from bot.domain.series import series_of
-from bot.render import messages
-from bot.render.html import split_message
+from bot.domain.views import BroadcastView, DeliveryEstimate
 from bot.storage.database import Database
-from bot.storage.models import Audience, Broadcast
+from bot.storage.models import Audience
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +53,24 @@ class Posted:
     """When it goes out, for a scheduled post."""
 
 
+class NewsTexts(Protocol):
+    """How a news post reads when it is broadcast."""
+
+    def news_parts(self, event: Event, html: str) -> list[str]:
+        """The post as the messages it is sent in."""
+        ...
+
+
 class NewsService:
     """Drafts, confirmation and broadcast of organizer news."""
 
-    def __init__(self, db: Database, engine: DeliveryEngine, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, engine: DeliveryEngine, clock: Clock, texts: NewsTexts
+    ) -> None:
         self.db = db
         self.engine = engine
         self.clock = clock
+        self.texts = texts
         self._drafts: dict[int, Draft] = {}
 
     def draft(
@@ -91,7 +103,7 @@ class NewsService:
 
     def estimate(self, event: Event, html: str, audience: int) -> DeliveryEstimate:
         """How long a post to ``audience`` chats takes, free or paid, and the paid cost."""
-        parts = len(split_message(messages.news_post(event, html).text))
+        parts = len(self.texts.news_parts(event, html))
         return DeliveryEstimate.of(audience * parts, self.engine.limiter.limits)
 
     async def confirm(
@@ -136,7 +148,7 @@ class NewsService:
         item = await self.db.news.add_news(
             event.id, html, posted_by=author_id, source="admin", posted_at=send_at
         )
-        parts = split_message(messages.news_post(event, html).text)
+        parts = self.texts.news_parts(event, html)
         audience = Audience(
             series_of(event), extra_chats=() if channel_id is None else (channel_id,)
         )
@@ -147,7 +159,7 @@ class NewsService:
             author_id,
             audience,
             [{"text": part, "parse_mode": "HTML", "disable_preview": False} for part in parts],
-            f"news:{item.id}:",
+            news_prefix(item.id),
             part_suffix=True,
             not_before=send_at,
             paid=paid,
@@ -159,13 +171,25 @@ class NewsService:
         await self.db.audit.record(author_id, "post", detail)
         return Posted(item.id, broadcast, recipients, send_at)
 
-    async def broadcasts(self, editions: Sequence[Event], limit: int = 10) -> list[Broadcast]:
+    async def broadcasts(self, editions: Sequence[Event], limit: int = 10) -> list[BroadcastView]:
         """Return the latest broadcasts of these editions (a series'), newest first."""
         found = [
             b for e in editions for b in await self.db.outbox.list_broadcasts(limit, event_id=e.id)
         ]
         found.sort(key=lambda b: (b.created_at, b.id), reverse=True)
-        return found[:limit]
+        return [
+            BroadcastView(
+                b.id,
+                b.kind,
+                b.ref,
+                b.status,
+                b.total,
+                int((b.report or {}).get("delivered", 0)),
+                b.created_at,
+                b.report is not None,
+            )
+            for b in found[:limit]
+        ]
 
     async def edition_of(self, broadcast_id: int) -> str | None:
         """The edition (event id) a broadcast belongs to, or None for an unknown id."""

@@ -2,9 +2,11 @@
 
 - A reminder's id is ``<event>:<key date>:<offset>``; its broadcast ref adds the key
   date's instant (``…@2026-02-16T11:59:00Z``), and each recipient's idempotency key is
-  ``reminder:<ref>:<chat>``. Restarts, reloads and catch-up therefore never send a
-  reminder twice, while an extended date gets its reminders again for the new instant.
-- The text is rendered when the row is sent, so it says how long is really left.
+  ``reminder:<ref>:<chat>`` (:mod:`bot.domain.outbox_keys`). Restarts, reloads and
+  catch-up therefore never send a reminder twice, while an extended date gets its
+  reminders again for the new instant.
+- The text is rendered when the row is sent, so it says how long is really left, by
+  the :class:`ReminderTexts` the composition root passes in.
 - A reminder applies until its key date's instant; a reminder at a whole day (a
   notification's "due today") until that day ends where it is read
   (:func:`bot.domain.plan.valid_until`). Scheduling, firing, sending and catch-up all
@@ -21,12 +23,18 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from bot.domain.model import Event, KeyDate
+from bot.domain.outbox_keys import (
+    edition_key,
+    extension_prefix,
+    is_reminder_ref_of,
+    moved_ref,
+    reminder_prefix,
+    reminder_ref,
+)
 from bot.domain.plan import Reminder, all_reminders, overdue, plan
 from bot.domain.series import new_editions, series_of
 from bot.domain.times import iso_utc, parse_instant, parse_zone
-from bot.render import messages
-from bot.render.messages import Reader
-from bot.render.series import new_edition
+from bot.domain.views import Reader
 from bot.services.events import DateChange, EventBook
 from bot.storage.database import Database
 from bot.storage.models import Audience, CreatedBroadcast, OutboxRow, Recipient
@@ -69,24 +77,46 @@ class Enqueuer(Protocol):
         ...
 
 
+class ReminderTexts(Protocol):
+    """The texts of what this service broadcasts, rendered for one reader."""
+
+    def reminder(self, event: Event, kd: KeyDate, reader: Reader) -> str:
+        """A reminder of ``kd``."""
+        ...
+
+    def date_moved(self, event: Event, kd: KeyDate, previous: dt.datetime, reader: Reader) -> str:
+        """The notice that ``kd`` moved from ``previous``."""
+        ...
+
+    def new_edition(self, edition: Event, reader: Reader) -> str:
+        """The announcement of a new edition."""
+        ...
+
+
 JOB_PREFIX = "reminder:"
 
 
 def broadcast_ref(reminder: Reminder) -> str:
     """Return the broadcast ref of a reminder for its key date's current instant."""
-    return f"{reminder.id}@{iso_utc(reminder.key_date_at)}"
+    return reminder_ref(reminder.id, reminder.key_date_at)
 
 
 class ReminderService:
     """Plans, schedules and fires reminders; announces moved dates once."""
 
     def __init__(
-        self, db: Database, book: EventBook, outbox: Enqueuer, scheduler: Scheduler
+        self,
+        db: Database,
+        book: EventBook,
+        outbox: Enqueuer,
+        scheduler: Scheduler,
+        texts: ReminderTexts,
     ) -> None:
         self.db = db
         self.book = book
         self.outbox = outbox
         self.scheduler = scheduler
+        self.texts = texts
         self.announced_last: list[Event] = []
         """The editions the last start or reload announced."""
 
@@ -190,9 +220,9 @@ class ReminderService:
             return [
                 (
                     r.chat_id,
-                    f"edition:{edition.id}:{r.chat_id}",
+                    edition_key(edition.id, r.chat_id),
                     {
-                        "text": new_edition(edition, self._reader(r.timezone)).text,
+                        "text": self.texts.new_edition(edition, self._reader(r.timezone)),
                         "disable_preview": True,
                     },
                 )
@@ -236,7 +266,7 @@ class ReminderService:
         }
         audience = Audience(series_of(event), key_date_id=reminder.key_date_id, kind=reminder.kind)
         created = await self.outbox.enqueue_to(
-            event.id, "reminder", ref, None, audience, [payload], f"reminder:{ref}:"
+            event.id, "reminder", ref, None, audience, [payload], reminder_prefix(ref)
         )
         log.info(
             "reminder %s: broadcast %d to %d chat(s)", ref, created.broadcast_id, created.inserted
@@ -278,14 +308,14 @@ class ReminderService:
             await self._cancel_stale(event, kd, change.previous_at)
             if kd.at <= now:
                 continue
-            ref = f"{kd.id}@{iso_utc(kd.at)}"
+            ref = moved_ref(kd.id, kd.at)
             payload = {
                 "template": "date_moved",
                 "event": event.id,
                 "key_date": kd.id,
                 "key_date_at": iso_utc(kd.at),
                 "previous_at": iso_utc(change.previous_at),
-                "text": messages.date_moved(event, kd, change.previous_at, self._reader(None)).text,
+                "text": self.texts.date_moved(event, kd, change.previous_at, self._reader(None)),
                 "disable_preview": True,
             }
             await self.outbox.enqueue_to(
@@ -295,17 +325,15 @@ class ReminderService:
                 change.recorded_by,
                 Audience(series_of(event)),
                 [payload],
-                f"extension:{event.id}:{ref}:",
+                extension_prefix(event.id, ref),
             )
 
     async def _cancel_stale(self, event: Event, kd: KeyDate, previous_at: dt.datetime) -> None:
         """Cancel reminder broadcasts still pending for a key date's old instant."""
-        suffix = f"@{iso_utc(previous_at)}"
         for broadcast in await self.db.outbox.list_broadcasts(200, event_id=event.id):
             if (
                 broadcast.kind == "reminder"
-                and broadcast.ref.startswith(f"{event.id}:{kd.id}:")
-                and broadcast.ref.endswith(suffix)
+                and is_reminder_ref_of(broadcast.ref, event.id, kd.id, previous_at)
                 and broadcast.finished_at is None
             ):
                 cancelled = await self.db.outbox.cancel_broadcast(broadcast.id)
@@ -325,7 +353,7 @@ class ReminderService:
     def _text(self, event: Event, reminder: Reminder, timezone: str | None) -> str:
         kd = event.key_date(reminder.key_date_id)
         assert kd is not None
-        return messages.reminder(event, kd, self._reader(timezone)).text
+        return self.texts.reminder(event, kd, self._reader(timezone))
 
     async def render(self, row: OutboxRow) -> Mapping[str, Any] | None:
         """The delivery engine's renderer: write a reminder or a date notice for its reader.
@@ -350,10 +378,10 @@ class ReminderService:
             chat = await self.db.chats.get_chat(row.chat_id)
             previous = parse_instant(str(payload.get("previous_at")))
             reader = self._reader(chat.timezone if chat else None)
-            return {**payload, "text": messages.date_moved(event, kd, previous, reader).text}
+            return {**payload, "text": self.texts.date_moved(event, kd, previous, reader)}
         until = parse_instant(str(payload.get("until") or payload.get("key_date_at")))
         if event is None or kd is None or kd.at != queued_for or until <= now:
             return None
         chat = await self.db.chats.get_chat(row.chat_id)
-        text = messages.reminder(event, kd, self._reader(chat.timezone if chat else None)).text
+        text = self.texts.reminder(event, kd, self._reader(chat.timezone if chat else None))
         return {**payload, "text": text}

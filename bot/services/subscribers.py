@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.domain.clock import Clock
 from bot.domain.model import Event
+from bot.domain.reminding import ReminderMode
 from bot.domain.series import Series, leading_year, parse_choice, series_of
 from bot.domain.times import TimeError, Zone, parse_zone
-from bot.render.html import esc
-from bot.render.messages import NewsEntry, Reader
+from bot.domain.views import NewsEntry, Reader
 from bot.services.events import EventBook
 from bot.storage.database import Database
 from bot.storage.errors import is_storage_error
-from bot.storage.models import ConfigNews, ReminderMode
+from bot.storage.models import ConfigNews
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +68,10 @@ class SubscriberService:
         """The event this bot speaks about, as it stands now (extensions applied)."""
         return self.book.primary
 
-    async def seed_config_news(self) -> None:
-        """Store the news written in each event's config (idempotent)."""
+    async def seed_config_news(self, as_html: Callable[[str], str]) -> None:
+        """Store the news written in each event's config (idempotent), as HTML by ``as_html``."""
         for event in self.book.events:
-            items = [ConfigNews(item.id, esc(item.text), None) for item in event.news]
+            items = [ConfigNews(item.id, as_html(item.text), None) for item in event.news]
             await self.db.news.ensure_config_news(event.id, items)
 
     async def seen(self, chat: ChatInfo) -> None:
@@ -220,7 +220,7 @@ class SubscriberService:
 
     async def reminder_choices(
         self, chat_id: int, series: str | None = None
-    ) -> tuple[bool, str, frozenset[str]]:
+    ) -> tuple[bool, ReminderMode, frozenset[str]]:
         """Return (subscribed, reminder mode, muted key-date ids)."""
         sid = self._series_id(series)
         subscription = await self.db.subscriptions.get_subscription(sid, chat_id)

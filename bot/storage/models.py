@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-ReminderMode = Literal["all", "deadlines", "off"]
+# The ``reminders`` and ``kind`` columns hold the domain's modes and broadcast kinds.
+from bot.domain.outbox_keys import BroadcastKind as BroadcastKind
+from bot.domain.reminding import ReminderMode as ReminderMode
+
 NewsSource = Literal["config", "admin"]
-BroadcastKind = Literal["reminder", "news", "extension", "edition"]
 BroadcastStatus = Literal["pending", "running", "done", "cancelled"]
 OutboxStatus = Literal["pending", "sending", "sent", "failed", "blocked", "cancelled", "skipped"]
 
@@ -144,8 +146,9 @@ class Audience:
 
     Always an active subscription to the series ``series_id`` (an event's
     :func:`~bot.domain.series.series_of`) on an active chat. With ``key_date_id``
-    (a reminder): mode ``off`` is left out, mode ``deadlines`` only gets key dates whose
-    ``kind`` is ``"deadline"``, and chats that muted the key date are left out.
+    (a reminder): only the modes covering ``kind`` (see
+    :func:`~bot.domain.reminding.modes_covering`), and chats that muted the key date are
+    left out.
     ``extra_chats`` are added (an announcement channel).
     """
 

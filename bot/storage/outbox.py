@@ -11,8 +11,9 @@ Life of an outbox row::
     pending ──claim_due, chat inactive──▶ skipped
 
 The idempotency key (unique) is what makes "never twice" hold: a reminder's rows
-are keyed ``reminder:<event>:<key date>:<offset>:<chat>``, so re-creating a
-broadcast after a restart, a reload or a catch-up inserts nothing new.
+are keyed ``reminder:<event>:<key date>:<offset>@<key date instant>:<chat>`` (every
+format: :mod:`bot.domain.outbox_keys`), so re-creating a broadcast after a restart, a
+reload or a catch-up inserts nothing new.
 
 The one window for a duplicate: a row is ``sending`` while its message is in
 flight. If the process dies after Telegram accepted the message but before

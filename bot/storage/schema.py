@@ -33,6 +33,8 @@ from sqlalchemy import (
     text,
 )
 
+from bot.domain.outbox_keys import BROADCAST_KINDS as BROADCAST_KINDS
+from bot.domain.reminding import REMINDER_MODES
 from bot.storage.types import IdType, UTCDateTime
 
 NAMING = {
@@ -44,9 +46,7 @@ NAMING = {
 }
 
 CHAT_TYPES = ("private", "group", "supergroup", "channel")
-REMINDER_MODES = ("all", "deadlines", "off")
 NEWS_SOURCES = ("config", "admin")
-BROADCAST_KINDS = ("reminder", "news", "extension", "edition")
 BROADCAST_STATUSES = ("pending", "running", "done", "cancelled")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "blocked", "cancelled", "skipped")
 

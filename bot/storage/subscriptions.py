@@ -16,6 +16,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.clock import Clock
+from bot.domain.reminding import REMINDER_MODES, modes_covering
 from bot.storage._sql import instant, opt_instant, opt_str, upsert_insert
 from bot.storage.engine import writer
 from bot.storage.models import (
@@ -25,10 +26,7 @@ from bot.storage.models import (
     Subscription,
     SubscriptionStats,
 )
-from bot.storage.schema import REMINDER_MODES, chats, muted_key_dates, subscriptions
-
-#: The key-date kind that ``deadlines`` reminder mode keeps.
-DEADLINE_KIND = "deadline"
+from bot.storage.schema import chats, muted_key_dates, subscriptions
 
 
 class UnknownChatError(LookupError):
@@ -323,8 +321,7 @@ def audience_conditions(audience: Audience) -> list[ColumnElement[bool]]:
     s, m = subscriptions.c, muted_key_dates.c
     conditions: list[ColumnElement[bool]] = [_reachable(audience.series_id)]
     if audience.key_date_id is not None:
-        modes = ("all", "deadlines") if audience.kind == DEADLINE_KIND else ("all",)
-        conditions.append(s.reminders.in_(modes))
+        conditions.append(s.reminders.in_(modes_covering(audience.kind)))
         muted = exists().where(
             m.series_id == s.series_id,
             m.chat_id == s.chat_id,

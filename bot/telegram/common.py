@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 
-from bot.render.messages import Reply
+from bot.render.reply import Reply
 from bot.services.subscribers import ChatInfo, SubscriberService
 from bot.telegram.context import BotApp, Context, Services
 from bot.telegram.replies import send_reply

@@ -8,7 +8,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.render import messages
+from bot.render import subscribers as subscriber_text
 from bot.storage.errors import is_storage_error
 from bot.supervision import describe
 from bot.telegram.common import Context, answer
@@ -43,10 +43,12 @@ async def on_error(update: object, context: Context) -> None:
         # Already answered, or too old: the message below still tells them.
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer(
-                messages.STORAGE_FAILED_TOAST if storage else None, show_alert=storage
+                subscriber_text.STORAGE_FAILED_TOAST if storage else None, show_alert=storage
             )
     if update.effective_chat is not None:
-        reply = messages.storage_failed() if storage else messages.something_went_wrong()
+        reply = (
+            subscriber_text.storage_failed() if storage else subscriber_text.something_went_wrong()
+        )
         try:
             await answer(update, context, reply)
         except TelegramError as exc:  # Telegram itself is the problem: nothing more to do

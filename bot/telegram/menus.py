@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from bot.render.messages import ADMIN_COMMANDS_HELP, COMMANDS_HELP
+from bot.render.organizers import ADMIN_COMMANDS_HELP
+from bot.render.subscribers import COMMANDS_HELP
 
 PUBLIC_COMMANDS = [BotCommand(name, what[:256]) for name, what in COMMANDS_HELP]
 ADMIN_COMMANDS = [BotCommand(name, what[:256]) for name, what in ADMIN_COMMANDS_HELP]

@@ -17,7 +17,7 @@ from telegram import (
 )
 
 from bot.render.html import split_message
-from bot.render.messages import Button, Reply
+from bot.render.reply import Button, Reply
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -12,7 +12,7 @@ import datetime as dt
 from telegram import Update
 
 from bot.render import series as series_text
-from bot.render.messages import Reply
+from bot.render.reply import Reply
 from bot.services.subscribers import Target
 from bot.telegram.common import Context, chat_info, subscribers
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.render import messages
+from bot.render import subscribers as subscriber_text
 from bot.sandbox.server import Sandbox
 from bot.storage.urls import sqlite_path
 from tests.chaos.support import (
@@ -125,7 +125,7 @@ async def test_read_only_sqlite_gets_honest_answers_an_alert_and_loses_nothing(
             f"{' → '.join(health.statuses())}; exit status {bot.returncode}"
         )
         assert "Subscribed" not in reply.content
-        assert reply.content == messages.storage_failed().text
+        assert reply.content == subscriber_text.storage_failed().text
         assert "storage" in alert.content
         assert len(alerts) == 1  # once, whatever else failed meanwhile (cool-down)
         assert "Paper submission deadline" in dates.content  # reads still answered

@@ -18,7 +18,7 @@ from bot.domain.clock import FixedClock
 from bot.domain.config import load_events
 from bot.domain.model import Event
 from bot.domain.times import parse_zone
-from bot.render import messages
+from bot.render import subscribers as subscriber_text
 from bot.sandbox.limits import Limits
 from bot.sandbox.server import Sandbox
 from tests.e2e.conftest import E2E_NOW, Harness
@@ -45,10 +45,10 @@ async def test_only_group_admins_change_the_group_time_zone(h: Harness) -> None:
     chair, member = sandbox.create_user("Chair"), sandbox.create_user("Member")
     group = sandbox.create_group("Authors", members=[member], admins=[chair])
     refused = await h.ask(member, "/timezone Asia/Tokyo", chat=group)
-    assert refused.content == messages.group_zone_admins_only().text
+    assert refused.content == subscriber_text.group_zone_admins_only().text
     assert "Tokyo" not in str(await h.service.zone_of(group.id))
     # A zone button pressed by a member is refused too (with an alert), and changes nothing.
-    choice = messages.timezone_choices("Tokyo", ["Asia/Tokyo"])
+    choice = subscriber_text.timezone_choices("Tokyo", ["Asia/Tokyo"])
     data = choice.buttons[0][0].data
     assert data is not None
     answer = await h.press(member, refused, data, check=False)
@@ -73,7 +73,7 @@ async def test_admin_stats_in_a_group_points_to_a_private_chat(h: Harness) -> No
     for person in (sandbox.create_user(f"S{i}") for i in range(3)):
         assert "Subscribed" in (await h.ask(person, "/subscribe")).content
     reply = await h.ask(organizer, "/stats", chat=group)
-    assert reply.content == messages.private_only("stats", "deadline_test_bot").text
+    assert reply.content == subscriber_text.private_only("stats", "deadline_test_bot").text
     assert "Subscribers" not in reply.content
     private = await h.ask(organizer, "/stats")
     assert "Subscribers: 3 active" in private.content

@@ -100,8 +100,8 @@ def test_paid_pace_fits_the_paid_limit() -> None:
 
 
 def test_the_preview_estimate_of_a_paid_broadcast() -> None:
-    from bot.delivery.limits import DeliveryEstimate
-    from bot.render.messages import duration
+    from bot.domain.views import DeliveryEstimate
+    from bot.render.blocks import duration
 
     estimate = DeliveryEstimate.of(10_000, DeliveryLimits.telegram())
     assert duration(estimate.free_s) == "6 min"  # 10,000 / 28 per second

@@ -10,9 +10,9 @@ import pytest
 from bot.domain.clock import FixedClock
 from bot.domain.config import load_events
 from bot.render import callbacks as cb
+from bot.render.subscribers import STALE_BUTTON
 from bot.sandbox.limits import Limits
 from bot.sandbox.server import Sandbox
-from bot.telegram.handlers.buttons import STALE_BUTTON
 from tests.e2e.conftest import E2E_NOW, Harness
 
 pytestmark = pytest.mark.sandbox(bot_username="deadline_test_bot", limits=Limits.scaled(10))

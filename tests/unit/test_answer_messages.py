@@ -9,11 +9,12 @@ import pytest
 from bot.domain.model import Event
 from bot.domain.times import parse_zone
 from bot.domain.topics import scope_verdict
+from bot.domain.views import Reader
 from bot.domain.zone_abbreviations import ABBREVIATIONS
 from bot.render import answers
 from bot.render import zones as zone_texts
 from bot.render.html import MESSAGE_LIMIT, esc, split_message
-from bot.render.messages import Reader, Reply
+from bot.render.reply import Reply
 from bot.sandbox.entities import parse_html, utf16_len
 from tests.unit.test_messages import HOSTILE, LONG, NOW, READERS, event, hostile
 

@@ -11,13 +11,17 @@ from hypothesis import strategies as st
 from bot.domain.config import load_event_text, load_events
 from bot.domain.model import Event
 from bot.domain.questions import SUGGESTIBLE
+from bot.domain.reminding import REMINDER_MODES, reminded
 from bot.domain.times import parse_zone
+from bot.domain.views import Reader
 from bot.domain.zone_abbreviations import ABBREVIATIONS
 from bot.domain.zones import LANGUAGE_ZONES
-from bot.render import answers, messages
+from bot.render import answers
 from bot.render import callbacks as cb
+from bot.render import organizers as organizer_text
+from bot.render import subscribers as subscriber_text
 from bot.render import zones as zone_texts
-from bot.render.messages import Reply
+from bot.render.reply import Reply
 
 SHIPPED = load_events("config")[0]
 LONGEST_ID = "a" + "-z9_" * 15 + "end"  # 64 characters, the schema's maximum
@@ -52,22 +56,26 @@ def every_reply(event: Event) -> list[Reply]:
     all_ids = frozenset(kd.id for kd in event.key_dates)
     longest_zone = max(pytz.all_timezones, key=len)
     return [
-        messages.welcome(event, subscribed=False),
-        messages.welcome(event, subscribed=True),
-        messages.subscribed(event, was_new=True),
-        messages.unsubscribed(event, was_subscribed=True),
+        subscriber_text.welcome(event, subscribed=False),
+        subscriber_text.welcome(event, subscribed=True),
+        subscriber_text.subscribed(event, was_new=True),
+        subscriber_text.unsubscribed(event, was_subscribed=True),
         *(
-            messages.settings(event, subscribed=True, mode=mode, muted=muted)
-            for mode, _ in messages.REMINDER_MODES
+            subscriber_text.settings(event, subscribed=True, mode=mode, muted=muted)
+            for mode in REMINDER_MODES
             for muted in (frozenset(), all_ids)
         ),
-        messages.settings(event, subscribed=False, mode="all", muted=frozenset()),
-        messages.timezone_choices("x", [longest_zone, "UTC+05:30", "America/Port-au-Prince"]),
-        messages.timezone_unknown("x", [longest_zone]),
-        messages.post_controls("f" * 12, 10, None, messages.Reader(None, now)),
+        subscriber_text.settings(event, subscribed=False, mode="all", muted=frozenset()),
+        subscriber_text.timezone_choices(
+            "x", [longest_zone, "UTC+05:30", "America/Port-au-Prince"]
+        ),
+        subscriber_text.timezone_unknown("x", [longest_zone]),
+        organizer_text.post_controls("f" * 12, 10, None, Reader(None, now)),
         *(zone_texts.abbreviation_choices(entry) for entry in ABBREVIATIONS.values()),
         *(
-            zone_texts.with_onboarding(messages.welcome(event, subscribed=False), zones, private=p)
+            zone_texts.with_onboarding(
+                subscriber_text.welcome(event, subscribed=False), zones, private=p
+            )
             for zones in LANGUAGE_ZONES.values()
             for p in (True, False)
         ),
@@ -82,7 +90,7 @@ def test_every_button_fits_64_bytes_and_decodes_to_what_it_means(event: Event) -
     for data in datas:
         assert len(data.encode("utf-8")) <= cb.MAX_BYTES, data
         assert cb.decode(data) is not None, data
-    settings = messages.settings(event, subscribed=True, mode="all", muted=frozenset())
+    settings = subscriber_text.settings(event, subscribed=True, mode="all", muted=frozenset())
     toggles = [cb.decode(d) for d in callback_data(settings) if d.startswith("mute:")]
     ids = [kd.id for kd in event.key_dates]
     meant = [t.key_date_id(ids) for t in toggles if isinstance(t, cb.ToggleDate)]
@@ -169,7 +177,7 @@ def test_the_settings_buttons_say_what_will_happen_in_every_mode() -> None:
     muted = frozenset({"paper"})
 
     def labels(mode: str, muted: frozenset[str]) -> dict[str, str]:
-        reply = messages.settings(SHIPPED, subscribed=True, mode=mode, muted=muted)
+        reply = subscriber_text.settings(SHIPPED, subscribed=True, mode=mode, muted=muted)
         return {
             cb.decode(b.data).ref: b.label  # type: ignore[union-attr]
             for row in reply.buttons[1:]
@@ -185,10 +193,10 @@ def test_the_settings_buttons_say_what_will_happen_in_every_mode() -> None:
     assert labels("all", muted)["notification"] == "🔔 Acceptance notification"
     assert labels("deadlines", frozenset())["notification"].startswith("💤")
     # The label agrees with the rule the sender applies.
-    for mode, _ in messages.REMINDER_MODES:
+    for mode in REMINDER_MODES:
         for chosen in (frozenset(), muted):
             for kd in SHIPPED.key_dates:
-                on = messages.reminded(kd, mode, chosen)
+                on = reminded(kd, mode, chosen)
                 assert labels(mode, chosen)[kd.id].startswith("🔔") == on
 
 
@@ -225,7 +233,7 @@ def test_every_zone_label_a_button_can_carry_fits_and_names_that_zone() -> None:
 
 
 def test_the_time_zone_onboarding_and_suggestions_decode_to_their_actions() -> None:
-    welcome = messages.welcome(SHIPPED, subscribed=False)
+    welcome = subscriber_text.welcome(SHIPPED, subscribed=False)
     onboarded = zone_texts.with_onboarding(welcome, ("America/Sao_Paulo",), private=True)
     actions = [cb.decode(d) for d in callback_data(onboarded)]
     assert actions == [

@@ -6,7 +6,8 @@ import io
 from bot.cli import run
 from bot.domain.config import load_events
 from bot.domain.plan import all_reminders, overdue
-from bot.render.messages import Reader, reminder
+from bot.domain.views import Reader
+from bot.render.broadcasts import reminder
 
 UTC = dt.UTC
 EVENTS = load_events("config")

@@ -6,14 +6,24 @@ import datetime as dt
 import pytest
 
 from bot.delivery import DeliveryLimits
-from bot.delivery.limits import DeliveryEstimate
 from bot.domain.config import load_events
 from bot.domain.model import Contact, Event, NewsItem, Topics
 from bot.domain.times import parse_zone
 from bot.domain.topics import rank_topics
-from bot.render import messages
-from bot.render.html import MESSAGE_LIMIT, split_message, visible_length
-from bot.render.messages import NewsEntry, Reader, Reply
+from bot.domain.views import (
+    AuditView,
+    BroadcastView,
+    DeliveryEstimate,
+    NewsEntry,
+    Progress,
+    Reader,
+    StatsView,
+)
+from bot.render import broadcasts as broadcast_text
+from bot.render import organizers as organizer_text
+from bot.render import subscribers as subscriber_text
+from bot.render.html import MESSAGE_LIMIT, esc, split_message, visible_length
+from bot.render.reply import Reply
 from bot.sandbox.entities import parse_html, utf16_len
 
 NOW = dt.datetime(2026, 2, 12, 7, 59, tzinfo=dt.UTC)
@@ -47,48 +57,98 @@ def hostile(event: Event) -> Event:
 
 def every_reply(event: Event, reader: Reader, text: str) -> list[Reply]:
     matches = rank_topics(text, event.topics.items if event.topics else ())
-    news = [NewsEntry(messages.esc(text), NOW), NewsEntry("<b>bold</b> &amp;", None)]
+    news = [NewsEntry(esc(text), NOW), NewsEntry("<b>bold</b> &amp;", None)]
     return [
-        messages.welcome(event, subscribed=False),
-        messages.welcome(event, subscribed=True),
-        messages.help_text(event, reader),
-        messages.dates(event, reader),
-        messages.next_date(event, reader),
-        messages.next_date(event, dataclasses.replace(reader, now=NOW + dt.timedelta(days=400))),
-        messages.topics(event, reader),
-        messages.scope(event, text, matches),
-        messages.scope(event, "", []),
-        messages.contacts(event),
-        messages.cfp(event),
-        messages.venue(event, reader),
-        messages.news(event, news, reader),
-        messages.news(event, [], reader),
-        messages.subscribed(event, was_new=True),
-        messages.subscribed(event, was_new=False),
-        messages.unsubscribed(event, was_subscribed=True),
-        messages.unsubscribed(event, was_subscribed=False),
-        messages.timezone_current(reader.zone, NOW),
-        messages.timezone_current(None, NOW),
-        messages.timezone_set(parse_zone("Asia/Kolkata"), NOW),
-        messages.timezone_choices(text, ["America/New_York", "America/Chicago"]),
-        messages.timezone_unknown(text, ["Europe/Paris"]),
-        messages.settings(event, subscribed=True, mode="deadlines", muted=frozenset({"paper"})),
-        messages.settings(event, subscribed=False, mode="all", muted=frozenset()),
-        messages.about(event),
-        messages.calendar_caption(event),
-        *(Reply(card.text) for card in messages.inline_date_cards(event, reader)),
-        *(Reply(card.text) for card in messages.inline_topic_cards(event, text, matches)),
-        *(Reply(card.text) for card in messages.inline_topic_cards(event, text, [])),
-        messages.unknown_command(text),
-        messages.post_controls("d1", 3, NOW + dt.timedelta(days=1), reader),
-        messages.post_controls(
+        subscriber_text.welcome(event, subscribed=False),
+        subscriber_text.welcome(event, subscribed=True),
+        subscriber_text.help_text(event, reader),
+        subscriber_text.dates(event, reader),
+        subscriber_text.next_date(event, reader),
+        subscriber_text.next_date(
+            event, dataclasses.replace(reader, now=NOW + dt.timedelta(days=400))
+        ),
+        subscriber_text.topics(event, reader),
+        subscriber_text.scope(event, text, matches),
+        subscriber_text.scope(event, "", []),
+        subscriber_text.contacts(event),
+        subscriber_text.cfp(event),
+        subscriber_text.venue(event, reader),
+        subscriber_text.news(event, news, reader),
+        subscriber_text.news(event, [], reader),
+        subscriber_text.subscribed(event, was_new=True),
+        subscriber_text.subscribed(event, was_new=False),
+        subscriber_text.unsubscribed(event, was_subscribed=True),
+        subscriber_text.unsubscribed(event, was_subscribed=False),
+        subscriber_text.timezone_current(reader.zone, NOW),
+        subscriber_text.timezone_current(None, NOW),
+        subscriber_text.timezone_set(parse_zone("Asia/Kolkata"), NOW),
+        subscriber_text.timezone_choices(text, ["America/New_York", "America/Chicago"]),
+        subscriber_text.timezone_unknown(text, ["Europe/Paris"]),
+        subscriber_text.settings(
+            event, subscribed=True, mode="deadlines", muted=frozenset({"paper"})
+        ),
+        subscriber_text.settings(event, subscribed=False, mode="all", muted=frozenset()),
+        subscriber_text.about(event),
+        subscriber_text.calendar_caption(event),
+        *(Reply(card.text) for card in subscriber_text.inline_date_cards(event, reader)),
+        *(Reply(card.text) for card in subscriber_text.inline_topic_cards(event, text, matches)),
+        *(Reply(card.text) for card in subscriber_text.inline_topic_cards(event, text, [])),
+        subscriber_text.unknown_command(text),
+        organizer_text.post_controls("d1", 3, NOW + dt.timedelta(days=1), reader),
+        organizer_text.post_controls(
             "d1", 30_000, None, reader, DeliveryEstimate.of(30_000, DeliveryLimits.telegram())
         ),
-        messages.post_scheduled(7, NOW + dt.timedelta(days=1), reader),
-        messages.throttled(),
-        messages.something_went_wrong(),
-        messages.group_admins_only(),
+        organizer_text.post_scheduled(7, NOW + dt.timedelta(days=1), reader),
+        subscriber_text.throttled(),
+        subscriber_text.something_went_wrong(),
+        subscriber_text.group_admins_only(),
+        *organizer_replies(event, reader, text),
+        *(broadcast_text.reminder(event, kd, reader) for kd in event.key_dates),
+        *(broadcast_text.date_moved(event, kd, NOW, reader) for kd in event.key_dates),
+        broadcast_text.news_post(event, esc(text)),
     ]
+
+
+def organizer_replies(event: Event, reader: Reader, text: str) -> list[Reply]:
+    """The organizers' messages, from the data the services return."""
+    stats = StatsView(
+        active=3,
+        inactive=1,
+        unreachable=1,
+        by_mode={"all": 2, "deadlines": 1, text: 1},
+        by_timezone={text: 2, None: 1},
+        scheduled=4,
+        next_reminder=(text, NOW),
+        pending=7,
+    )
+    audit = [
+        AuditView(NOW, 7, "extend", '{"key_date": "paper"}', "ok", text, text),
+        AuditView(NOW, 8, "post", text, text, None, "olivia"),
+        AuditView(NOW, None, "reload", "{}", "ok"),
+    ]
+    listed = [BroadcastView(1, "news", text, "done", 3, 2, NOW, True)]
+    progress = Progress(
+        1, "done", 3, 2, 1, 0, 0, 0, 0, 1.5, None, 2.0, True, {"failed_reasons": {text: 1}}
+    )
+    return [
+        organizer_text.stats(event, stats, reader),
+        organizer_text.audit_log(audit, reader),
+        organizer_text.broadcasts_list(listed, reader),
+        organizer_text.broadcast_status(progress),
+        organizer_text.broadcast_status(dataclasses.replace(progress, finished=False, left=1)),
+        organizer_text.no_such_key_date(text, [kd.id for kd in event.key_dates]),
+        organizer_text.cancel_usage(),
+    ]
+
+
+def test_organizers_read_the_services_data(event: Event) -> None:
+    (stats, audit, *_) = organizer_replies(event, READERS[0], "x")
+    stats_text = parse_html(stats.text)[0]
+    assert "Next reminder: x at 2026-02-12T07:59:00Z" in stats_text
+    assert "All reminders 2, Deadlines only 1, x 1" in stats_text
+    audit_text = parse_html(audit.text)[0]
+    assert "x (@x) extended paper" in audit_text and "@olivia posted news" in audit_text
+    assert "the bot reloaded the config" in audit_text
 
 
 READERS = [
@@ -116,13 +176,13 @@ def test_every_message_is_valid_html_under_the_limit(
 
 
 def test_hostile_text_arrives_intact(hostile: Event) -> None:
-    reply = messages.contacts(hostile)
+    reply = subscriber_text.contacts(hostile)
     visible = "".join(parse_html(part)[0] for part in split_message(reply.text))
     assert "</b>role" in visible and "<i>name" in visible and "&aff" in visible
 
 
 def test_dates_show_aoe_as_written_the_readers_time_and_a_date_time_entity(event: Event) -> None:
-    reply = messages.dates(event, Reader(parse_zone("Europe/Berlin"), NOW))
+    reply = subscriber_text.dates(event, Reader(parse_zone("Europe/Berlin"), NOW))
     text, entities = parse_html(reply.text)
     assert "Sun 15 Feb 2026, 23:59 AoE (UTC−12)" in text
     assert "Mon 16 Feb 2026, 12:59 CET (UTC+1)" in text
@@ -135,7 +195,9 @@ def test_dates_show_aoe_as_written_the_readers_time_and_a_date_time_entity(event
 
 def test_next_after_the_edition_says_it_is_over(event: Event) -> None:
     text, _ = parse_html(
-        messages.next_date(event, Reader(None, dt.datetime(2026, 11, 28, tzinfo=dt.UTC))).text
+        subscriber_text.next_date(
+            event, Reader(None, dt.datetime(2026, 11, 28, tzinfo=dt.UTC))
+        ).text
     )
     assert "is over" in text and "27 Apr 2026" in text and "news" in text
 

@@ -10,9 +10,9 @@ from telegram.ext import CommandHandler
 
 from bot.domain.config import ConfigError
 from bot.domain.series import Series, series_of
-from bot.render import messages
+from bot.render import organizers as organizer_text
 from bot.render import series as series_text
-from bot.render.messages import Reply
+from bot.render.reply import Reply
 from bot.services.admin import AdminService
 from bot.telegram.common import Context, answer, chat_info, services, subscribers
 from bot.telegram.context import BotApp
@@ -32,7 +32,7 @@ def admin_only(
         user = update.effective_user  # the sender, never a forwarded "from" or the chat
         if not admin.is_admin(user.id if user else None):
             await admin.refuse(user.id if user else None, action)
-            await answer(update, context, messages.not_admin())
+            await answer(update, context, organizer_text.not_admin())
             return
         await ensure_admin_menu(context, user.id if user else 0)
         reply = await respond(update, context, admin)
@@ -80,7 +80,7 @@ async def admin_series(
 
 async def admin_menu(update: Update, context: Context, admin: AdminService) -> Reply:
     """/admin: the organizers' commands."""
-    return messages.admin_help(subscribers(context).event)
+    return organizer_text.admin_help(subscribers(context).event)
 
 
 async def reload(update: Update, context: Context, admin: AdminService) -> Reply:
@@ -88,9 +88,9 @@ async def reload(update: Update, context: Context, admin: AdminService) -> Reply
     user = update.effective_user
     outcome = await admin.reload(user.id if user else None)
     if not outcome.ok:
-        return messages.admin_failed(outcome.message)
+        return organizer_text.admin_failed(outcome.error)
     moved = [f"{c.event_id}:{c.key_date_id}" for c in outcome.changes]
-    reply = messages.reloaded(subscribers(context).event, moved)
+    reply = organizer_text.reloaded(subscribers(context).event, moved)
     if outcome.editions:
         reply = Reply(reply.text + "\n" + series_text.editions_announced(outcome.editions))
     return reply
@@ -103,7 +103,7 @@ async def preview(update: Update, context: Context, admin: AdminService) -> Repl
     try:
         found = await admin.preview_editions()
     except ConfigError as exc:
-        return messages.admin_failed(exc.report())
+        return organizer_text.admin_failed(exc.report())
     mine = {s.id for s in admin.series_of_admin(user.id if user else None)}
     found = [(e, n) for e, n in found if series_of(e) in mine]
     if not found:
@@ -124,23 +124,25 @@ async def extend(update: Update, context: Context, admin: AdminService) -> Reply
     series, args = chosen
     event = series.current(service.clock.now())
     if len(args) < 2:
-        return messages.extend_usage(event)
+        return organizer_text.extend_usage(event)
     user = update.effective_user
     outcome = await admin.extend(user.id if user else None, args[0], " ".join(args[1:]), event)
+    if outcome.unknown_key_date is not None:
+        return organizer_text.no_such_key_date(outcome.unknown_key_date, outcome.key_dates)
     if not outcome.ok:
-        return messages.admin_failed(outcome.message)
+        return organizer_text.admin_failed(outcome.error)
     (change,) = outcome.changes
     extended = service.book.event(event.id) or event
     kd = extended.key_date(change.key_date_id)
     assert kd is not None
     reader = await service.reader(chat_info(update))
-    return messages.extended(extended, kd, change.previous_at, reader)
+    return organizer_text.extended(extended, kd, change.previous_at, reader)
 
 
 async def audit(update: Update, context: Context, admin: AdminService) -> Reply:
     """/audit: the latest admin actions."""
     entries = await admin.audit_log()
-    return messages.audit_log(entries, await subscribers(context).reader(chat_info(update)))
+    return organizer_text.audit_log(entries, await subscribers(context).reader(chat_info(update)))
 
 
 def register(application: BotApp) -> None:

@@ -13,13 +13,11 @@ from typing import cast
 from telegram import CallbackQuery, Update
 from telegram.ext import CallbackQueryHandler
 
+from bot.render.subscribers import STALE_BUTTON
 from bot.telegram.common import Context
 from bot.telegram.context import BotApp
 
 log = logging.getLogger(__name__)
-
-STALE_BUTTON = "This button is no longer valid"
-"""The toast for a press that names nothing the bot can do."""
 
 
 async def unknown_button(update: Update, _context: Context) -> None:

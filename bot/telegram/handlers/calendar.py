@@ -6,8 +6,8 @@ from telegram import InputFile, Update
 from telegram.ext import CommandHandler
 
 from bot.calendar import calendar_filename, event_calendar
-from bot.render import messages
-from bot.render.messages import Reply
+from bot.render import subscribers as subscriber_text
+from bot.render.reply import Reply
 from bot.telegram.common import Context, answer, chat_info, subscribers
 from bot.telegram.context import BotApp
 from bot.telegram.targets import resolve
@@ -24,7 +24,7 @@ async def send_calendar(update: Update, context: Context) -> None:
     assert target.edition is not None
     event = target.edition
     data = event_calendar([event], service.clock.now())
-    caption = messages.calendar_caption(event)
+    caption = subscriber_text.calendar_caption(event)
     await context.bot.send_document(
         chat.chat_id,
         InputFile(data, filename=calendar_filename(event), attach=True),

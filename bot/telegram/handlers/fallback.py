@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from bot.render import messages
+from bot.render import subscribers as subscriber_text
 from bot.telegram.common import Context, answer
 from bot.telegram.context import BotApp
 from bot.telegram.handlers import questions, timezone
@@ -32,14 +32,14 @@ async def unknown_command(update: Update, context: Context) -> None:
     name, _, addressee = word.partition("@")
     if addressee and addressee.lower() != (context.bot.username or "").lower():
         return  # meant for another bot in this group
-    await answer(update, context, messages.unknown_command(name))
+    await answer(update, context, subscriber_text.unknown_command(name))
 
 
 async def warn_flooder(update: Update) -> None:
     """Tell a person who floods the bot to slow down (once per flood; see FloodGuard)."""
     chat = update.effective_chat
     if chat is not None:
-        await send_reply(update.get_bot(), chat.id, messages.throttled())
+        await send_reply(update.get_bot(), chat.id, subscriber_text.throttled())
 
 
 def register(application: BotApp) -> None:

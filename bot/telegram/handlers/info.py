@@ -10,8 +10,10 @@ from telegram.ext import CommandHandler
 
 from bot.domain.model import Event
 from bot.domain.topics import scope_verdict
-from bot.render import answers, messages
-from bot.render.messages import Reader, Reply
+from bot.domain.views import Reader
+from bot.render import answers
+from bot.render import subscribers as subscriber_text
+from bot.render.reply import Reply
 from bot.services.subscribers import Target
 from bot.telegram.common import Context, answer, chat_info, subscribers
 from bot.telegram.context import BotApp
@@ -58,7 +60,7 @@ async def dates(update: Update, context: Context, target: Target, event: Event) 
     service = subscribers(context)
     chat = chat_info(update)
     reader = await service.reader(chat)
-    reply = heading(target, messages.dates(event, reader), reader.now)
+    reply = heading(target, subscriber_text.dates(event, reader), reader.now)
     offer = reader.zone is None and not chat.is_group
     if offer and await service.first_time(chat.chat_id, "dates-zone-offer"):
         reply = await timezone.onboarding(update, context, reply)
@@ -69,14 +71,14 @@ async def dates(update: Update, context: Context, target: Target, event: Event) 
 async def next_date(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """The next date ahead, or that this edition is over."""
     reader = await _reader(update, context)
-    return heading(target, messages.next_date(event, reader), reader.now)
+    return heading(target, subscriber_text.next_date(event, reader), reader.now)
 
 
 @about_event("topics")
 async def topics(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """The call's topics."""
     reader = await _reader(update, context)
-    return heading(target, messages.topics(event, reader), reader.now)
+    return heading(target, subscriber_text.topics(event, reader), reader.now)
 
 
 async def scope_of(words: str, context: Context, event: Event | None = None) -> Reply:
@@ -95,19 +97,19 @@ async def scope(update: Update, context: Context, target: Target, event: Event) 
 @about_event("contacts")
 async def contacts(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """Whom to contact."""
-    return messages.contacts(event)
+    return subscriber_text.contacts(event)
 
 
 @about_event("cfp")
 async def cfp(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """The call: summary, submission, publication."""
-    return messages.cfp(event)
+    return subscriber_text.cfp(event)
 
 
 @about_event("venue")
 async def venue(update: Update, context: Context, target: Target, event: Event) -> Reply:
     """When, where, co-located with."""
-    return messages.venue(event, await _reader(update, context))
+    return subscriber_text.venue(event, await _reader(update, context))
 
 
 @about_event("news")
@@ -115,7 +117,7 @@ async def news(update: Update, context: Context, target: Target, event: Event) -
     """The latest announcements of the series (every edition's)."""
     series = target.series.id if target.series else None
     entries = await subscribers(context).latest_news(series=series)
-    return messages.news(event, entries, await _reader(update, context))
+    return subscriber_text.news(event, entries, await _reader(update, context))
 
 
 async def help_(update: Update, context: Context) -> Reply:
@@ -123,14 +125,14 @@ async def help_(update: Update, context: Context) -> Reply:
     service = subscribers(context)
     chat = chat_info(update)
     event = (await service.target(chat.chat_id)).edition or service.event
-    return messages.help_text(event, await service.reader(chat))
+    return subscriber_text.help_text(event, await service.reader(chat))
 
 
 async def about(update: Update, context: Context) -> Reply:
     """About the bot."""
     service = subscribers(context)
     event = (await service.target(chat_info(update).chat_id)).edition or service.event
-    return messages.about(event)
+    return subscriber_text.about(event)
 
 
 async def welcome(update: Update, context: Context) -> Reply:
@@ -140,7 +142,7 @@ async def welcome(update: Update, context: Context) -> Reply:
     await service.seen(chat)
     if len(service.book.catalog) > 1:
         return await series_handlers.events_reply(update, context)
-    reply = messages.welcome(
+    reply = subscriber_text.welcome(
         service.event,
         subscribed=await service.is_subscribed(chat.chat_id),
         now=service.clock.now(),

@@ -21,8 +21,9 @@ from telegram.ext import InlineQueryHandler
 
 from bot.domain.series import series_of
 from bot.domain.topics import rank_topics
-from bot.render import messages
-from bot.render.messages import InlineCard, Reader
+from bot.domain.views import Reader
+from bot.render import subscribers as subscriber_text
+from bot.render.reply import InlineCard
 from bot.telegram.common import Context, subscribers
 from bot.telegram.context import BotApp
 
@@ -42,9 +43,9 @@ async def on_inline_query(update: Update, context: Context) -> None:
     if words:
         items, keywords = (event.topics.items, event.topics.keywords) if event.topics else ((), ())
         matches = rank_topics(words, items, limit=5, keywords=keywords)
-        cards = messages.inline_topic_cards(event, words, matches)
+        cards = subscriber_text.inline_topic_cards(event, words, matches)
     else:
-        cards = messages.inline_date_cards(event, reader)
+        cards = subscriber_text.inline_date_cards(event, reader)
     username = context.bot.username
     several = len(service.book.catalog) > 1
     start = series_of(event) if several else "subscribe"  # ?start=<series> follows it

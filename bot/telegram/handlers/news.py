@@ -15,19 +15,20 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.delivery import Progress
 from bot.domain.series import series_of
 from bot.domain.times import TimeError, parse_when
+from bot.domain.views import Progress
+from bot.render import broadcasts as broadcast_text
 from bot.render import callbacks as cb
-from bot.render import messages
+from bot.render import organizers as organizer_text
 from bot.render import series as series_text
-from bot.render.messages import BroadcastView, Reply
+from bot.render import subscribers as subscriber_text
+from bot.render.reply import Reply
 from bot.services.admin import AdminService
 from bot.telegram.common import Context, answer, chat_info, services, subscribers
 from bot.telegram.context import BotApp
 from bot.telegram.handlers import info
 from bot.telegram.handlers.admin import admin_only, admin_series, ensure_admin_menu
-from bot.telegram.handlers.buttons import STALE_BUTTON
 from bot.telegram.replies import edit_reply, send_reply
 
 log = logging.getLogger(__name__)
@@ -73,20 +74,20 @@ async def post(update: Update, context: Context) -> None:
     named = words[0] if rest != words else None  # "/post mlsys …": it named the series
     when_text, body = announcement(message, named)
     if when_text is not None and not body:  # "/post at … text" on one line, or no text
-        await answer(update, context, messages.post_at_usage())
+        await answer(update, context, organizer_text.post_at_usage())
         return
     if not body or user is None:
-        await answer(update, context, messages.post_usage())
+        await answer(update, context, organizer_text.post_usage())
         return
     send_at = None
     if when_text is not None:
         try:
             send_at = parse_when(when_text, "notification").at
         except TimeError as exc:
-            await answer(update, context, messages.admin_failed(f"{exc}"))
+            await answer(update, context, organizer_text.admin_failed(f"{exc}"))
             return
         if send_at <= svc.subscribers.clock.now():
-            await answer(update, context, messages.admin_failed(f"{when_text} has passed"))
+            await answer(update, context, organizer_text.admin_failed(f"{when_text} has passed"))
             return
     event = series.current(svc.subscribers.clock.now())
     draft = svc.news.draft(user.id, body, send_at, series.id)
@@ -94,11 +95,11 @@ async def post(update: Update, context: Context) -> None:
     reader = await svc.subscribers.reader(chat_info(update))
     chat_id = chat_info(update).chat_id
     estimate = svc.news.estimate(event, body, audience)
-    await send_reply(context.bot, chat_id, messages.news_post(event, body))
+    await send_reply(context.bot, chat_id, broadcast_text.news_post(event, body))
     await send_reply(
         context.bot,
         chat_id,
-        messages.post_controls(draft.id, audience, send_at, reader, estimate),
+        organizer_text.post_controls(draft.id, audience, send_at, reader, estimate),
     )
 
 
@@ -127,31 +128,33 @@ async def on_post_button(update: Update, context: Context) -> None:
     svc = services(context)
     decoded = cb.decode(query.data)
     if not isinstance(decoded, cb.PostAction):
-        await query.answer(STALE_BUTTON)
+        await query.answer(subscriber_text.STALE_BUTTON)
         return
     action, draft_id = decoded.verb, decoded.draft_id
     user = query.from_user
     if not svc.admin.is_admin(user.id):
         await svc.admin.refuse(user.id, f"post:{action}")
-        await query.answer("This button is for the organizers.", show_alert=True)
+        await query.answer(organizer_text.ORGANIZERS_ONLY, show_alert=True)
         return
     message = query.message if isinstance(query.message, Message) else None
     if action == "edit":
         await query.answer()
-        await answer(update, context, messages.post_edit())
+        await answer(update, context, organizer_text.post_edit())
         return
     if action == "cancel":
         done = svc.news.discard(user.id, draft_id)
-        await query.answer("Cancelled" if done else "Nothing to cancel")
+        await query.answer(organizer_text.draft_cancel_toast(done))
         if message is not None:
-            await _edit(message, messages.post_cancelled() if done else messages.post_gone())
+            await _edit(
+                message, organizer_text.post_cancelled() if done else organizer_text.post_gone()
+            )
         return
     draft = svc.news.current(user.id)
     series = svc.subscribers.book.series(draft.series or "") if draft else None
     series = series or svc.subscribers.book.catalog[0]
     if not svc.admin.is_admin(user.id, series.id):
         await svc.admin.refuse(user.id, "post", f"not an organizer of {series.id}")
-        await query.answer("You are not an organizer of that event.", show_alert=True)
+        await query.answer(organizer_text.NOT_ORGANIZER_OF_EVENT, show_alert=True)
         return
     event = series.current(svc.subscribers.clock.now())
     posted = await svc.news.confirm(
@@ -162,22 +165,22 @@ async def on_post_button(update: Update, context: Context) -> None:
         paid=action == "paid",
     )
     if posted is None:
-        await query.answer("Already sent or cancelled; nothing more was sent.", show_alert=True)
+        await query.answer(organizer_text.DRAFT_GONE, show_alert=True)
         return
     if posted.send_at is not None:
-        await query.answer("Scheduled")
+        await query.answer(organizer_text.SCHEDULED_TOAST)
         if message is not None:
             reader = await svc.subscribers.reader(chat_info(update))
             await _edit(
-                message, messages.post_scheduled(posted.broadcast_id, posted.send_at, reader)
+                message, organizer_text.post_scheduled(posted.broadcast_id, posted.send_at, reader)
             )
         return
-    await query.answer(f"Sending to {posted.recipients} chat(s)")
+    await query.answer(organizer_text.sending_toast(posted.recipients))
     if message is None:
         return
 
     async def show(progress: Progress) -> None:
-        await _edit(message, messages.broadcast_status(progress))
+        await _edit(message, organizer_text.broadcast_status(progress))
 
     svc.engine.watch(posted.broadcast_id, show, interval=STATUS_EVERY_SECONDS)
 
@@ -203,7 +206,7 @@ async def _edit(message: Message, reply: Reply) -> None:
 async def stats(update: Update, context: Context, admin: AdminService) -> Reply:
     """/stats [event]: subscribers, zones, reminder settings, the outbox (private chats only)."""
     if chat_info(update).is_group:
-        return messages.private_only("stats", context.bot.username)
+        return subscriber_text.private_only("stats", context.bot.username)
     svc = services(context)
     chosen = await admin_series(update, context, admin, list(context.args or []), "stats")
     if isinstance(chosen, Reply):
@@ -211,7 +214,7 @@ async def stats(update: Update, context: Context, admin: AdminService) -> Reply:
     series, _ = chosen
     view = await svc.admin.stats(series.id)
     event = series.current(svc.subscribers.clock.now())
-    return messages.stats(event, view, await subscribers(context).reader(chat_info(update)))
+    return organizer_text.stats(event, view, await subscribers(context).reader(chat_info(update)))
 
 
 async def broadcasts(update: Update, context: Context, admin: AdminService) -> Reply:
@@ -221,27 +224,17 @@ async def broadcasts(update: Update, context: Context, admin: AdminService) -> R
     if isinstance(chosen, Reply):
         return chosen
     series, _ = chosen
-    items = [
-        BroadcastView(
-            b.id,
-            b.kind,
-            b.ref,
-            b.status,
-            b.total,
-            int((b.report or {}).get("delivered", 0)),
-            b.created_at,
-            b.report is not None,
-        )
-        for b in await svc.news.broadcasts(series.editions)
-    ]
-    return messages.broadcasts_list(items, await subscribers(context).reader(chat_info(update)))
+    items = await svc.news.broadcasts(series.editions)
+    return organizer_text.broadcasts_list(
+        items, await subscribers(context).reader(chat_info(update))
+    )
 
 
 async def cancel(update: Update, context: Context, admin: AdminService) -> Reply:
     """/cancel <broadcast id>."""
     args = context.args or []
     if len(args) != 1 or not args[0].lstrip("#").isdigit():
-        return Reply("Usage: <code>/cancel ID</code> (see /broadcasts for the ids)")
+        return organizer_text.cancel_usage()
     broadcast_id = int(args[0].lstrip("#"))
     user = update.effective_user
     svc = services(context)
@@ -256,7 +249,7 @@ async def cancel(update: Update, context: Context, admin: AdminService) -> Reply
             svc.subscribers.clock.now(),
         )
     count = await svc.news.cancel(user.id if user else None, broadcast_id)
-    return messages.cancelled(broadcast_id, count)
+    return organizer_text.cancelled(broadcast_id, count)
 
 
 def register(application: BotApp) -> None:

@@ -11,14 +11,14 @@ from telegram.ext import CallbackQueryHandler
 from bot.domain.model import Event
 from bot.domain.questions import Answer, understand
 from bot.domain.series import series_in_text
-from bot.render import answers, messages
+from bot.render import answers
 from bot.render import callbacks as cb
 from bot.render import series as series_text
-from bot.render.messages import Reply
+from bot.render import subscribers as subscriber_text
+from bot.render.reply import Reply
 from bot.telegram.common import Context, answer, chat_info, subscribers
 from bot.telegram.context import BotApp
 from bot.telegram.handlers import info, subscription, timezone
-from bot.telegram.handlers.buttons import STALE_BUTTON
 
 
 async def event_of(update: Update, context: Context, text: str = "") -> Event:
@@ -57,7 +57,7 @@ async def reply_for(
             return answers.key_date(event, upcoming, reader, asked.zones)
     if kind == "scope":
         if not asked.subject:
-            return Reply("Tell me your topic: <code>/scope serving LLMs on GPUs</code>.")
+            return subscriber_text.scope_usage()
         return await info.scope_of(asked.subject, context, event)
     if kind == "subscribe":
         await subscription.subscribe(update, context)
@@ -72,7 +72,7 @@ async def reply_for(
         "thanks": answers.thanks,
         "submission": lambda: answers.submission(event, reader),
         "not_in_call": lambda: answers.not_in_call(event, asked.subject),
-        "timezone": lambda: messages.timezone_current(reader.zone, reader.now),
+        "timezone": lambda: subscriber_text.timezone_current(reader.zone, reader.now),
     }
     if kind in simple:
         return simple[kind]()
@@ -108,7 +108,7 @@ async def on_ask(update: Update, context: Context) -> None:
     query = cast(CallbackQuery, update.callback_query)
     action = cb.decode(query.data)
     if not isinstance(action, cb.Ask):
-        await query.answer(STALE_BUTTON)
+        await query.answer(subscriber_text.STALE_BUTTON)
         return
     await query.answer()
     reply = await reply_for(update, context, Answer(action.kind))

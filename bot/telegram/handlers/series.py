@@ -13,13 +13,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.series import Series, find_series
 from bot.render import callbacks as cb
-from bot.render import messages
 from bot.render import series as series_text
-from bot.render.messages import Reply
+from bot.render import subscribers as subscriber_text
+from bot.render.reply import Reply
 from bot.render.series import SeriesLine
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.context import BotApp
-from bot.telegram.handlers.buttons import STALE_BUTTON
 
 Answer = Callable[[Update, Context], Awaitable[Reply]]
 
@@ -47,7 +46,7 @@ async def _change(update: Update, context: Context, series: Series, follow: bool
     """Follow or unfollow ``series`` for the chat (in a group: its admins only)."""
     chat = chat_info(update)
     if not await may_change(update, context, chat):
-        return messages.group_admins_only()
+        return subscriber_text.group_admins_only()
     service = subscribers(context)
     edition = series.current(service.clock.now())
     if follow:
@@ -104,17 +103,17 @@ async def on_button(update: Update, context: Context) -> None:
     action = cb.decode(query.data)
     service = subscribers(context)
     if not isinstance(action, cb.Follow | cb.Pick):
-        await query.answer(STALE_BUTTON)
+        await query.answer(subscriber_text.STALE_BUTTON)
         return
     series_id = action.series_id(s.id for s in service.book.catalog)
     series = service.book.series(series_id) if series_id else None
     if series is None:
-        await query.answer("I no longer follow that event; see /events.")
+        await query.answer(subscriber_text.SERIES_GONE)
         return
     if isinstance(action, cb.Pick):
         respond = _pickable().get(action.command)
         if respond is None:
-            await query.answer(STALE_BUTTON)
+            await query.answer(subscriber_text.STALE_BUTTON)
             return
         await service.choose(chat_info(update), series.id)
         await query.answer()
@@ -122,7 +121,7 @@ async def on_button(update: Update, context: Context) -> None:
         await answer(update, context, await respond(update, context))
         return
     reply = await _change(update, context, series, action.follow)
-    await query.answer("Following" if action.follow else "Unfollowed")
+    await query.answer(subscriber_text.follow_toast(action.follow))
     await answer(update, context, reply)
 
 

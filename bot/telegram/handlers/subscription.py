@@ -11,20 +11,20 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.domain.model import Event
 from bot.domain.series import Series
 from bot.render import callbacks as cb
-from bot.render import messages
-from bot.render.messages import Reply
+from bot.render import subscribers as subscriber_text
+from bot.render.reply import Reply
 from bot.services.subscribers import SubscriberService, Target
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.context import BotApp
 from bot.telegram.handlers import timezone
-from bot.telegram.handlers.buttons import STALE_BUTTON
 from bot.telegram.replies import edit_reply
 from bot.telegram.targets import resolve
 
 
 async def subscribe_reply(update: Update, context: Context) -> Reply:
     """/subscribe [event]: follow the event (a group: its admins only)."""
-    return await _subscribe(update, context)
+    reply, _ = await _subscribe(update, context)
+    return reply
 
 
 async def unsubscribe_reply(update: Update, context: Context) -> Reply:
@@ -32,29 +32,32 @@ async def unsubscribe_reply(update: Update, context: Context) -> Reply:
     return await _unsubscribe(update, context)
 
 
-async def _subscribe(update: Update, context: Context) -> Reply:
+async def _subscribe(update: Update, context: Context) -> tuple[Reply, bool]:
+    """Subscribe the chat to the event the command names; the reply, and whether it is new."""
     chat = chat_info(update)
     if not await may_change(update, context, chat):
-        return messages.group_admins_only()
+        return subscriber_text.group_admins_only(), False
     target = await resolve(update, context, "subscribe")
     if isinstance(target, Reply):
-        return target
+        return target, False
     service = subscribers(context)
     event, series = _about(target)
     was_new = await service.subscribe(chat, series)
-    return messages.subscribed(event, was_new=was_new, now=service.clock.now())
+    return subscriber_text.subscribed(event, was_new=was_new, now=service.clock.now()), was_new
 
 
 async def _unsubscribe(update: Update, context: Context) -> Reply:
     chat = chat_info(update)
     if not await may_change(update, context, chat):
-        return messages.group_admins_only()
+        return subscriber_text.group_admins_only()
     target = await resolve(update, context, "unsubscribe")
     if isinstance(target, Reply):
         return target
     service = subscribers(context)
     event, series = _about(target)
-    return messages.unsubscribed(event, was_subscribed=await service.unsubscribe(chat, series))
+    return subscriber_text.unsubscribed(
+        event, was_subscribed=await service.unsubscribe(chat, series)
+    )
 
 
 async def _settings(context: Context, chat_id: int, series: Series | None = None) -> Reply:
@@ -64,7 +67,7 @@ async def _settings(context: Context, chat_id: int, series: Series | None = None
     sid = series.id if series else None
     subscribed, mode, muted = await service.reminder_choices(chat_id, sid)
     several = len(service.book.catalog) > 1
-    return messages.settings(
+    return subscriber_text.settings(
         event, subscribed=subscribed, mode=mode, muted=muted, series=sid if several else None
     )
 
@@ -87,7 +90,7 @@ async def subscribe(update: Update, context: Context) -> None:
     await answer(
         update,
         context,
-        await timezone.onboarding(update, context, await _subscribe(update, context)),
+        await timezone.onboarding(update, context, await subscribe_reply(update, context)),
     )
 
 
@@ -114,16 +117,16 @@ async def on_button(update: Update, context: Context) -> None:
     chat = chat_info(update)
     service = subscribers(context)
     if not isinstance(action, cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate):
-        await query.answer(STALE_BUTTON)
+        await query.answer(subscriber_text.STALE_BUTTON)
         return
     series = await _button_series(service, chat.chat_id, action)
     if series is None:
-        await query.answer("I no longer follow that event; see /events.", show_alert=True)
+        await query.answer(subscriber_text.SERIES_GONE, show_alert=True)
         return
     if isinstance(action, cb.Subscribe):
         context.args = [series.id]
-        reply = await _subscribe(update, context)
-        await query.answer("Subscribed" if "Subscribed" in reply.text else None)
+        reply, was_new = await _subscribe(update, context)
+        await query.answer(subscriber_text.SUBSCRIBED_TOAST if was_new else None)
         reply = await timezone.onboarding(update, context, reply)
         await answer(update, context, reply)
         return
@@ -132,25 +135,25 @@ async def on_button(update: Update, context: Context) -> None:
         await answer(update, context, await _settings(context, chat.chat_id, series))
         return
     if not await may_change(update, context, chat):
-        await query.answer("Only this group's admins can change its settings.", show_alert=True)
+        await query.answer(subscriber_text.GROUP_SETTINGS_ADMINS_ONLY, show_alert=True)
         return
     if not await service.is_subscribed(chat.chat_id, series.id):
         # an old /settings message after /unsubscribe: change nothing, say why
-        await query.answer("You are not subscribed; /subscribe first.", show_alert=True)
+        await query.answer(subscriber_text.NOT_SUBSCRIBED, show_alert=True)
         return
     if isinstance(action, cb.SetMode):
         await service.set_mode(chat.chat_id, action.mode, series.id)
-        note = dict(messages.REMINDER_MODES)[action.mode]
+        note = subscriber_text.MODE_LABELS[action.mode]
     else:
         event = series.current(service.clock.now())
         key_date_id = action.key_date_id(kd.id for kd in event.key_dates)
         kd = event.key_date(key_date_id) if key_date_id else None
         if kd is None:
-            await query.answer("That date is no longer in the call.", show_alert=True)
+            await query.answer(subscriber_text.DATE_GONE, show_alert=True)
             return
         await service.toggle_key_date(chat.chat_id, kd.id, series.id)
         _subscribed, mode, muted = await service.reminder_choices(chat.chat_id, series.id)
-        note = messages.date_toggle_note(kd, mode, muted)
+        note = subscriber_text.date_toggle_note(kd, mode, muted)
     await query.answer(note)
     if query.message is not None and hasattr(query.message, "edit_text"):
         try:

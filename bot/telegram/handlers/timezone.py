@@ -10,12 +10,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.domain.times import TimeError, parse_zone
 from bot.domain.zones import resolve_zone, zone_at, zones_for_language
 from bot.render import callbacks as cb
-from bot.render import messages
+from bot.render import subscribers as subscriber_text
 from bot.render import zones as zone_texts
-from bot.render.messages import Reply
+from bot.render.reply import Reply
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.context import BotApp
-from bot.telegram.handlers.buttons import STALE_BUTTON
 
 
 async def set_from_text(update: Update, context: Context, query: str) -> None:
@@ -26,18 +25,18 @@ async def set_from_text(update: Update, context: Context, query: str) -> None:
     service = subscribers(context)
     chat = chat_info(update)
     if not await may_change(update, context, chat):
-        await answer(update, context, messages.group_zone_admins_only())
+        await answer(update, context, subscriber_text.group_zone_admins_only())
         return
     choice = resolve_zone(query)
     if choice.abbreviation is not None:
         reply = zone_texts.abbreviation_choices(choice.abbreviation)
     elif choice.zone is not None and len(choice.candidates) <= 1:
         await service.set_zone(chat, choice.zone)
-        reply = messages.timezone_set(choice.zone, service.clock.now())
+        reply = subscriber_text.timezone_set(choice.zone, service.clock.now())
     elif choice.candidates and choice.error is None:
-        reply = messages.timezone_choices(query, choice.candidates)
+        reply = subscriber_text.timezone_choices(query, choice.candidates)
     else:
-        reply = messages.timezone_unknown(query, choice.candidates)
+        reply = subscriber_text.timezone_unknown(query, choice.candidates)
     await answer(update, context, reply)
 
 
@@ -50,7 +49,7 @@ async def timezone(update: Update, context: Context) -> None:
     service = subscribers(context)
     chat = chat_info(update)
     zone = await service.zone_of(chat.chat_id)
-    reply = messages.timezone_current(zone, service.clock.now())
+    reply = subscriber_text.timezone_current(zone, service.clock.now())
     if zone is None:
         reply = zone_texts.with_onboarding(
             reply, zones_for_language(chat.language_code), private=chat.type == "private"
@@ -87,28 +86,28 @@ async def on_choice(update: Update, context: Context) -> None:
     query = cast(CallbackQuery, update.callback_query)
     action = cb.decode(query.data)
     if not isinstance(action, cb.ChooseZone):
-        await query.answer(STALE_BUTTON)
+        await query.answer(subscriber_text.STALE_BUTTON)
         return
     try:
         zone = parse_zone(action.zone)
     except TimeError:
-        await query.answer("Unknown zone; try /timezone again.", show_alert=True)
+        await query.answer(subscriber_text.UNKNOWN_ZONE, show_alert=True)
         return
     service = subscribers(context)
     chat = chat_info(update)
     if not await may_change(update, context, chat):
-        await query.answer(messages.group_zone_admins_only().text, show_alert=True)
+        await query.answer(subscriber_text.group_zone_admins_only().text, show_alert=True)
         return
     await service.set_zone(chat, zone)
-    await query.answer(f"Time zone: {zone.label}")
-    await answer(update, context, messages.timezone_set(zone, service.clock.now()))
+    await query.answer(subscriber_text.zone_set_toast(zone))
+    await answer(update, context, subscriber_text.timezone_set(zone, service.clock.now()))
 
 
 async def on_use_location(update: Update, context: Context) -> None:
     """The "📍 Use my location" button: show Telegram's location button (private chats)."""
     query = cast(CallbackQuery, update.callback_query)
     if chat_info(update).is_group:  # never offered in a group
-        await query.answer(STALE_BUTTON)
+        await query.answer(subscriber_text.STALE_BUTTON)
         return
     await query.answer()
     await answer(update, context, zone_texts.location_request())
@@ -118,7 +117,7 @@ async def on_type_city(update: Update, context: Context) -> None:
     """The "Type a city" button: ask for it as a reply (in a group, of its admins)."""
     query = cast(CallbackQuery, update.callback_query)
     if not await may_change(update, context, chat_info(update)):
-        await query.answer(messages.group_zone_admins_only().text, show_alert=True)
+        await query.answer(subscriber_text.group_zone_admins_only().text, show_alert=True)
         return
     await query.answer()
     await answer(update, context, zone_texts.type_city())
