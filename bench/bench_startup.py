@@ -31,7 +31,7 @@ def commands(python: str) -> dict[str, list[str]]:
     return {
         "python -c pass": [python, "-c", "pass"],
         "deadline-bot --help": [python, "-m", "bot", "--help"],
-        "deadline-bot check": [python, "-m", "bot", "check", "--config", "config"],
+        "deadline-bot check": [python, "-m", "bot", "check"],
     }
 
 

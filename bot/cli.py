@@ -7,33 +7,20 @@ went well, 2 for a broken config or a wrong command line (with what to type inst
 from __future__ import annotations
 
 import argparse
-import asyncio
-import difflib
-import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from bot.defaults import DEFAULT_CONFIG, SettingsError
+from bot.defaults import CONFIG_VARIABLE, DEFAULT_CONFIG, ENV_FILE, SettingsError
 from bot.domain.clock import Clock, FixedClock, OffsetClock, SystemClock
-from bot.domain.config import ConfigError, load_events
-from bot.domain.model import Event
-from bot.domain.times import TimeError, Zone, parse_instant, parse_zone
-from bot.logs import setup_logging
-from bot.render.cli_text import (
-    dates_json,
-    dates_table,
-    event_summary,
-    plan_json,
-    plan_table,
-    simulation,
-    terminal_width,
-)
 
+# Only argparse loads before the command is known: `--help` and a mistyped command stay
+# instant. Each command imports what it uses (YAML, jsonschema, pydantic, the Telegram
+# stack); tests/unit/test_startup.py keeps it so.
 if TYPE_CHECKING:
+    from bot.domain.model import Event
     from bot.settings import Settings
 
 EXIT_OK = 0
@@ -50,6 +37,8 @@ class _Parser(argparse.ArgumentParser):
         """Print the problem, a suggestion when one fits, and exit 2."""
         hint = ""
         if "invalid choice" in message:
+            import difflib
+
             wrong = message.split("'")[1] if "'" in message else ""
             choices = message.split("choose from")[-1]
             names = [name.strip(" '()") for name in choices.split(",")]
@@ -251,15 +240,21 @@ def _doc(command: Command) -> str:
 def config_path(args: argparse.Namespace) -> Path:
     """Return the config path: ``--config``, else ``$BOT_CONFIG``, else ``./config``.
 
-    The default missing (run outside the bot's folder) is a setting error that says
-    where the config is looked for and how to name another.
+    The settings (and pydantic) load only when the environment or a ``.env`` file could
+    name the config: ``check`` in the bot's folder stays quick. The default missing (run
+    outside the bot's folder) is a setting error that says where the config is looked
+    for and how to name another.
     """
-    settings = _settings(args)
-    path = settings.config_path
-    if not args.config and not settings.config_given and not path.exists():
+    if args.config:
+        return Path(args.config)
+    path, given = DEFAULT_CONFIG, False
+    if CONFIG_VARIABLE in os.environ or Path(ENV_FILE).exists():
+        settings = _settings(args)
+        path, given = settings.config_path, settings.config_given
+    if not given and not path.exists():
         raise SettingsError(
             f"no ./{DEFAULT_CONFIG}/ folder in {Path.cwd()}: run deadline-bot in the bot's "
-            "folder, or name the config with --config PATH or BOT_CONFIG=PATH "
+            f"folder, or name the config with --config PATH or {CONFIG_VARIABLE}=PATH "
             "(a YAML file or a folder of them)"
         )
     return path
@@ -267,16 +262,23 @@ def config_path(args: argparse.Namespace) -> Path:
 
 def live_clock(now: str | None) -> Clock:
     """Return the system clock, or one that starts at ``--now`` and keeps flowing."""
+    from bot.domain.times import parse_instant
+
     return OffsetClock(parse_instant(now)) if now else SystemClock()
 
 
 def clock_from(now: str | None) -> Clock:
     """Return the system clock, or one stopped at ``--now``."""
+    from bot.domain.times import parse_instant
+
     return FixedClock(parse_instant(now)) if now else SystemClock()
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     """Validate every event config and print a one-screen summary of each."""
+    from bot.domain.config import load_events
+    from bot.render.cli_text import event_summary
+
     path = Path(args.path) if args.path else config_path(args)
     events = load_events(path)
     now = clock_from(args.now).now()
@@ -290,6 +292,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_dates(args: argparse.Namespace, out: TextIO) -> int:
     """Print every key date as written, in UTC, in --tz, with its countdown."""
+    import json
+
+    from bot.domain.config import load_events
+    from bot.domain.times import Zone, parse_zone
+    from bot.render.cli_text import dates_json, dates_table, terminal_width
+
     events = select_events(load_events(config_path(args)), args.event)
     zone: Zone | None = parse_zone(args.tz) if args.tz else None
     now = clock_from(args.now).now()
@@ -303,7 +311,12 @@ def cmd_dates(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     """List every reminder still to fire: its id, key date and instant in UTC."""
+    import json
+
+    from bot.domain.config import load_events
     from bot.domain.plan import plan
+    from bot.domain.times import parse_instant
+    from bot.render.cli_text import plan_json, plan_table, terminal_width
 
     events = select_events(load_events(config_path(args)), args.event)
     now = clock_from(args.now).now()
@@ -325,9 +338,12 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
     announcement its followers get once when the bot loads the file.
     """
     from bot.delivery.payload import plain_text
+    from bot.domain.config import load_events
     from bot.domain.plan import all_reminders
     from bot.domain.series import group_series
+    from bot.domain.times import parse_instant, parse_zone
     from bot.render import messages
+    from bot.render.cli_text import simulation
     from bot.render.series import new_edition
 
     events = select_events(load_events(config_path(args)), args.event)
@@ -354,7 +370,11 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_news(args: argparse.Namespace, out: TextIO) -> int:
     """Post news to every subscriber: preview, confirm (or --yes), progress bar, report."""
+    import asyncio
+    import logging
+
     from bot import shell
+    from bot.logs import setup_logging
 
     settings = _settings(args)
     setup_logging(max(settings.log_level_number, logging.WARNING), secrets=[settings.token or ""])
@@ -374,6 +394,8 @@ def cmd_news(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     """Print subscribers (active, inactive, by zone), reminder settings and broadcasts."""
+    import asyncio
+
     from bot import shell
 
     return asyncio.run(shell.stats(_settings(args), SystemClock(), out, only=args.event))
@@ -390,6 +412,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_ics(args: argparse.Namespace, out: TextIO) -> int:
     """Write an .ics calendar: a VEVENT per key date at its exact instant, with alarms."""
     from bot.calendar import event_calendar
+    from bot.domain.config import load_events
 
     events = select_events(load_events(config_path(args)), args.event)
     data = event_calendar(events, SystemClock().now())
@@ -439,7 +462,7 @@ def cmd_new_edition(args: argparse.Namespace, out: TextIO) -> int:
 
 def _valid_events(path: Path) -> tuple[Event, ...]:
     """Load every file that is valid (a new edition's file may still wait for its dates)."""
-    from bot.domain.config import config_files, load_event_text
+    from bot.domain.config import ConfigError, config_files, load_event_text
 
     events = []
     for file in config_files(path):
@@ -463,9 +486,15 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             "TELEGRAM_BOT_TOKEN is not set; to try the bot offline, run: deadline-bot demo"
         )
     # The Telegram stack loads only for the commands that use it.
+    import asyncio
+    import logging
+
     from telegram.error import InvalidToken
 
     from bot.bootstrap import RunOptions, run_bot
+    from bot.domain.config import ConfigError, load_events
+    from bot.domain.times import TimeError
+    from bot.logs import setup_logging
 
     load_events(config_path(args))  # a broken config stops here, before any connection
     if args.webhook and settings.webhook_url is None:
@@ -498,7 +527,11 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     it is another time (e.g. --now 2026-02-10T12:00:00Z to see this year's deadlines live).
     From a pipe it prints the transcript and exits when the input ends and the bot is idle.
     """
+    import logging
+
     from bot import demo  # the Telegram stack loads only for commands that use it
+    from bot.domain.config import load_events
+    from bot.logs import setup_logging
 
     settings = _settings(args)
     load_events(config_path(args))
@@ -517,6 +550,9 @@ def run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         return sandbox_cli.main(argv[1:])
     args = build_parser().parse_args(argv)
     handler: Command = args.handler
+    from bot.domain.config import ConfigError  # after parsing: --help never loads the domain
+    from bot.domain.times import TimeError
+
     try:
         return handler(args, out)
     except ConfigError as exc:

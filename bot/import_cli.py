@@ -12,12 +12,12 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.domain.config import ConfigError, load_event_text
-from bot.importers import TRACKERS, TrackerFileError, import_text
-from bot.importers.emit import MARKER, event_yaml, notation_reads_seconds
-from bot.importers.model import ImportResult
+from bot.importers.model import TRACKERS
+
+if TYPE_CHECKING:
+    from bot.importers.model import ImportResult
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1
@@ -41,6 +41,8 @@ def add_parser(add_command: Callable[..., argparse.ArgumentParser]) -> None:
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     """Import FILE into DIR and print what was written and what was left out."""
+    from bot.importers.read import TrackerFileError, import_text
+
     source = Path(args.file)
     try:
         text = source.read_text(encoding="utf-8")
@@ -64,6 +66,9 @@ def write_editions(result: ImportResult, folder: Path, out: TextIO, err: TextIO)
 
     What was written goes to ``out``; what was left out, and why, to ``err``.
     """
+    from bot.domain.config import ConfigError, load_event_text
+    from bot.importers.emit import event_yaml, notation_reads_seconds
+
     folder.mkdir(parents=True, exist_ok=True)
     written = 0
     left_out = [str(issue) for issue in result.issues]
@@ -102,6 +107,8 @@ def write_editions(result: ImportResult, folder: Path, out: TextIO, err: TextIO)
 
 def _ours(path: Path) -> bool:
     """Whether ``path`` is a file the importer wrote (it begins with :data:`MARKER`)."""
+    from bot.importers.emit import MARKER
+
     try:
         with path.open("rb") as file:
             return file.read(len(MARKER.encode())) == MARKER.encode()
