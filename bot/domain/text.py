@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^\w\u4e00-\u9fff]+")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def strip_accents(text: str) -> str:
@@ -20,8 +19,3 @@ def fold(text: str) -> str:
     """Lower-case, accent-free words separated by single spaces ('Où est-ce?' → 'ou est ce')."""
     plain = strip_accents(text).casefold().replace("’", "'").replace("'", " ")
     return " ".join(_NON_WORD.sub(" ", plain).split())
-
-
-def has_cjk(text: str) -> bool:
-    """Whether ``text`` holds Chinese characters (written without spaces between words)."""
-    return _CJK.search(text) is not None
