@@ -62,23 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(common, default=argparse.SUPPRESS)  # also after the command
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def add_command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        return commands.add_parser(name, parents=[common], **kwargs)
+    def add_command(name: str, handler: Command | None, **kwargs: Any) -> argparse.ArgumentParser:
+        """Add a command run by ``handler``; its docstring is the description unless given."""
+        if handler is None:
+            return commands.add_parser(name, parents=[common], **kwargs)
+        kwargs.setdefault("description", _doc(handler))
+        command = commands.add_parser(name, parents=[common], **kwargs)
+        command.set_defaults(handler=handler)
+        return command
 
     commands.required = True
 
-    check = add_command(
-        "check", help="validate the config and summarise each event", description=_doc(cmd_check)
-    )
+    check = add_command("check", cmd_check, help="validate the config and summarise each event")
     check.add_argument("path", nargs="?", help="a YAML file or a folder (default: --config)")
     _add_now(check)
     _add_event(check, "every one; every file is checked either way")
-    check.set_defaults(handler=cmd_check)
 
     dates = add_command(
-        "dates",
-        help="list every key date: as written, in UTC, in a zone",
-        description=_doc(cmd_dates),
+        "dates", cmd_dates, help="list every key date: as written, in UTC, in a zone"
     )
     dates.add_argument(
         "--tz", metavar="ZONE", help="also show times in ZONE (IANA name, UTC+8, AoE)"
@@ -86,19 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_now(dates)
     _add_event(dates)
     dates.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    dates.set_defaults(handler=cmd_dates)
 
-    plan_ = add_command("plan", help="list the reminders still to fire", description=_doc(cmd_plan))
+    plan_ = add_command("plan", cmd_plan, help="list the reminders still to fire")
     _add_now(plan_)
     _add_event(plan_)
     plan_.add_argument("--until", metavar="ISO", help="only reminders up to this instant")
     plan_.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    plan_.set_defaults(handler=cmd_plan)
 
     simulate = add_command(
-        "simulate",
-        help="show every reminder subscribers would receive in a window",
-        description=_doc(cmd_simulate),
+        "simulate", cmd_simulate, help="show every reminder subscribers would receive in a window"
     )
     simulate.add_argument(
         "--from",
@@ -116,48 +113,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--tz", metavar="ZONE", help="the reader's zone (default: UTC)")
     _add_event(simulate)
-    simulate.set_defaults(handler=cmd_simulate)
 
-    news = add_command(
-        "news", help="post news to every subscriber, with a preview", description=_doc(cmd_news)
-    )
+    news = add_command("news", cmd_news, help="post news to every subscriber, with a preview")
     news.add_argument("text", help="the announcement (plain text unless --html)")
     news.add_argument("--html", action="store_true", help="the text is Telegram HTML")
     news.add_argument("--yes", action="store_true", help="send without asking")
     _add_event(news, "the first series")
-    news.set_defaults(handler=cmd_news)
 
-    stats = add_command(
-        "stats", help="subscribers, reminder settings, broadcasts", description=_doc(cmd_stats)
-    )
+    stats = add_command("stats", cmd_stats, help="subscribers, reminder settings, broadcasts")
     _add_event(stats, "the first series")
-    stats.set_defaults(handler=cmd_stats)
 
-    ics = add_command(
-        "ics", help="write the .ics calendar of the key dates", description=_doc(cmd_ics)
-    )
+    ics = add_command("ics", cmd_ics, help="write the .ics calendar of the key dates")
     _add_event(ics)
     ics.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (default: standard output)"
     )
-    ics.set_defaults(handler=cmd_ics)
 
     rollover = add_command(
         "new-edition",
+        cmd_new_edition,
         help="write the next edition's file from the last one (dates left to fill in)",
-        description=_doc(cmd_new_edition),
     )
     rollover.add_argument("series", metavar="SERIES", help="the series, e.g. euromlsys")
     rollover.add_argument(
         "-o", "--output", metavar="FILE", help="where to write (default: next to the last one)"
     )
-    rollover.set_defaults(handler=cmd_new_edition)
 
-    run_ = add_command(
-        "run",
-        help="run the bot (long polling; needs TELEGRAM_BOT_TOKEN)",
-        description=_doc(cmd_run),
-    )
+    run_ = add_command("run", cmd_run, help="run the bot (long polling; needs TELEGRAM_BOT_TOKEN)")
     _add_now(run_)
     run_.add_argument(
         "--webhook",
@@ -169,15 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run on SQLite even on a platform whose disk vanishes (subscribers may be lost)",
     )
-    run_.set_defaults(handler=cmd_run)
 
     demo = add_command(
-        "demo",
-        help="try the bot offline: the real bot against a local Telegram sandbox",
-        description=_doc(cmd_demo),
+        "demo", cmd_demo, help="try the bot offline: the real bot against a local Telegram sandbox"
     )
     _add_now(demo)
-    demo.set_defaults(handler=cmd_demo)
 
     from bot import import_cli  # `deadline-bot import`: its parser and body live there
 
@@ -185,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_command(  # listed for --help; run() hands its arguments to the sandbox
         "sandbox",
+        None,
         help="run the local Telegram Bot API sandbox alone",
         description="Run the Bot API sandbox; point any Bot API client at the URL it prints.",
     )

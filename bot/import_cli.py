@@ -25,9 +25,10 @@ EXIT_FAILED = 2
 
 
 def add_parser(add_command: Callable[..., argparse.ArgumentParser]) -> None:
-    """Add the ``import`` command through the CLI's ``add_command(name, **kwargs)``."""
+    """Add the ``import`` command through the CLI's ``add_command(name, handler, **kwargs)``."""
     parser = add_command(
         "import",
+        cmd_import,
         help="turn a ccf-deadlines or ai-deadlines YAML file into event files",
         description=(__doc__ or "").split("\n\n", 1)[1].strip(),
     )
@@ -36,7 +37,6 @@ def add_parser(add_command: Callable[..., argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "-o", "--output", metavar="DIR", required=True, help="folder for the event files"
     )
-    parser.set_defaults(handler=cmd_import)
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
