@@ -1,16 +1,17 @@
 """How long the command line takes to start, as a ratio to a bare ``python -c pass``.
 
-Runs ``python -c pass``, ``python -m bot --help`` and ``python -m bot check`` (on the
-checkout's shipped ``config/``) as fresh subprocesses, round-robin so a change in the
-machine's load touches all three alike, and prints the median, the spread and the ratio
-of each median to that of ``python -c pass``.
+Runs ``python -c pass``, ``python -m bot --help`` and ``python -m bot check`` as fresh
+subprocesses in the checkout's folder (``check`` reads its shipped ``config/``; BOT_CONFIG
+is unset), round-robin so a change in the machine's load touches all three alike, and
+prints the median, the spread and the ratio of each median to that of ``python -c pass``.
 
     .venv/bin/python bench/bench_startup.py [--runs N]
-    .venv/bin/python bench/bench_startup.py --checkout OTHER_TREE [--python OTHER_PYTHON]
+    .venv/bin/python bench/bench_startup.py --checkout OLD_TREE . [--python OTHER_PYTHON]
 
-``--checkout`` measures another tree of the bot (e.g. ``git archive REV | tar -x -C DIR``
-for a "before" figure): its ``bot`` package is put first on the path, so the same
-interpreter and dependencies run the other code. The first line says which ``bot`` ran.
+``--checkout`` measures other trees of the bot (e.g. ``git archive REV | tar -x -C DIR``
+for a "before" figure), interleaved so both see the same load: each tree's ``bot`` is put
+first on the path, so the same interpreter and dependencies run the other code. Each
+table names the ``bot`` it ran.
 """
 
 from __future__ import annotations
@@ -68,37 +69,50 @@ def table(results: dict[str, list[float]]) -> str:
     return "\n".join(lines)
 
 
+def environment(checkout: Path) -> dict[str, str]:
+    """Return the environment that makes ``checkout``'s bot the one imported."""
+    env = dict(os.environ, PYTHONPATH=str(checkout))
+    for name in ("BOT_CONFIG", "DATABASE_URL", "TELEGRAM_BOT_TOKEN"):
+        env.pop(name, None)
+    return env
+
+
 def main() -> None:
-    """Measure and print the table."""
+    """Measure and print one table per checkout."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="runs of each command (30)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured runs first (3)")
     parser.add_argument(
-        "--checkout", type=Path, default=HERE, help="the tree whose bot runs (this one)"
+        "--checkout",
+        type=Path,
+        nargs="+",
+        default=[HERE],
+        help="the trees whose bot runs (this one); several are measured interleaved",
     )
     parser.add_argument("--python", default=sys.executable, help="the interpreter (this one)")
     args = parser.parse_args()
-    checkout = args.checkout.resolve()
-    env = dict(os.environ, PYTHONPATH=str(checkout))
-    for name in ("BOT_CONFIG", "DATABASE_URL", "TELEGRAM_BOT_TOKEN"):
-        env.pop(name, None)
-    which = subprocess.run(
-        [args.python, "-c", "import bot; print(bot.__file__)"],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    print(f"bot from {which}; {args.runs} runs each, {os.cpu_count()} CPUs")
+    checkouts = [checkout.resolve() for checkout in args.checkout]
+    envs = {checkout: environment(checkout) for checkout in checkouts}
     argvs = commands(args.python)
-    results: dict[str, list[float]] = {label: [] for label in argvs}
+    results = {checkout: {label: [] for label in argvs} for checkout in checkouts}
+    print(f"{args.runs} runs each, interleaved; {os.cpu_count()} CPUs; {args.python}")
     for i in range(args.warmup + args.runs):
-        for label, argv in argvs.items():
-            elapsed = run_once(argv, checkout, env)
-            if i >= args.warmup:
-                results[label].append(elapsed)
-    print(table(results))
+        for checkout in checkouts:
+            for label, argv in argvs.items():
+                elapsed = run_once(argv, checkout, envs[checkout])
+                if i >= args.warmup:
+                    results[checkout][label].append(elapsed)
+    for checkout in checkouts:
+        which = subprocess.run(
+            [args.python, "-c", "import bot; print(bot.__file__)"],
+            cwd=checkout,
+            env=envs[checkout],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        print(f"\nbot from {which}")
+        print(table(results[checkout]))
 
 
 if __name__ == "__main__":
