@@ -316,10 +316,10 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
     preview of the whole reminder campaign. A series' new edition comes first: the
     announcement its followers get once when the bot loads the file.
     """
-    from bot.delivery.payload import plain_text
     from bot.domain.config import load_events
     from bot.domain.plan import all_reminders
     from bot.domain.series import group_series
+    from bot.domain.text import plain_text
     from bot.domain.times import parse_instant, parse_zone
     from bot.render import messages
     from bot.render.cli_text import simulation
