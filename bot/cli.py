@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from bot.defaults import CONFIG_VARIABLE, DEFAULT_CONFIG, ENV_FILE, SettingsError
 from bot.domain.clock import Clock, FixedClock, OffsetClock, SystemClock
 
-# Only argparse loads before the command is known: `--help` and a mistyped command stay
-# instant. Each command imports what it uses (YAML, jsonschema, pydantic, the Telegram
-# stack); tests/unit/test_startup.py keeps it so.
+# Until the command is known nothing but argparse and small modules of the bot loads, so
+# `--help` and a mistyped command answer at once. Each command imports what it uses (YAML,
+# jsonschema, pydantic, the Telegram stack); tests/unit/test_startup.py keeps it so.
 if TYPE_CHECKING:
     from bot.domain.model import Event
     from bot.settings import Settings
