@@ -7,33 +7,20 @@ went well, 2 for a broken config or a wrong command line (with what to type inst
 from __future__ import annotations
 
 import argparse
-import asyncio
-import difflib
-import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from bot.defaults import DEFAULT_CONFIG, SettingsError
+from bot.defaults import CONFIG_VARIABLE, DEFAULT_CONFIG, ENV_FILE, SettingsError
 from bot.domain.clock import Clock, FixedClock, OffsetClock, SystemClock
-from bot.domain.config import ConfigError, load_events
-from bot.domain.model import Event
-from bot.domain.times import TimeError, Zone, parse_instant, parse_zone
-from bot.logs import setup_logging
-from bot.render.cli_text import (
-    dates_json,
-    dates_table,
-    event_summary,
-    plan_json,
-    plan_table,
-    simulation,
-    terminal_width,
-)
 
+# Until the command is known nothing but argparse and small modules of the bot loads, so
+# `--help` and a mistyped command answer at once. Each command imports what it uses (YAML,
+# jsonschema, pydantic, the Telegram stack); tests/unit/test_startup.py keeps it so.
 if TYPE_CHECKING:
+    from bot.domain.model import Event
     from bot.settings import Settings
 
 EXIT_OK = 0
@@ -50,6 +37,8 @@ class _Parser(argparse.ArgumentParser):
         """Print the problem, a suggestion when one fits, and exit 2."""
         hint = ""
         if "invalid choice" in message:
+            import difflib
+
             wrong = message.split("'")[1] if "'" in message else ""
             choices = message.split("choose from")[-1]
             names = [name.strip(" '()") for name in choices.split(",")]
@@ -73,23 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(common, default=argparse.SUPPRESS)  # also after the command
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def add_command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        return commands.add_parser(name, parents=[common], **kwargs)
+    def add_command(name: str, handler: Command | None, **kwargs: Any) -> argparse.ArgumentParser:
+        """Add a command run by ``handler``; its docstring is the description unless given."""
+        if handler is None:
+            return commands.add_parser(name, parents=[common], **kwargs)
+        kwargs.setdefault("description", _doc(handler))
+        command = commands.add_parser(name, parents=[common], **kwargs)
+        command.set_defaults(handler=handler)
+        return command
 
     commands.required = True
 
-    check = add_command(
-        "check", help="validate the config and summarise each event", description=_doc(cmd_check)
-    )
+    check = add_command("check", cmd_check, help="validate the config and summarise each event")
     check.add_argument("path", nargs="?", help="a YAML file or a folder (default: --config)")
     _add_now(check)
     _add_event(check, "every one; every file is checked either way")
-    check.set_defaults(handler=cmd_check)
 
     dates = add_command(
-        "dates",
-        help="list every key date: as written, in UTC, in a zone",
-        description=_doc(cmd_dates),
+        "dates", cmd_dates, help="list every key date: as written, in UTC, in a zone"
     )
     dates.add_argument(
         "--tz", metavar="ZONE", help="also show times in ZONE (IANA name, UTC+8, AoE)"
@@ -97,19 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_now(dates)
     _add_event(dates)
     dates.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    dates.set_defaults(handler=cmd_dates)
 
-    plan_ = add_command("plan", help="list the reminders still to fire", description=_doc(cmd_plan))
+    plan_ = add_command("plan", cmd_plan, help="list the reminders still to fire")
     _add_now(plan_)
     _add_event(plan_)
     plan_.add_argument("--until", metavar="ISO", help="only reminders up to this instant")
     plan_.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    plan_.set_defaults(handler=cmd_plan)
 
     simulate = add_command(
-        "simulate",
-        help="show every reminder subscribers would receive in a window",
-        description=_doc(cmd_simulate),
+        "simulate", cmd_simulate, help="show every reminder subscribers would receive in a window"
     )
     simulate.add_argument(
         "--from",
@@ -127,48 +113,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--tz", metavar="ZONE", help="the reader's zone (default: UTC)")
     _add_event(simulate)
-    simulate.set_defaults(handler=cmd_simulate)
 
-    news = add_command(
-        "news", help="post news to every subscriber, with a preview", description=_doc(cmd_news)
-    )
+    news = add_command("news", cmd_news, help="post news to every subscriber, with a preview")
     news.add_argument("text", help="the announcement (plain text unless --html)")
     news.add_argument("--html", action="store_true", help="the text is Telegram HTML")
     news.add_argument("--yes", action="store_true", help="send without asking")
     _add_event(news, "the first series")
-    news.set_defaults(handler=cmd_news)
 
-    stats = add_command(
-        "stats", help="subscribers, reminder settings, broadcasts", description=_doc(cmd_stats)
-    )
+    stats = add_command("stats", cmd_stats, help="subscribers, reminder settings, broadcasts")
     _add_event(stats, "the first series")
-    stats.set_defaults(handler=cmd_stats)
 
-    ics = add_command(
-        "ics", help="write the .ics calendar of the key dates", description=_doc(cmd_ics)
-    )
+    ics = add_command("ics", cmd_ics, help="write the .ics calendar of the key dates")
     _add_event(ics)
     ics.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (default: standard output)"
     )
-    ics.set_defaults(handler=cmd_ics)
 
     rollover = add_command(
         "new-edition",
+        cmd_new_edition,
         help="write the next edition's file from the last one (dates left to fill in)",
-        description=_doc(cmd_new_edition),
     )
     rollover.add_argument("series", metavar="SERIES", help="the series, e.g. euromlsys")
     rollover.add_argument(
         "-o", "--output", metavar="FILE", help="where to write (default: next to the last one)"
     )
-    rollover.set_defaults(handler=cmd_new_edition)
 
-    run_ = add_command(
-        "run",
-        help="run the bot (long polling; needs TELEGRAM_BOT_TOKEN)",
-        description=_doc(cmd_run),
-    )
+    run_ = add_command("run", cmd_run, help="run the bot (long polling; needs TELEGRAM_BOT_TOKEN)")
     _add_now(run_)
     run_.add_argument(
         "--webhook",
@@ -180,15 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run on SQLite even on a platform whose disk vanishes (subscribers may be lost)",
     )
-    run_.set_defaults(handler=cmd_run)
 
     demo = add_command(
-        "demo",
-        help="try the bot offline: the real bot against a local Telegram sandbox",
-        description=_doc(cmd_demo),
+        "demo", cmd_demo, help="try the bot offline: the real bot against a local Telegram sandbox"
     )
     _add_now(demo)
-    demo.set_defaults(handler=cmd_demo)
 
     from bot import import_cli  # `deadline-bot import`: its parser and body live there
 
@@ -196,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_command(  # listed for --help; run() hands its arguments to the sandbox
         "sandbox",
+        None,
         help="run the local Telegram Bot API sandbox alone",
         description="Run the Bot API sandbox; point any Bot API client at the URL it prints.",
     )
@@ -251,15 +219,21 @@ def _doc(command: Command) -> str:
 def config_path(args: argparse.Namespace) -> Path:
     """Return the config path: ``--config``, else ``$BOT_CONFIG``, else ``./config``.
 
-    The default missing (run outside the bot's folder) is a setting error that says
-    where the config is looked for and how to name another.
+    The settings (and pydantic) load only when the environment or a ``.env`` file could
+    name the config: ``check`` in the bot's folder stays quick. The default missing (run
+    outside the bot's folder) is a setting error that says where the config is looked
+    for and how to name another.
     """
-    settings = _settings(args)
-    path = settings.config_path
-    if not args.config and not settings.config_given and not path.exists():
+    if args.config:
+        return Path(args.config)
+    path, given = DEFAULT_CONFIG, False
+    if CONFIG_VARIABLE in os.environ or Path(ENV_FILE).exists():
+        settings = _settings(args)
+        path, given = settings.config_path, settings.config_given
+    if not given and not path.exists():
         raise SettingsError(
             f"no ./{DEFAULT_CONFIG}/ folder in {Path.cwd()}: run deadline-bot in the bot's "
-            "folder, or name the config with --config PATH or BOT_CONFIG=PATH "
+            f"folder, or name the config with --config PATH or {CONFIG_VARIABLE}=PATH "
             "(a YAML file or a folder of them)"
         )
     return path
@@ -267,16 +241,23 @@ def config_path(args: argparse.Namespace) -> Path:
 
 def live_clock(now: str | None) -> Clock:
     """Return the system clock, or one that starts at ``--now`` and keeps flowing."""
+    from bot.domain.times import parse_instant
+
     return OffsetClock(parse_instant(now)) if now else SystemClock()
 
 
 def clock_from(now: str | None) -> Clock:
     """Return the system clock, or one stopped at ``--now``."""
+    from bot.domain.times import parse_instant
+
     return FixedClock(parse_instant(now)) if now else SystemClock()
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     """Validate every event config and print a one-screen summary of each."""
+    from bot.domain.config import load_events
+    from bot.render.cli_text import event_summary
+
     path = Path(args.path) if args.path else config_path(args)
     events = load_events(path)
     now = clock_from(args.now).now()
@@ -290,6 +271,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_dates(args: argparse.Namespace, out: TextIO) -> int:
     """Print every key date as written, in UTC, in --tz, with its countdown."""
+    import json
+
+    from bot.domain.config import load_events
+    from bot.domain.times import Zone, parse_zone
+    from bot.render.cli_text import dates_json, dates_table, terminal_width
+
     events = select_events(load_events(config_path(args)), args.event)
     zone: Zone | None = parse_zone(args.tz) if args.tz else None
     now = clock_from(args.now).now()
@@ -303,7 +290,12 @@ def cmd_dates(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     """List every reminder still to fire: its id, key date and instant in UTC."""
+    import json
+
+    from bot.domain.config import load_events
     from bot.domain.plan import plan
+    from bot.domain.times import parse_instant
+    from bot.render.cli_text import plan_json, plan_table, terminal_width
 
     events = select_events(load_events(config_path(args)), args.event)
     now = clock_from(args.now).now()
@@ -324,11 +316,14 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
     preview of the whole reminder campaign. A series' new edition comes first: the
     announcement its followers get once when the bot loads the file.
     """
-    from bot.delivery.payload import plain_text
+    from bot.domain.config import load_events
     from bot.domain.plan import all_reminders
     from bot.domain.series import group_series
+    from bot.domain.text import plain_text
+    from bot.domain.times import parse_instant, parse_zone
     from bot.domain.views import Reader
     from bot.render import broadcasts as broadcast_text
+    from bot.render.cli_text import simulation
     from bot.render.series import new_edition
 
     events = select_events(load_events(config_path(args)), args.event)
@@ -355,7 +350,11 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_news(args: argparse.Namespace, out: TextIO) -> int:
     """Post news to every subscriber: preview, confirm (or --yes), progress bar, report."""
+    import asyncio
+    import logging
+
     from bot import shell
+    from bot.logs import setup_logging
 
     settings = _settings(args)
     setup_logging(max(settings.log_level_number, logging.WARNING), secrets=[settings.token or ""])
@@ -375,6 +374,8 @@ def cmd_news(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     """Print subscribers (active, inactive, by zone), reminder settings and broadcasts."""
+    import asyncio
+
     from bot import shell
 
     return asyncio.run(shell.stats(_settings(args), SystemClock(), out, only=args.event))
@@ -391,6 +392,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_ics(args: argparse.Namespace, out: TextIO) -> int:
     """Write an .ics calendar: a VEVENT per key date at its exact instant, with alarms."""
     from bot.calendar import event_calendar
+    from bot.domain.config import load_events
 
     events = select_events(load_events(config_path(args)), args.event)
     data = event_calendar(events, SystemClock().now())
@@ -440,7 +442,7 @@ def cmd_new_edition(args: argparse.Namespace, out: TextIO) -> int:
 
 def _valid_events(path: Path) -> tuple[Event, ...]:
     """Load every file that is valid (a new edition's file may still wait for its dates)."""
-    from bot.domain.config import config_files, load_event_text
+    from bot.domain.config import ConfigError, config_files, load_event_text
 
     events = []
     for file in config_files(path):
@@ -464,9 +466,15 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             "TELEGRAM_BOT_TOKEN is not set; to try the bot offline, run: deadline-bot demo"
         )
     # The Telegram stack loads only for the commands that use it.
+    import asyncio
+    import logging
+
     from telegram.error import InvalidToken
 
     from bot.bootstrap import RunOptions, run_bot
+    from bot.domain.config import ConfigError, load_events
+    from bot.domain.times import TimeError
+    from bot.logs import setup_logging
 
     load_events(config_path(args))  # a broken config stops here, before any connection
     if args.webhook and settings.webhook_url is None:
@@ -499,7 +507,11 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     it is another time (e.g. --now 2026-02-10T12:00:00Z to see this year's deadlines live).
     From a pipe it prints the transcript and exits when the input ends and the bot is idle.
     """
+    import logging
+
     from bot import demo  # the Telegram stack loads only for commands that use it
+    from bot.domain.config import load_events
+    from bot.logs import setup_logging
 
     settings = _settings(args)
     load_events(config_path(args))
@@ -518,6 +530,9 @@ def run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         return sandbox_cli.main(argv[1:])
     args = build_parser().parse_args(argv)
     handler: Command = args.handler
+    from bot.domain.config import ConfigError  # after parsing: --help never loads the domain
+    from bot.domain.times import TimeError
+
     try:
         return handler(args, out)
     except ConfigError as exc:

@@ -11,6 +11,10 @@ from pathlib import Path
 DEFAULT_DATA_DIR = Path("data")
 #: The config looked for when neither ``--config`` nor ``BOT_CONFIG`` names one.
 DEFAULT_CONFIG = Path("config")
+#: The variable that names the config (the settings' ``config_path``).
+CONFIG_VARIABLE = "BOT_CONFIG"
+#: The file, in the working folder, whose variables stand under the environment's.
+ENV_FILE = ".env"
 
 
 class SettingsError(ValueError):

@@ -12,12 +12,12 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.domain.config import ConfigError, load_event_text
-from bot.importers import TRACKERS, TrackerFileError, import_text
-from bot.importers.emit import MARKER, event_yaml, notation_reads_seconds
-from bot.importers.model import ImportResult
+from bot.importers.model import TRACKERS
+
+if TYPE_CHECKING:
+    from bot.importers.model import ImportResult
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1
@@ -25,9 +25,10 @@ EXIT_FAILED = 2
 
 
 def add_parser(add_command: Callable[..., argparse.ArgumentParser]) -> None:
-    """Add the ``import`` command through the CLI's ``add_command(name, **kwargs)``."""
+    """Add the ``import`` command through the CLI's ``add_command(name, handler, **kwargs)``."""
     parser = add_command(
         "import",
+        cmd_import,
         help="turn a ccf-deadlines or ai-deadlines YAML file into event files",
         description=(__doc__ or "").split("\n\n", 1)[1].strip(),
     )
@@ -36,11 +37,12 @@ def add_parser(add_command: Callable[..., argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "-o", "--output", metavar="DIR", required=True, help="folder for the event files"
     )
-    parser.set_defaults(handler=cmd_import)
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     """Import FILE into DIR and print what was written and what was left out."""
+    from bot.importers.read import TrackerFileError, import_text
+
     source = Path(args.file)
     try:
         text = source.read_text(encoding="utf-8")
@@ -64,6 +66,9 @@ def write_editions(result: ImportResult, folder: Path, out: TextIO, err: TextIO)
 
     What was written goes to ``out``; what was left out, and why, to ``err``.
     """
+    from bot.domain.config import ConfigError, load_event_text
+    from bot.importers.emit import event_yaml, notation_reads_seconds
+
     folder.mkdir(parents=True, exist_ok=True)
     written = 0
     left_out = [str(issue) for issue in result.issues]
@@ -102,6 +107,8 @@ def write_editions(result: ImportResult, folder: Path, out: TextIO, err: TextIO)
 
 def _ours(path: Path) -> bool:
     """Whether ``path`` is a file the importer wrote (it begins with :data:`MARKER`)."""
+    from bot.importers.emit import MARKER
+
     try:
         with path.open("rb") as file:
             return file.read(len(MARKER.encode())) == MARKER.encode()

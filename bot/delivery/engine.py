@@ -103,6 +103,11 @@ SEND_MESSAGE = "sendmessage"
 FINISH_CHECK_S = 0.25
 #: Longest pause between two attempts at a database write after a send.
 RECORD_BACKOFF_MAX_S = 2.0
+#: How many of the newest broadcasts :meth:`DeliveryEngine.start` looks through for ones a
+#: restart left open (pending, running, or cancelled without a report). An open broadcast
+#: with rows to send is found anyway when its rows are claimed; one further back with none
+#: (cancelled before a crash) keeps no report until the outbox can list open broadcasts.
+RESUME_SCAN_BROADCASTS = 200
 
 
 def _shared_limiter(bot: Bot) -> PriorityRateLimiter | None:
@@ -210,8 +215,6 @@ class DeliveryEngine:
         """Rows Telegram accepted whose "sent" mark could not be written before a halt."""
         self.health = health or HealthBoard()
         """Where failing claims and writes are reported (``/healthz`` reads it)."""
-        self.sent_count = 0
-        """Messages this engine had accepted by Telegram."""
 
     # ------------------------------------------------------------------------- lifecycle
 
@@ -227,7 +230,7 @@ class DeliveryEngine:
             log.warning(
                 "%d rows were in flight when the last run ended; sending them again", released
             )
-        for broadcast in await self.db.outbox.list_broadcasts(200):
+        for broadcast in await self.db.outbox.list_broadcasts(RESUME_SCAN_BROADCASTS):
             if broadcast.status in ("pending", "running") or (
                 broadcast.status == "cancelled" and broadcast.finished_at is None
             ):
@@ -696,7 +699,6 @@ class DeliveryEngine:
         log.info("chat %d became supergroup %d; resending there", old_id, new_id)
 
     async def _record_sent(self, row: OutboxRow, message_id: int) -> None:
-        self.sent_count += 1
         accepted_at = self.clock.now()  # this row's own instant, whoever commits it
         if not await self._retrying(
             lambda: self._recorder.mark_sent(row.id, message_id, accepted_at),
@@ -839,12 +841,3 @@ class DeliveryEngine:
         if not self._paid_running and not self._stopping:
             self._paid_on.clear()
         self._finished_event(broadcast_id).set()
-
-    # ------------------------------------------------------------------------- snapshot
-
-    async def progress(self, broadcast_id: int) -> Progress | None:
-        """Return one progress snapshot (rate unknown: 0)."""
-        counts = await self.db.outbox.broadcast_progress(broadcast_id)
-        if counts is None:
-            return None
-        return progress_from(counts, rate=0.0, elapsed_s=0.0)

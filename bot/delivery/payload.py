@@ -10,17 +10,14 @@ API ``InlineKeyboardMarkup`` object as JSON.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 
-__all__ = ["PayloadError", "plain_text", "send_kwargs"]
+from bot.domain.text import plain_text
 
-_TAG = re.compile(r"<[^>]*>")
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+__all__ = ["PayloadError", "plain_text", "send_kwargs"]
 
 
 class PayloadError(ValueError):
@@ -51,9 +48,3 @@ def send_kwargs(payload: Mapping[str, Any], *, plain: bool = False) -> dict[str,
     if payload.get("disable_preview"):
         kwargs["link_preview_options"] = LinkPreviewOptions(is_disabled=True)
     return kwargs
-
-
-def plain_text(text: str) -> str:
-    """Strip HTML tags and unescape entities: what a reader would see, as plain text."""
-    stripped = _TAG.sub("", _BREAK.sub("\n", text))
-    return html.unescape(stripped).strip() or text

@@ -432,9 +432,6 @@ class _PostgresBackend(_Backend):
 
         return await self._run(step, what)
 
-    async def _drop(self) -> None:
-        self.abandon()
-
     async def try_lock(self) -> bool:
         row = await self._query(
             "SELECT pg_try_advisory_lock(%s)", (self.key,), "lock query failed on"

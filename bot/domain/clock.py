@@ -57,10 +57,6 @@ class OffsetClock:
         """Return the shifted current instant."""
         return self._base.now() + self._offset
 
-    def jump_to(self, at: dt.datetime) -> None:
-        """Make it ``at`` now; time keeps flowing from there."""
-        self._offset = ensure_utc(at) - self._base.now()
-
 
 def ensure_utc(value: dt.datetime) -> dt.datetime:
     """Return ``value`` as aware UTC; a naive value is refused, never guessed."""

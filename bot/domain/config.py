@@ -15,9 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
-
-import jsonschema
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.domain.aliases import alias_clashes
 from bot.domain.model import (
@@ -40,6 +38,9 @@ from bot.domain.yamlsource import (
     load_yaml,
 )
 from bot.domain.yamlsource import Path as FieldPath
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_FILE = Path(__file__).with_name("event.schema.json")
 PLACEHOLDER_DATE = "TBD"
@@ -86,6 +87,14 @@ class ConfigError(Exception):
 def event_schema() -> dict[str, Any]:
     """Return the published JSON Schema of an event file."""
     return cast(dict[str, Any], json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    """Return the schema's validator; jsonschema (a tenth of a second) loads on first use."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(event_schema())
 
 
 def config_files(path: Path) -> list[Path]:
@@ -195,8 +204,9 @@ class _Checker:
         if not isinstance(value, dict):
             self.add((), "the file must be a mapping of event fields (id, name, key_dates, …)")
             return False
-        validator = jsonschema.Draft202012Validator(event_schema())
-        errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+        errors = sorted(
+            _validator().iter_errors(value), key=lambda e: list(map(str, e.absolute_path))
+        )
         for error in errors:
             for path, message in self._explain(error):
                 self.add(path, message)

@@ -1,12 +1,14 @@
-"""Fold what people type into comparable words: case, accents and punctuation do not matter."""
+"""Text as people read it: typed words folded to compare, Telegram HTML turned plain."""
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^\w\u4e00-\u9fff]+")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_TAG = re.compile(r"</?[a-zA-Z][\w-]*[^>]*>")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def strip_accents(text: str) -> str:
@@ -22,6 +24,11 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", plain).split())
 
 
-def has_cjk(text: str) -> bool:
-    """Whether ``text`` holds Chinese characters (written without spaces between words)."""
-    return _CJK.search(text) is not None
+def html_to_text(markup: str) -> str:
+    """Return what a reader sees of Telegram HTML: tags dropped, entities unescaped."""
+    return html.unescape(_TAG.sub("", markup))
+
+
+def plain_text(markup: str) -> str:
+    """Return HTML as plain text to send or print: ``<br>`` a new line, trimmed, never empty."""
+    return html_to_text(_BREAK.sub("\n", markup)).strip() or markup

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from bot.domain.times import KeyDateKind
-from bot.importers.zones import TrackerTime
+if TYPE_CHECKING:  # annotations only: the tracker names load without pytz (`--help`)
+    from bot.domain.times import KeyDateKind
+    from bot.importers.zones import TrackerTime
 
 TrackerName = Literal["ccf-deadlines", "ai-deadlines"]
 TRACKERS: tuple[TrackerName, ...] = ("ccf-deadlines", "ai-deadlines")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.config import field_name
@@ -31,6 +32,18 @@ _Key = tuple[str, str, KeyDateKind]
 
 class TrackerFileError(ValueError):
     """A file that is not a tracker file at all (not YAML, or not this tracker's shape)."""
+
+
+@dataclass(frozen=True)
+class _Head:
+    """What every edition of either tracker needs before its dates: ids, title, website."""
+
+    tracker_id: str
+    year: int
+    series: str
+    event_id: str
+    title: str
+    website: str
 
 
 def import_text(tracker: TrackerName | None, text: str, source: str) -> ImportResult:
@@ -81,6 +94,11 @@ def series_id(tracker_id: str, year: int, title: str) -> str | None:
     return candidate if _ID.match(candidate) else None
 
 
+def _field(path: Path) -> str:
+    """Render a path the way issues name it: ``[0].confs[4].timeline[0].deadline``."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+
+
 def _text(value: Any) -> str | None:
     """Return a non-empty string value stripped, else None."""
     return value.strip() or None if isinstance(value, str) else None
@@ -101,8 +119,8 @@ class _Reader:
 
     def issue(self, path: Path, edition: str | None, message: str) -> None:
         """Record one entry not imported."""
-        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
-        self.issues.append(Issue(self.source, self.document.line_of(path), field, edition, message))
+        line = self.document.line_of(path)
+        self.issues.append(Issue(self.source, line, _field(path), edition, message))
 
     def check_shape(self) -> None:
         """Refuse a file that is not a list of this tracker's entries."""
@@ -127,17 +145,14 @@ class _Reader:
     def other_repeats(self) -> None:
         """Report the keys written twice that no date depends on (the last one was used)."""
         for path, line in sorted(self._twice.items(), key=lambda item: item[1]):
-            field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
             self.issues.append(
-                Issue(self.source, line, field, None, "written twice; the last one is used")
+                Issue(self.source, line, _field(path), None, "written twice; the last one is used")
             )
 
     # -- shared ------------------------------------------------------------------------
 
-    def _edition_ids(
-        self, raw: Mapping[str, Any], path: Path, title: str | None
-    ) -> tuple[str, int, str, str] | None:
-        """Return (tracker id, year, series, event id), or report why there are none."""
+    def _head(self, raw: Mapping[str, Any], path: Path, title: str) -> _Head | None:
+        """Return an edition's ids and website, or report why it cannot be imported."""
         tracker_id, year = _text(raw.get("id")), raw.get("year")
         label = tracker_id or (f"{title} {year}" if title else None)
         if not isinstance(year, int) or isinstance(year, bool):
@@ -158,15 +173,12 @@ class _Reader:
                 f"a second edition {series} {year} (first: {self._ids[event_id]}); not imported",
             )
             return None
-        return tracker_id, year, series, event_id
-
-    def _website(self, raw: Mapping[str, Any], path: Path, label: str) -> str | None:
         link = _text(raw.get("link"))
         if link is None or not _URL.match(link):
             what = "missing" if link is None else f"{link!r} is not an http(s) address"
-            self.issue((*path, "link"), label, f"link {what}; the event needs a website")
+            self.issue((*path, "link"), tracker_id, f"link {what}; the event needs a website")
             return None
-        return link
+        return _Head(tracker_id, year, series, event_id, title, link)
 
     def _written_twice(self, path: Path, label: str) -> bool:
         """Report a date or zone key written twice in its mapping (none of them is used)."""
@@ -208,13 +220,37 @@ class _Reader:
         taken.add(date_id)
         return ImportedDate(date_id, title, kind, time, field_name(path))
 
-    def _keep(self, edition: ImportedEdition, path: Path, why: str = "") -> None:
-        if not edition.dates:
+    def _keep(
+        self,
+        head: _Head,
+        dates: list[ImportedDate],
+        path: Path,
+        why: str = "",
+        *,
+        name: str,
+        **details: str | None,
+    ) -> None:
+        """Keep the edition (``details``: its optional fields), or report it had no date."""
+        if not dates:
             reason = why or "no deadline could be imported"
-            self.issue(path, edition.tracker_id, f"{reason}; no file written")
+            self.issue(path, head.tracker_id, f"{reason}; no file written")
             return
-        self._ids[edition.event_id] = edition.tracker_id
-        self.editions.append(edition)
+        self._ids[head.event_id] = head.tracker_id
+        self.editions.append(
+            ImportedEdition(
+                tracker=self.tracker,
+                source=self.source,
+                tracker_id=head.tracker_id,
+                series=head.series,
+                year=head.year,
+                event_id=head.event_id,
+                name=name,
+                short_name=f"{head.title} {head.year}",
+                website=head.website,
+                dates=tuple(dates),
+                **details,
+            )
+        )
 
     # -- ccf-deadlines ------------------------------------------------------------------
 
@@ -237,13 +273,10 @@ class _Reader:
     def _ccf_edition(
         self, series: dict[str, Any], raw: dict[str, Any], path: Path, title: str
     ) -> None:
-        ids = self._edition_ids(raw, path, title)
-        if ids is None:
+        head = self._head(raw, path, title)
+        if head is None:
             return
-        tracker_id, year, series_name, event_id = ids
-        website = self._website(raw, path, tracker_id)
-        if website is None:
-            return
+        tracker_id = head.tracker_id
         zone = self._zone(raw.get("timezone"), (*path, "timezone"), tracker_id)
         timeline = raw.get("timeline")
         if not isinstance(timeline, list):
@@ -285,24 +318,14 @@ class _Reader:
                     tracker_id,
                     f"{place!r} is not 'city, country'; no venue (the place is in the summary)",
                 )
-        name = _text(series.get("description")) or title
         self._keep(
-            ImportedEdition(
-                tracker=self.tracker,
-                source=self.source,
-                tracker_id=tracker_id,
-                series=series_name,
-                year=year,
-                event_id=event_id,
-                name=name,
-                short_name=f"{title} {year}",
-                website=website,
-                dates=tuple(dates),
-                city=city,
-                country=country,
-                summary=", ".join(p for p in (when, place) if p) or None,
-            ),
+            head,
+            dates,
             path,
+            name=_text(series.get("description")) or title,
+            city=city,
+            country=country,
+            summary=", ".join(p for p in (when, place) if p) or None,
         )
 
     # -- ai-deadlines -------------------------------------------------------------------
@@ -313,13 +336,10 @@ class _Reader:
         if title is None:
             self.issue((*path, "title"), _text(raw.get("id")), "missing title; not imported")
             return
-        ids = self._edition_ids(raw, path, title)
-        if ids is None:
+        head = self._head(raw, path, title)
+        if head is None:
             return
-        tracker_id, year, series_name, event_id = ids
-        website = self._website(raw, path, tracker_id)
-        if website is None:
-            return
+        tracker_id = head.tracker_id
         dates: list[ImportedDate] = []
         taken: set[str] = set()
         listed = raw.get("deadlines")
@@ -354,24 +374,15 @@ class _Reader:
         city, country = _text(raw.get("city")), _text(raw.get("country"))
         when, venue = _text(raw.get("date")), _text(raw.get("venue"))
         self._keep(
-            ImportedEdition(
-                tracker=self.tracker,
-                source=self.source,
-                tracker_id=tracker_id,
-                series=series_name,
-                year=year,
-                event_id=event_id,
-                name=_text(raw.get("full_name")) or title,
-                short_name=f"{title} {year}",
-                website=website,
-                dates=tuple(dates),
-                city=city if city and country else None,
-                country=country if city and country else None,
-                summary=", ".join(p for p in (when, venue) if p) or None,
-                description=_text(raw.get("note")),
-            ),
+            head,
+            dates,
             path,
             why,
+            name=_text(raw.get("full_name")) or title,
+            city=city if city and country else None,
+            country=country if city and country else None,
+            summary=", ".join(p for p in (when, venue) if p) or None,
+            description=_text(raw.get("note")),
         )
 
     def _ai_flat(

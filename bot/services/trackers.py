@@ -23,8 +23,8 @@ import aiohttp
 from bot.domain import yamlsource
 from bot.domain.config import ConfigError
 from bot.domain.model import Event
-from bot.importers import TrackerFileError, import_text
 from bot.importers.emit import edition_event
+from bot.importers.read import TrackerFileError, import_text
 from bot.importers.sources import TrackerSource
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,6 @@ import pytest
 
 from bot.domain.config import load_event_text
 from bot.domain.times import parse_when
-from bot.importers import ImportedDate, TrackerFileError, import_text
 from bot.importers.emit import (
     MARKER,
     at_notation,
@@ -16,6 +15,8 @@ from bot.importers.emit import (
     notation_reads_seconds,
     written_instant,
 )
+from bot.importers.model import ImportedDate
+from bot.importers.read import TrackerFileError, import_text
 from bot.importers.zones import Convention, TrackerTimeError, read_time, read_zone
 
 

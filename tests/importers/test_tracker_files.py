@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.domain.config import load_events
-from bot.importers import TrackerName, import_text
 from bot.importers.emit import event_yaml, notation_reads_seconds, written_instant
+from bot.importers.model import TrackerName
+from bot.importers.read import import_text
 
 # Per file: event id, key date id, kind, as the tracker wrote it, its zone, UTC.
 TABLE_TEXT = """
