@@ -21,7 +21,6 @@ import datetime as dt
 import logging
 import os
 import signal
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from telegram import Update
@@ -31,9 +30,8 @@ from bot.deploy.health import collect_health
 from bot.deploy.instance import instance_lock
 from bot.deploy.keeper import LockKeeper
 from bot.deploy.lock import InstanceLock
-from bot.deploy.platform import PLATFORM_MARKERS, check_storage_safe
+from bot.deploy.platform import check_storage_safe
 from bot.deploy.web import (
-    SECRET_ENV,
     CalendarFile,
     HealthReport,
     NotAnUpdate,
@@ -72,7 +70,7 @@ async def run_bot(
         raise ValueError("no token")
     warning = check_storage_safe(
         settings.database_url,
-        platform_markers(os.environ),
+        dict(settings.platform_markers),
         allow_sqlite=options.allow_ephemeral_sqlite or settings.allow_ephemeral_sqlite,
     )
     if warning:
@@ -94,7 +92,7 @@ async def run_bot(
     target = None
     if options.webhook_url:
         url, path = split_webhook_url(options.webhook_url)
-        secret = await webhook_secret(db.kv, {SECRET_ENV: settings.webhook_secret or ""})
+        secret = await webhook_secret(db.kv, settings.webhook_secret)
         add_secret(secret)
         target = WebhookTarget(url, secret)
         web_runner = await serve_web(
@@ -132,11 +130,6 @@ async def run_bot(
     if keeper.stood_down:
         log.info("stood down: another instance is active")
     return 0
-
-
-def platform_markers(environ: Mapping[str, str]) -> dict[str, str]:
-    """The variables a hosting platform sets (not settings: those are all in ``settings``)."""
-    return {name: environ[name] for name, _ in PLATFORM_MARKERS if name in environ}
 
 
 _RELOADS: set[asyncio.Task[None]] = set()

@@ -227,6 +227,9 @@ def config_path(args: argparse.Namespace) -> Path:
     if args.config:
         return Path(args.config)
     path, given = DEFAULT_CONFIG, False
+    # The one read of the environment outside bot/settings.py, on purpose: whether
+    # BOT_CONFIG is set at all, so ``check`` need not import pydantic when it is not (the
+    # value itself is still read and validated by Settings).
     if CONFIG_VARIABLE in os.environ or Path(ENV_FILE).exists():
         settings = _settings(args)
         path, given = settings.config_path, settings.config_given

@@ -4,12 +4,18 @@ Values come from the process environment and, under it, from a ``.env`` file in 
 current folder (``.env.example`` lists them). Each is validated when the program starts;
 a bad one stops it with one line naming the variable and what to write instead. Secrets
 never appear in ``repr``.
+
+Besides the settings an operator writes, the variables a hosting platform sets (``DYNO``,
+``RENDER``, ``FLY_APP_NAME``…, :data:`PLATFORM_MARKERS`) are gathered here too, into
+:attr:`Settings.platform_markers`: this module is the only one of the bot that reads the
+environment (``bot/cli.py`` peeks at BOT_CONFIG alone, to spare ``check`` pydantic).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -41,8 +47,43 @@ DEFAULT_TRACKER_INTERVAL = 3600.0
 MIN_TRACKER_INTERVAL = 60.0
 
 
-#: Set while :meth:`Settings.from_env` reads only the mapping it was given.
-_ONLY_GIVEN: ContextVar[bool] = ContextVar("_ONLY_GIVEN", default=False)
+#: (environment variable, platform name), checked in order: the variable being set
+#: (non-empty) is the sign of a platform whose disk vanishes on restart.
+PLATFORM_MARKERS: tuple[tuple[str, str], ...] = (
+    ("DYNO", "Heroku-style dyno"),
+    ("RENDER", "Render"),
+    ("RENDER_SERVICE_ID", "Render"),
+    ("RAILWAY_ENVIRONMENT", "Railway"),
+    ("RAILWAY_ENVIRONMENT_NAME", "Railway"),
+    ("FLY_APP_NAME", "Fly.io"),
+    ("K_SERVICE", "Cloud Run"),
+)
+
+#: The mapping :meth:`Settings.from_env` reads instead of the environment and ``.env``.
+_GIVEN_ENV: ContextVar[Mapping[str, str] | None] = ContextVar("_GIVEN_ENV", default=None)
+
+
+class _PlatformMarkers(PydanticBaseSettingsSource):
+    """The source of :attr:`Settings.platform_markers`, read from ``environ``.
+
+    Those of :data:`PLATFORM_MARKERS` set (non-empty), in that order. The field is always
+    given, so this source (the first) wins over any value another might bring for it.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.environ = environ
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ answers for the one field
+
+    def __call__(self) -> dict[str, Any]:
+        found = tuple(
+            (name, value)
+            for name, _platform in PLATFORM_MARKERS
+            if (value := (self.environ.get(name) or "").strip())
+        )
+        return {"platform_markers": found}
 
 
 class Settings(BaseSettings):
@@ -95,6 +136,9 @@ class Settings(BaseSettings):
         default=DEFAULT_TRACKER_INTERVAL, validation_alias="TRACKER_INTERVAL"
     )
     """Seconds between two reads of the tracker files (at least 60)."""
+    platform_markers: Annotated[tuple[tuple[str, str], ...], NoDecode] = ()
+    """(variable, value) of each hosting-platform marker set (:data:`PLATFORM_MARKERS`):
+    not a setting to write but a sign of where the bot runs, for the ephemeral-disk check."""
 
     # ------------------------------------------------------------------------ loading
 
@@ -104,13 +148,13 @@ class Settings(BaseSettings):
 
         ``env`` replaces the environment and ``.env`` (for tests); None reads both.
         """
-        given = _ONLY_GIVEN.set(env is not None)
+        given = _GIVEN_ENV.set(env)
         try:
             return cls.model_validate({k: v for k, v in (env or {}).items() if v.strip()})
         except ValidationError as exc:
             raise SettingsError(_one_line(exc)) from None
         finally:
-            _ONLY_GIVEN.reset(given)
+            _GIVEN_ENV.reset(given)
 
     @classmethod
     def settings_customise_sources(
@@ -121,10 +165,20 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """The environment first, then ``.env``; only the given values in :meth:`from_env`."""
-        if _ONLY_GIVEN.get():
-            return (init_settings,)
-        return (init_settings, env_settings, dotenv_settings)
+        """The environment first, then ``.env``; only the given values in :meth:`from_env`.
+
+        The platform markers come from the same place, the process environment or the
+        given mapping (never ``.env``: a platform sets them, not the operator).
+        """
+        given = _GIVEN_ENV.get()
+        if given is not None:
+            return (_PlatformMarkers(settings_cls, given), init_settings)
+        return (
+            _PlatformMarkers(settings_cls, os.environ),
+            init_settings,
+            env_settings,
+            dotenv_settings,
+        )
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed (by field name, e.g. ``config_path``)."""

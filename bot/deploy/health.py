@@ -7,10 +7,9 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import text
-
 from bot.deploy.web import HealthReport
 from bot.storage.database import Database
+from bot.storage.probe import ping
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +35,7 @@ async def collect_health(
     """
 
     async def ask() -> int:
-        async with db.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await ping(db.engine)
         return await db.outbox.pending_count()
 
     extra = dict(details or {})

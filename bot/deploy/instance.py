@@ -7,16 +7,11 @@ they can never disagree on its name and send side by side.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from bot.deploy.lock import InstanceLock
 from bot.settings import Settings
-
-_SEARCH_PATH = re.compile(r"search_path\s*=\s*([^\s,]+)")
+from bot.storage.urls import search_path_schema
 
 
 def lock_name(token: str, database_url: str | None = None) -> str:
@@ -27,21 +22,8 @@ def lock_name(token: str, database_url: str | None = None) -> str:
     schemas hold two separate bots' data, so they must not exclude each other.
     """
     name = f"deadline-bot:{token.split(':', 1)[0]}"
-    schema = _schema(database_url)
+    schema = search_path_schema(database_url)
     return f"{name}:{schema}" if schema else name
-
-
-def _schema(database_url: str | None) -> str | None:
-    """The ``search_path`` a PostgreSQL URL sets through ``options``, if any."""
-    if not database_url:
-        return None
-    try:
-        options = make_url(database_url).query.get("options")
-    except ArgumentError:
-        return None
-    text = " ".join(options) if isinstance(options, tuple) else (options or "")
-    found = _SEARCH_PATH.search(text)
-    return found.group(1) if found else None
 
 
 def instance_lock(

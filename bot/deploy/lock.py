@@ -2,9 +2,11 @@
 
 * **PostgreSQL**: a session-level advisory lock (``pg_try_advisory_lock(key)``, the key a
   stable 64-bit number derived from a name) on a dedicated connection that stays open
-  while the lock is held. The lock dies with that connection (process killed, server
-  restarted, network cut), so a watchdog checks the connection every few seconds and,
-  when it is gone, marks the lock lost and calls ``on_lost`` so the bot stops sending.
+  while the lock is held (:class:`bot.storage.advisory.AdvisorySession` holds that
+  connection and every statement; this module decides when to use them). The lock dies
+  with that connection (process killed, server restarted, network cut), so a watchdog
+  checks the connection every few seconds and, when it is gone, marks the lock lost and
+  calls ``on_lost`` so the bot stops sending.
 * **SQLite**: an OS file lock (``fcntl.flock`` ``LOCK_EX | LOCK_NB``) on
   ``<database file>.lock`` next to the database; the kernel drops it when the process dies.
 
@@ -16,10 +18,9 @@ nobody else did: a lock still held by this very lock's old session (the network 
 the server has not noticed yet) is recognised by its ``application_name`` and that session
 is terminated. When another instance holds it, ``regain`` says so and the caller stands down.
 
-Cancellation: every database step runs in a child task behind :func:`asyncio.timeout`; a
-cancelled or timed-out step closes its connection at once (psycopg would otherwise spend up
-to 10 s cancelling the query on a server that does not answer) and ``CancelledError`` always
-propagates, never turned into :class:`InstanceLockError`.
+Cancellation: every database step runs in a child task behind :func:`asyncio.timeout`
+(see :mod:`bot.storage.advisory`); a cancelled or timed-out step closes its connection at
+once and ``CancelledError`` always propagates, never turned into :class:`InstanceLockError`.
 """
 
 from __future__ import annotations
@@ -32,18 +33,15 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal, TypeVar
-
-from sqlalchemy.engine import make_url
+from typing import Literal
 
 from bot.defaults import DEFAULT_DATA_DIR
-from bot.storage.urls import normalize_database_url, redact_url, sqlite_path
+from bot.storage.advisory import AdvisoryLockError, AdvisorySession
+from bot.storage.urls import normalize_database_url, sqlite_path
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 #: What :meth:`InstanceLock.regain` found: ours again, another instance's, or our own old
 #: session still holding it (terminated; ask again in a moment).
@@ -346,184 +344,71 @@ class _FileBackend(_Backend):
 
 
 class _PostgresBackend(_Backend):
-    """A session advisory lock on a dedicated psycopg connection (autocommit)."""
+    """The lock as a PostgreSQL session advisory lock (:mod:`bot.storage.advisory`)."""
 
     def __init__(self, url: str, key: int, timeout: float, token: str) -> None:
-        parsed = make_url(url)
-        self.conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-        self.shown = redact_url(url)
-        self.key = key
-        self.timeout = timeout
         #: Names this lock's sessions in ``pg_stat_activity`` (pid first: it survives the cut).
-        self.app_name = f"deadline-bot lock pid {os.getpid()} {token} {socket.gethostname()}"[:63]
-        self._conn: Any = None  # psycopg.AsyncConnection[Any]; imported lazily
+        app_name = f"deadline-bot lock pid {os.getpid()} {token} {socket.gethostname()}"
+        self.session = AdvisorySession(url, key, timeout=timeout, app_name=app_name)
 
     def describe(self) -> str:
-        return f"advisory lock {self.key} on {self.shown}"
+        return f"advisory lock {self.session.key} on {self.session.shown}"
 
     def abandon(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.pgconn.finish()  # closes the socket now; the server drops the lock
-
-    async def _run(self, step: Callable[[], Awaitable[T]], what: str) -> T:
-        """Run one database step within ``timeout``, promptly on cancellation.
-
-        The step runs in a child task: when it times out or the caller is cancelled, the
-        connection is closed at once and the child is left to unwind by itself (psycopg's
-        own cancel dance may take seconds on a server that does not answer).
-        """
-        import psycopg
-
-        task = asyncio.ensure_future(step())
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await asyncio.shield(task)
-        except (psycopg.Error, OSError, TimeoutError) as exc:
-            self._stop(task)
-            raise InstanceLockError(
-                f"{what} {self.shown}: {type(exc).__name__}: {_first_line(exc)}"
-            ) from exc
-        except BaseException:
-            self._stop(task)
-            raise
-
-    def _stop(self, task: asyncio.Future[Any]) -> None:
-        self.abandon()
-        if not task.done():
-            task.cancel()
-        task.add_done_callback(_retrieve)
-
-    async def _connection(self) -> Any:
-        import psycopg
-
-        if self._conn is not None and not self._conn.closed:
-            return self._conn
-
-        async def connect() -> Any:
-            return await psycopg.AsyncConnection.connect(
-                self.conninfo,
-                autocommit=True,
-                application_name=self.app_name,
-                connect_timeout=max(1, int(self.timeout)),
-                # The kernel notices a dead peer too, not only our checks.
-                keepalives=1,
-                keepalives_idle=10,
-                keepalives_interval=5,
-                keepalives_count=3,
-            )
-
-        task = asyncio.ensure_future(connect())
-        try:
-            self._conn = await self._run(lambda: task, "cannot reach")
-        except BaseException:
-            # A connection that arrived anyway is closed, never left holding anything.
-            task.add_done_callback(_close_result)
-            raise
-        return self._conn
-
-    async def _query(self, sql: str, params: tuple[Any, ...], what: str) -> Any:
-        conn = await self._connection()
-
-        async def step() -> Any:
-            cursor = await conn.execute(sql, params)
-            return await cursor.fetchone()
-
-        return await self._run(step, what)
+        self.session.abandon()
 
     async def try_lock(self) -> bool:
-        row = await self._query(
-            "SELECT pg_try_advisory_lock(%s)", (self.key,), "lock query failed on"
-        )
-        return bool(row and row[0])
+        with _lock_errors():
+            return await self.session.try_lock()
 
     async def still_held(self) -> bool:
-        conn = self._conn
-        if conn is None or conn.closed:
+        if not self.session.connected:
             return False
-        high, low = _split_key(self.key)
         try:
-            row = await self._query(
-                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
-                "AND pid = pg_backend_pid() AND granted AND classid::bigint = %s "
-                "AND objid::bigint = %s AND objsubid = 1)",
-                (high, low),
-                "lock check failed on",
-            )
-        except InstanceLockError as exc:
+            held = await self.session.holds()
+        except AdvisoryLockError as exc:
             log.warning("instance lock check failed: %s", exc)
             return False
-        if not (row and row[0]):
-            self.abandon()
-            return False
-        return True
+        if not held:
+            self.session.abandon()
+        return held
 
     async def unlock(self, held: bool) -> None:
-        conn = self._conn
-        if held and conn is not None and not conn.closed:
-            with contextlib.suppress(InstanceLockError):
-                await self._query("SELECT pg_advisory_unlock(%s)", (self.key,), "unlock failed on")
+        if held and self.session.connected:
+            with contextlib.suppress(AdvisoryLockError):
+                await self.session.unlock()
         # Closing the session drops the lock even if the unlock above failed.
-        self.abandon()
-
-    async def _holder_row(self) -> tuple[Any, ...] | None:
-        high, low = _split_key(self.key)
-        row = await self._query(
-            "SELECT a.application_name, host(a.client_addr), a.backend_start, a.pid "
-            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = %s "
-            "AND l.objid::bigint = %s AND l.objsubid = 1",
-            (high, low),
-            "lock holder query failed on",
-        )
-        return tuple(row) if row else None
+        self.session.abandon()
 
     async def holder(self) -> str | None:
-        if self._conn is None or self._conn.closed:
+        if not self.session.connected:
             return None
         try:
-            row = await self._holder_row()
-        except InstanceLockError:
+            found = await self.session.holder()
+        except AdvisoryLockError:
             return None
-        if not row:
+        if found is None:
             return None
-        name, addr, since, _pid = row
-        parts = [str(name or "?")]
-        if addr:
-            parts.append(f"from {addr}")
-        if since is not None:
-            parts.append(f"since {since.isoformat(timespec='seconds')}")
+        parts = [str(found.application_name or "?")]
+        if found.client_addr:
+            parts.append(f"from {found.client_addr}")
+        if found.backend_start is not None:
+            parts.append(f"since {found.backend_start.isoformat(timespec='seconds')}")
         return " ".join(parts)
 
     async def end_own_stale_session(self) -> bool:
-        row = await self._holder_row()
-        if not row or row[0] != self.app_name:
-            return False
-        await self._query("SELECT pg_terminate_backend(%s)", (row[3],), "ending a session on")
+        with _lock_errors():
+            found = await self.session.holder()
+            if found is None or found.application_name != self.session.app_name:
+                return False
+            await self.session.terminate(found.pid)
         return True
 
 
-def _retrieve(task: asyncio.Future[Any]) -> None:
-    """Read an abandoned step's outcome so asyncio does not log it as never retrieved."""
-    if not task.cancelled():
-        task.exception()
-
-
-def _close_result(task: asyncio.Future[Any]) -> None:
-    """Close a connection whose connect finished after its caller gave up on it."""
-    if task.cancelled() or task.exception() is not None:
-        return
-    with contextlib.suppress(Exception):
-        task.result().pgconn.finish()
-
-
-def _split_key(key: int) -> tuple[int, int]:
-    """Return the (classid, objid) pair that ``pg_locks`` shows for a bigint key."""
-    unsigned = key & 0xFFFFFFFFFFFFFFFF
-    return unsigned >> 32, unsigned & 0xFFFFFFFF
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else ""
+@contextlib.contextmanager
+def _lock_errors() -> Iterator[None]:
+    """Report the storage's :class:`AdvisoryLockError` as :class:`InstanceLockError`."""
+    try:
+        yield
+    except AdvisoryLockError as exc:
+        raise InstanceLockError(str(exc)) from exc

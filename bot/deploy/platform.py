@@ -5,25 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.defaults import DEFAULT_DATA_DIR
-from bot.settings import SettingsError
+from bot.settings import PLATFORM_MARKERS, SettingsError
 from bot.storage.urls import normalize_database_url, redact_url, sqlite_path
 
 #: The command-line flag that allows SQLite on an ephemeral platform anyway.
 ALLOW_FLAG = "--allow-ephemeral-sqlite"
 #: The environment variable that does the same (``1``, ``true`` or ``yes``).
 ALLOW_ENV = "ALLOW_EPHEMERAL_SQLITE"
-
-#: (environment variable, platform name), checked in order; the variable being set
-#: (non-empty) is the sign.
-PLATFORM_MARKERS: tuple[tuple[str, str], ...] = (
-    ("DYNO", "Heroku-style dyno"),
-    ("RENDER", "Render"),
-    ("RENDER_SERVICE_ID", "Render"),
-    ("RAILWAY_ENVIRONMENT", "Railway"),
-    ("RAILWAY_ENVIRONMENT_NAME", "Railway"),
-    ("FLY_APP_NAME", "Fly.io"),
-    ("K_SERVICE", "Cloud Run"),
-)
 
 _TRUE = {"1", "true", "yes", "on"}
 

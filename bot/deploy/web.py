@@ -30,7 +30,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 import secrets
 import time
@@ -341,15 +340,15 @@ def check_secret(secret: str, *, source: str = "secret_token") -> str:
     return secret
 
 
-async def webhook_secret(store: SecretStore, env: Mapping[str, str] | None = None) -> str:
-    """Return the webhook secret: ``$WEBHOOK_SECRET`` if set, else the one in the database.
+async def webhook_secret(store: SecretStore, given: str | None) -> str:
+    """Return the webhook secret: ``given`` if set, else the one in the database.
 
-    A generated secret (``secrets.token_urlsafe(32)``) is stored with ``setdefault`` under
+    ``given`` is the WEBHOOK_SECRET setting (``Settings.webhook_secret``). A generated
+    secret (``secrets.token_urlsafe(32)``) is stored with ``setdefault`` under
     ``kv["webhook_secret"]``, so every instance and every restart uses the same one. The
     value is never logged.
     """
-    values = os.environ if env is None else env
-    given = (values.get(SECRET_ENV) or "").strip()
+    given = (given or "").strip()
     if given:
         return check_secret(given, source=SECRET_ENV)
     stored = await store.setdefault(SECRET_KV_KEY, secrets.token_urlsafe(32))

@@ -70,6 +70,22 @@ def _render(url: URL) -> str:
     return url.render_as_string(hide_password=False)
 
 
+_SEARCH_PATH = re.compile(r"search_path\s*=\s*([^\s,]+)")
+
+
+def search_path_schema(url: str | None) -> str | None:
+    """The ``search_path`` a PostgreSQL URL sets through ``options``, if any."""
+    if not url:
+        return None
+    try:
+        options = make_url(url).query.get("options")
+    except ArgumentError:
+        return None
+    text = " ".join(options) if isinstance(options, tuple) else (options or "")
+    found = _SEARCH_PATH.search(text)
+    return found.group(1) if found else None
+
+
 _QUERY_SECRET = re.compile(r"(?P<head>[?&](?:password|sslpassword)=)[^&#]*", re.IGNORECASE)
 
 

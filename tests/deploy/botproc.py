@@ -19,7 +19,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bot.deploy.platform import ALLOW_ENV, PLATFORM_MARKERS
+from bot.deploy.platform import ALLOW_ENV
+from bot.settings import PLATFORM_MARKERS
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "config"

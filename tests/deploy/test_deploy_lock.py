@@ -21,9 +21,9 @@ from bot.deploy.lock import (
     DEFAULT_LOCK_NAME,
     InstanceLock,
     InstanceLockError,
-    _split_key,
     advisory_key,
 )
+from bot.storage.advisory import split_key
 from bot.storage.urls import sqlite_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,7 +185,7 @@ async def test_postgres_lost_connection_is_reported(
     locks += [lock, standby]
     assert await lock.try_acquire()
     assert await lock.check()
-    high, low = _split_key(advisory_key(lock_name))
+    high, low = split_key(advisory_key(lock_name))
     with psycopg.connect(_libpq(postgres_url), autocommit=True) as admin:
         row = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
@@ -234,5 +234,5 @@ def test_advisory_key_is_stable_and_64_bit() -> None:
     assert key == advisory_key("deadline-bot")
     assert -(2**63) <= key < 2**63
     assert advisory_key("deadline-bot:123") != key
-    high, low = _split_key(-1)
+    high, low = split_key(-1)
     assert (high, low) == (2**32 - 1, 2**32 - 1)

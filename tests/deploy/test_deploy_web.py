@@ -367,25 +367,25 @@ async def test_real_server_logs_no_secret_and_no_access_lines(
 # ---------------------------------------------------------------------------- the secret
 
 
-async def test_webhook_secret_from_the_environment(db: Database) -> None:
-    assert await webhook_secret(db.kv, {"WEBHOOK_SECRET": "  fixed_Secret-1 "}) == "fixed_Secret-1"
-    assert await db.kv.get("webhook_secret") is None  # an env secret is not stored
+async def test_webhook_secret_from_the_setting(db: Database) -> None:
+    assert await webhook_secret(db.kv, "  fixed_Secret-1 ") == "fixed_Secret-1"
+    assert await db.kv.get("webhook_secret") is None  # a configured secret is not stored
     for bad in ("has space", "a" * 257, "ünïcode", "semi;colon"):
         with pytest.raises(WebhookSecretError, match="WEBHOOK_SECRET"):
-            await webhook_secret(db.kv, {"WEBHOOK_SECRET": bad})
-    assert await webhook_secret(db.kv, {"WEBHOOK_SECRET": "a" * 256}) == "a" * 256
+            await webhook_secret(db.kv, bad)
+    assert await webhook_secret(db.kv, "a" * 256) == "a" * 256
 
 
 async def test_generated_secret_is_shared_by_every_instance(db: Database) -> None:
-    first, second = await asyncio.gather(webhook_secret(db.kv, {}), webhook_secret(db.kv, {}))
+    first, second = await asyncio.gather(webhook_secret(db.kv, None), webhook_secret(db.kv, None))
     assert first == second
     assert 32 <= len(first) <= 256
-    assert await webhook_secret(db.kv, {"WEBHOOK_SECRET": ""}) == first  # empty: not set
+    assert await webhook_secret(db.kv, "") == first  # empty: not set
     assert await db.kv.get("webhook_secret") == first
     # A restart (another connection to the same database) keeps it.
     other = await Database.connect(db.engine.url.render_as_string(False), db.clock)
     try:
-        assert await webhook_secret(other.kv, {}) == first
+        assert await webhook_secret(other.kv, None) == first
     finally:
         await other.close()
 

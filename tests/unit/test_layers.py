@@ -11,11 +11,20 @@ storage: what they need comes through the services and the domain.
 
 Every import is checked, at the top of a module and inside functions alike, absolute
 and relative, ``import x`` and ``from x import y``.
+
+Two rules of the design notes are walked the same way:
+
+* **SQL lives only in** ``bot/storage``: no other module imports a database library
+  (:data:`DATABASE_LIBRARIES`) or holds an SQL statement in a string (:data:`SQL_STATEMENT`).
+* **Every environment variable is read by** ``bot/settings.py``: no other module touches
+  ``os.environ``, ``os.getenv`` and friends, but for the one read :data:`ENVIRONMENT_READERS`
+  allows (and says why).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,3 +219,182 @@ def test_the_rules_hold_where_the_design_says() -> None:
     assert check("demo", "sandbox.server") and not check("telegram.app", "sandbox.server")
     assert not check("domain.model", "render.html")
     assert not check("domain.model", "supervision") and not check("supervision", "domain.clock")
+
+
+# ------------------------------------------------------------ SQL only in bot/storage
+
+#: Top-level packages that talk to a database: only ``bot/storage`` may import them.
+DATABASE_LIBRARIES = frozenset(
+    {
+        "sqlalchemy",
+        "psycopg",
+        "psycopg_pool",
+        "psycopg2",
+        "asyncpg",
+        "aiosqlite",
+        "sqlite3",
+        "alembic",
+    }
+)
+
+#: The heuristic for "an SQL statement in a string": a string constant that starts (after
+#: blanks) like a statement: ``SELECT`` and something (in capitals, as the project writes
+#: SQL, so that a message such as "Select a series" is not taken for one), or, in any
+#: case, ``INSERT INTO``, ``UPDATE <name> SET``, ``DELETE FROM``, or
+#: ``CREATE``/``ALTER``/``DROP`` of a table, index, schema, view, sequence or type. A bare
+#: keyword (``"update"``, ``"drop"``, the HTTP method ``"DELETE"``) is not a statement, and
+#: a bare string statement (a docstring) is documentation, not a query: both are left
+#: alone. An f-string is checked piece by piece.
+SQL_STATEMENT = re.compile(
+    r"^\s*(SELECT\s+\S|(?i:INSERT\s+INTO\s|UPDATE\s+\S+\s+SET\s|DELETE\s+FROM\s"
+    r"|(CREATE|ALTER|DROP)\s+(TABLE|(UNIQUE\s+)?INDEX|SCHEMA|VIEW|SEQUENCE|TYPE)\b))"
+)
+
+
+def _is_storage(path: Path, root: Path) -> bool:
+    return path.relative_to(root).parts[0] == "storage"
+
+
+def _shown(path: Path, root: Path) -> str:
+    return path.relative_to(root.parent).as_posix()
+
+
+def database_uses(path: Path, root: Path = ROOT) -> Iterator[str]:
+    """``file:line: what`` for each database import and SQL string in the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    documentation = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    where = _shown(path, root)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            modules = [node.module or ""]
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in documentation
+            and SQL_STATEMENT.match(node.value)
+        ):
+            yield f"{where}:{node.lineno}: SQL in a string: {node.value.strip()[:50]!r}"
+            continue
+        else:
+            continue
+        for module in modules:
+            if module.split(".")[0] in DATABASE_LIBRARIES:
+                yield f"{where}:{node.lineno}: imports {module}"
+
+
+def test_sql_and_database_libraries_only_in_storage() -> None:
+    files = sorted(ROOT.rglob("*.py"))
+    inside = [use for path in files if _is_storage(path, ROOT) for use in database_uses(path)]
+    assert len(inside) > 30  # the walk does see storage's own imports and statements
+    bad = [use for path in files if not _is_storage(path, ROOT) for use in database_uses(path)]
+    assert not bad, "SQL or a database library outside bot/storage:\n" + "\n".join(bad)
+
+
+def probe_file(tmp_path: Path, name: str, source: str) -> Path:
+    """Write ``source`` as ``bot/deploy/<name>`` under ``tmp_path`` (a module outside storage)."""
+    probe = tmp_path / "bot" / "deploy" / name
+    probe.parent.mkdir(parents=True, exist_ok=True)
+    probe.write_text(source, encoding="utf-8")
+    return probe
+
+
+def test_the_sql_check_catches_imports_and_statements_not_words(tmp_path: Path) -> None:
+    probe = probe_file(
+        tmp_path,
+        "_probe_sql.py",
+        '"""SELECT nothing: a docstring may say anything."""\n'
+        "import psycopg\n"
+        "from sqlalchemy.engine import make_url\n"
+        "def f(table):\n"
+        '    q = " SELECT 1"\n'
+        '    w = f"delete from {table} WHERE id = 1"\n'
+        '    return ("update", "drop", "DELETE", "Select a series from the list", "Create a"\n'
+        '            " person", "UPDATE t SET x = 1", "create index ix ON t (x)")\n',
+    )
+    found = sorted(database_uses(probe, tmp_path / "bot"))
+    assert [use.split(": ", 1)[0] for use in found] == [
+        "bot/deploy/_probe_sql.py:2",
+        "bot/deploy/_probe_sql.py:3",
+        "bot/deploy/_probe_sql.py:5",
+        "bot/deploy/_probe_sql.py:6",
+        "bot/deploy/_probe_sql.py:8",
+        "bot/deploy/_probe_sql.py:8",
+    ]
+    assert "imports psycopg" in found[0] and "'SELECT 1'" in found[2]
+
+
+# ------------------------------------------------- the environment only in bot/settings.py
+
+#: What reads the process environment, as ``os.<name>`` or ``from os import <name>``.
+ENVIRONMENT_NAMES = frozenset({"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"})
+
+#: Files (under ``bot``) allowed to read the environment, and how many reads each may have.
+ENVIRONMENT_READERS: dict[str, int | None] = {
+    "settings.py": None,  # the settings object: every variable (None: any number of reads)
+    # ``config_path`` asks only whether BOT_CONFIG is set, so that ``check`` does not import
+    # pydantic when it is not; the value itself comes from the settings.
+    "cli.py": 1,
+}
+
+
+def environment_reads(path: Path, root: Path = ROOT) -> list[str]:
+    """``file:line: what`` for each read of the process environment in the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    aliases = {"os"} | {
+        alias.asname
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if alias.name == "os" and alias.asname
+    }
+    where = _shown(path, root)
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ENVIRONMENT_NAMES
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+        ):
+            found.append(f"{where}:{node.lineno}: {node.value.id}.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            names = [alias.name for alias in node.names if alias.name in ENVIRONMENT_NAMES]
+            found += [f"{where}:{node.lineno}: from os import {name}" for name in names]
+    return found
+
+
+def test_the_environment_is_read_only_by_the_settings() -> None:
+    bad: list[str] = []
+    for path in sorted(ROOT.rglob("*.py")):
+        reads = environment_reads(path)
+        allowed = ENVIRONMENT_READERS.get(path.relative_to(ROOT).as_posix(), 0)
+        if allowed is not None and len(reads) > allowed:
+            bad += reads
+    assert environment_reads(ROOT / "settings.py")  # the walk sees the settings' own read
+    assert not bad, "the environment read outside bot/settings.py:\n" + "\n".join(bad)
+
+
+def test_the_environment_check_catches_each_form(tmp_path: Path) -> None:
+    probe = probe_file(
+        tmp_path,
+        "_probe_env.py",
+        "import os\n"
+        "import os as system\n"
+        "from os import environ, getenv, path\n"
+        'secret = os.environ.get("WEBHOOK_SECRET")\n'
+        'port = system.getenv("PORT")\n'
+        '"""os.environ in a docstring is only words."""\n',
+    )
+    found = sorted(environment_reads(probe, tmp_path / "bot"))
+    assert found == [
+        "bot/deploy/_probe_env.py:3: from os import environ",
+        "bot/deploy/_probe_env.py:3: from os import getenv",
+        "bot/deploy/_probe_env.py:4: os.environ",
+        "bot/deploy/_probe_env.py:5: system.getenv",
+    ]

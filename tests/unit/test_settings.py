@@ -92,6 +92,24 @@ def test_dot_env_is_read_and_the_environment_wins(
     assert "from-dot-env" not in repr(settings)
 
 
+def test_hosting_platform_markers_are_read_with_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The variables a platform sets are gathered, in order, from the environment (not
+    ``.env``: the operator does not write them); nothing else can set the field."""
+    given = Settings.from_env({"K_SERVICE": "bot", "DYNO": "web.1", "RENDER": " "})
+    assert given.platform_markers == (("DYNO", "web.1"), ("K_SERVICE", "bot"))
+    assert Settings.from_env({"PLATFORM_MARKERS": "DYNO"}).platform_markers == ()
+    (tmp_path / ".env").write_text("RAILWAY_ENVIRONMENT=production\n")
+    monkeypatch.chdir(tmp_path)
+    for name in ("DYNO", "RENDER", "RENDER_SERVICE_ID", "RAILWAY_ENVIRONMENT", "K_SERVICE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("RAILWAY_ENVIRONMENT_NAME", raising=False)
+    monkeypatch.setenv("FLY_APP_NAME", "deadline-bot")
+    monkeypatch.setenv("PLATFORM_MARKERS", "not a way in")
+    assert Settings.from_env().platform_markers == (("FLY_APP_NAME", "deadline-bot"),)
+
+
 def test_a_bad_setting_stops_run_in_one_line_without_a_traceback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
