@@ -1,0 +1,152 @@
+"""The unit of work: one connection and one transaction for a whole use case.
+
+    async with db.unit_of_work() as uow:
+        item = await db.news.add_news(...)        # these repository calls all run on
+        await db.audit.record(...)                # the unit's connection, in its transaction
+        uow.after_commit(engine.wake)             # in-memory effects wait for the commit
+    # committed here; rolled back (and nothing run after commit) if the block raised
+
+Repositories find the open unit through a context variable (each asyncio task has its
+own), so a use case is made atomic without passing connections around. Outside a unit a
+repository call is one short transaction of its own, as before. A unit opened inside
+another joins it as a savepoint: the inner block is all-or-nothing, the outer commits.
+
+The transaction takes the write lock at ``BEGIN`` (``BEGIN IMMEDIATE`` on SQLite), so a
+use case that reads and then writes never fails half-way with "database is locked". Do
+not start tasks that use the database from inside a unit (they would share its
+connection); and a repository call that raised inside a unit may have written part of
+its work, so let the exception leave the block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar, Token
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from bot.storage.engine import writer
+
+Hook = Callable[[], object]
+"""Something to run once the unit's fate is known (no database access in it)."""
+
+_current: ContextVar[UnitOfWork | None] = ContextVar("deadline_bot_unit_of_work", default=None)
+
+
+class UnitOfWork:
+    """An open transaction that repositories join; see the module docstring."""
+
+    def __init__(
+        self, engine: AsyncEngine, connection: AsyncConnection, parent: UnitOfWork | None
+    ) -> None:
+        self.engine = engine
+        self.connection = connection
+        self._parent = parent
+        self._on_commit: list[Hook] = []
+        self._on_rollback: list[Hook] = []
+
+    def after_commit(self, hook: Hook) -> None:
+        """Run ``hook`` once the outermost transaction has committed (never on rollback)."""
+        self._on_commit.append(hook)
+
+    def after_rollback(self, hook: Hook) -> None:
+        """Run ``hook`` if this unit's writes are undone (e.g. to restore in-memory state)."""
+        self._on_rollback.append(hook)
+
+    def _settled(self, committed: bool) -> None:
+        """Hand the hooks to the enclosing unit, or run them (a nested unit's own rollback)."""
+        if committed and self._parent is not None:
+            self._parent._on_commit += self._on_commit
+            self._parent._on_rollback += self._on_rollback
+            return
+        for hook in self._on_commit if committed else reversed(self._on_rollback):
+            hook()
+
+
+def current(engine: AsyncEngine) -> UnitOfWork | None:
+    """The unit of work open on ``engine`` in this task, if any."""
+    unit = _current.get()
+    return unit if unit is not None and unit.engine is engine else None
+
+
+class unit_of_work:
+    """Open a unit of work on ``engine`` (or join the one open in this task)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._unit: UnitOfWork | None = None
+        self._connection: AsyncConnection | None = None
+        self._transaction: AsyncTransaction | None = None
+        self._token: Token[UnitOfWork | None] | None = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        parent = current(self._engine)
+        if parent is None:
+            conn = await writer(self._engine).connect()
+            try:
+                self._transaction = await conn.begin()
+            except BaseException:
+                await conn.close()
+                raise
+            self._connection = conn
+        else:
+            conn = parent.connection
+            self._transaction = await conn.begin_nested()
+        self._unit = UnitOfWork(self._engine, conn, parent)
+        self._token = _current.set(self._unit)
+        return self._unit
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._unit is not None and self._transaction is not None
+        assert self._token is not None
+        _current.reset(self._token)
+        committed = False
+        try:
+            if exc_type is None:
+                await self._transaction.commit()
+                committed = True
+            else:
+                await self._transaction.rollback()
+        finally:
+            if self._connection is not None:
+                await self._connection.close()
+            self._unit._settled(committed)
+
+
+class _Joined:
+    """The open unit's connection as a context manager that neither commits nor closes."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def __aenter__(self) -> AsyncConnection:
+        return self._connection
+
+    async def __aexit__(self, *exc: Any) -> None:
+        return None
+
+
+class Connections:
+    """How a repository reaches the database: the open unit's connection, else its own."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._writer = writer(engine)
+
+    def read(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection to read on (``async with``): the unit's, else a pooled one."""
+        unit = current(self.engine)
+        return _Joined(unit.connection) if unit is not None else self.engine.connect()
+
+    def write(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection in a write transaction (``async with``): the unit's, else a new one."""
+        unit = current(self.engine)
+        return _Joined(unit.connection) if unit is not None else self._writer.begin()
