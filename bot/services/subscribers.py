@@ -209,10 +209,21 @@ class SubscriberService:
         """Whether the chat follows the series."""
         return await self.db.subscriptions.is_subscribed(self._series_id(series), chat_id)
 
-    async def subscribe(self, chat: ChatInfo, series: str | None = None) -> bool:
-        """Subscribe the chat to the series; True when it was not subscribed before."""
-        await self.seen(chat)
-        return await self.db.subscriptions.subscribe(self._series_id(series), chat.chat_id)
+    async def subscribe(
+        self, chat: ChatInfo, series: str | None = None, *, choose: bool = False
+    ) -> bool:
+        """Subscribe the chat to the series; True when it was not subscribed before.
+
+        ``choose``: also make it the series the chat talks about (``/follow``). One unit
+        of work: the chat row, the subscription and the choice are all written, or none.
+        """
+        sid = self._series_id(series)
+        async with self.db.unit_of_work():
+            await self.seen(chat)
+            was_new = await self.db.subscriptions.subscribe(sid, chat.chat_id)
+            if choose:
+                await self.db.subscriptions.choose_series(chat.chat_id, sid)
+            return was_new
 
     async def unsubscribe(self, chat: ChatInfo, series: str | None = None) -> bool:
         """Unsubscribe the chat (its row is kept); True when it was subscribed."""

@@ -6,20 +6,22 @@
         uow.after_commit(engine.wake)             # in-memory effects wait for the commit
     # committed here; rolled back (and nothing run after commit) if the block raised
 
-Repositories find the open unit through a context variable (each asyncio task has its
-own), so a use case is made atomic without passing connections around. Outside a unit a
-repository call is one short transaction of its own, as before. A unit opened inside
-another joins it as a savepoint: the inner block is all-or-nothing, the outer commits.
+Repositories find the open unit through a context variable, so a use case is made atomic
+without passing connections around; only the task that opened the unit joins it (a task
+started inside inherits the variable but not the unit). Outside a unit a repository call
+is one short transaction of its own, as before. A unit opened inside another joins it
+as a savepoint: the inner block is all-or-nothing, the outer commits.
 
 The transaction takes the write lock at ``BEGIN`` (``BEGIN IMMEDIATE`` on SQLite), so a
-use case that reads and then writes never fails half-way with "database is locked". Do
-not start tasks that use the database from inside a unit (they would share its
-connection); and a repository call that raised inside a unit may have written part of
-its work, so let the exception leave the block.
+use case that reads and then writes never fails half-way with "database is locked"; so
+do not wait inside a unit for another task that writes (on SQLite it would wait for the
+lock the unit holds). A repository call that raised inside a unit may have written part
+of its work: let the exception leave the block.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar, Token
@@ -44,6 +46,7 @@ class UnitOfWork:
     ) -> None:
         self.engine = engine
         self.connection = connection
+        self.task = asyncio.current_task()
         self._parent = parent
         self._on_commit: list[Hook] = []
         self._on_rollback: list[Hook] = []
@@ -69,7 +72,9 @@ class UnitOfWork:
 def current(engine: AsyncEngine) -> UnitOfWork | None:
     """The unit of work open on ``engine`` in this task, if any."""
     unit = _current.get()
-    return unit if unit is not None and unit.engine is engine else None
+    if unit is None or unit.engine is not engine or unit.task is not asyncio.current_task():
+        return None
+    return unit
 
 
 class unit_of_work:
