@@ -22,6 +22,7 @@ of its work: let the exception leave the block.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar, Token
@@ -31,6 +32,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from bot.storage.engine import writer
+
+log = logging.getLogger(__name__)
 
 Hook = Callable[[], object]
 """Something to run once the unit's fate is known (no database access in it)."""
@@ -119,7 +122,10 @@ class unit_of_work:
                 await self._transaction.commit()
                 committed = True
             else:
-                await self._transaction.rollback()
+                try:
+                    await self._transaction.rollback()
+                except Exception as failure:  # the connection died: nothing was committed
+                    log.warning("rolling back a unit of work failed: %s", failure)
         finally:
             if self._connection is not None:
                 await self._connection.close()
