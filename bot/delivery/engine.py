@@ -227,11 +227,8 @@ class DeliveryEngine:
             log.warning(
                 "%d rows were in flight when the last run ended; sending them again", released
             )
-        for broadcast in await self.db.outbox.list_broadcasts(200):
-            if broadcast.status in ("pending", "running") or (
-                broadcast.status == "cancelled" and broadcast.finished_at is None
-            ):
-                self._active.add(broadcast.id)
+        for broadcast in await self.db.outbox.unfinished_broadcasts():
+            self._active.add(broadcast.id)
         self._running, self._stopping = True, False
         self._rows = RowScheduler()
         self._paid_on.clear()

@@ -178,7 +178,7 @@ class ReminderService:
                     made.broadcast_id,
                     made.inserted,
                 )
-                self.outbox.wake()
+                self.db.after_commit(self.outbox.wake)
                 sent.append(made.broadcast_id)
                 self.announced_last.append(chosen)
         return sent
@@ -314,13 +314,8 @@ class ReminderService:
     async def _cancel_stale(self, event: Event, kd: KeyDate, previous_at: dt.datetime) -> None:
         """Cancel reminder broadcasts still pending for a key date's old instant."""
         suffix = f"@{iso_utc(previous_at)}"
-        for broadcast in await self.db.outbox.list_broadcasts(200, event_id=event.id):
-            if (
-                broadcast.kind == "reminder"
-                and broadcast.ref.startswith(f"{event.id}:{kd.id}:")
-                and broadcast.ref.endswith(suffix)
-                and broadcast.finished_at is None
-            ):
+        for broadcast in await self.db.outbox.unfinished_broadcasts(event.id, "reminder"):
+            if broadcast.ref.startswith(f"{event.id}:{kd.id}:") and broadcast.ref.endswith(suffix):
                 cancelled = await self.db.outbox.cancel_broadcast(broadcast.id)
                 log.info("reminder %s obsolete: %d row(s) cancelled", broadcast.ref, cancelled)
 

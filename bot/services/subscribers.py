@@ -111,9 +111,10 @@ class SubscriberService:
         return Reader(zone, self.clock.now(), chat.is_group)
 
     async def set_zone(self, chat: ChatInfo, zone: Zone) -> None:
-        """Remember the chat's time zone."""
-        await self.seen(chat)
-        await self.db.chats.set_timezone(chat.chat_id, zone.label)
+        """Remember the chat's time zone (with the chat row, in one unit of work)."""
+        async with self.db.unit_of_work():
+            await self.seen(chat)
+            await self.db.chats.set_timezone(chat.chat_id, zone.label)
 
     async def first_time(self, chat_id: int, what: str) -> bool:
         """Whether this is the chat's first ``what`` (e.g. an offer shown once); records it.
@@ -279,6 +280,7 @@ class SubscriberService:
         await self.db.chats.mark_inactive(chat_id, reason)
 
     async def chat_back(self, chat: ChatInfo) -> None:
-        """The bot was unblocked or added back: reachable again."""
-        await self.seen(chat)
-        await self.db.chats.mark_active(chat.chat_id)
+        """The bot was unblocked or added back: reachable again (one unit of work)."""
+        async with self.db.unit_of_work():
+            await self.seen(chat)
+            await self.db.chats.mark_active(chat.chat_id)

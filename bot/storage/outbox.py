@@ -458,6 +458,23 @@ class OutboxRepository:
             rows = (await conn.execute(stmt)).mappings().all()
         return [broadcast_from_row(r) for r in rows]
 
+    async def unfinished_broadcasts(
+        self, event_id: str | None = None, kind: BroadcastKind | None = None
+    ) -> list[Broadcast]:
+        """Return the broadcasts without a final report (pending, running, being cancelled).
+
+        Oldest first; optionally of one event and kind. These are few whatever the history.
+        """
+        b = broadcasts.c
+        stmt = select(broadcasts).where(b.finished_at.is_(None))
+        if event_id is not None:
+            stmt = stmt.where(b.event_id == event_id)
+        if kind is not None:
+            stmt = stmt.where(b.kind == kind)
+        async with self._conns.read() as conn:
+            rows = (await conn.execute(stmt.order_by(b.id))).mappings().all()
+        return [broadcast_from_row(r) for r in rows]
+
     async def start_broadcast(self, broadcast_id: int) -> bool:
         """Mark a pending broadcast ``running``; True if it was pending."""
         return await self._set_broadcast_status(broadcast_id, "running", ("pending",))

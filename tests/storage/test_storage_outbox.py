@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from bot.domain.clock import FixedClock
-from bot.storage import Database, NewOutboxRow
+from bot.storage import Broadcast, Database, NewOutboxRow
 
 EVENT = "euromlsys2026"
 REMINDER = f"{EVENT}:submission:P3D"
@@ -276,3 +276,25 @@ async def test_mark_sent_many_is_one_group_commit(db: Database, clock: FixedCloc
     }
     assert [by_status[r.chat_id] for r in rows[:3]] == [("sent", 500 + r.chat_id) for r in rows[:3]]
     assert {by_status[r.chat_id][0] for r in rows[3:]} == {"sending"}
+
+
+async def test_unfinished_broadcasts_are_those_without_a_report(db: Database) -> None:
+    await add_chats(db, [1, 2])
+    done = await db.outbox.create_broadcast(EVENT, "news", "1", None, [(1, "n:1", {})])
+    await db.outbox.finish_broadcast(done.broadcast_id, {"delivered": 1})
+    cancelled = await db.outbox.create_broadcast(EVENT, "news", "2", None, [(1, "n:2", {})])
+    await db.outbox.cancel_broadcast(cancelled.broadcast_id)
+    reminder = await db.outbox.create_broadcast(
+        EVENT, "reminder", REMINDER, None, reminder_rows([1, 2])
+    )
+    await db.outbox.create_broadcast("other", "reminder", "x", None, [(2, "r:x:2", {})])
+
+    def ids(found: list[Broadcast]) -> list[int]:
+        return [b.id for b in found]
+
+    assert len(await db.outbox.unfinished_broadcasts()) == 3  # cancelled, not yet reported
+    assert ids(await db.outbox.unfinished_broadcasts(EVENT, "reminder")) == [reminder.broadcast_id]
+    assert ids(await db.outbox.unfinished_broadcasts(EVENT)) == [
+        cancelled.broadcast_id,
+        reminder.broadcast_id,
+    ]
