@@ -33,8 +33,6 @@ log = logging.getLogger(__name__)
 #: The ``kv`` key the write probe of :meth:`Database.check_writable` refreshes.
 HEARTBEAT_KEY = "heartbeat"
 
-#: Where the default SQLite file goes when no data folder is given.
-
 
 class Database:
     """A connected database and its repositories.
