@@ -36,7 +36,11 @@ from bot.storage.engine import writer
 log = logging.getLogger(__name__)
 
 Hook = Callable[[], object]
-"""Something to run once the unit's fate is known (no database access in it)."""
+"""Something to run once the unit's fate is known: in memory, quick, no database access.
+
+A hook that raises is logged and the others still run; the caller sees the use case's
+outcome, not the hook's.
+"""
 
 _current: ContextVar[UnitOfWork | None] = ContextVar("deadline_bot_unit_of_work", default=None)
 
@@ -69,7 +73,10 @@ class UnitOfWork:
             self._parent._on_rollback += self._on_rollback
             return
         for hook in self._on_commit if committed else reversed(self._on_rollback):
-            hook()
+            try:
+                hook()
+            except Exception:  # the data's fate is sealed: report, and run the other hooks
+                log.exception("a hook after %s failed", "commit" if committed else "rollback")
 
 
 def current(engine: AsyncEngine) -> UnitOfWork | None:

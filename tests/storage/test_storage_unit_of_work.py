@@ -113,3 +113,20 @@ async def test_concurrent_read_then_write_units_take_turns(db: Database) -> None
 
     await asyncio.gather(*(use_case(n) for n in range(4)))
     assert sorted(await _news(db)) == [f"item {n}" for n in range(4)]
+
+
+async def test_a_failing_hook_is_logged_and_the_others_still_run(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    happened: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("hook broke")
+
+    async with db.unit_of_work() as uow:
+        await db.news.add_news(EVENT, "kept")
+        uow.after_commit(broken)
+        uow.after_commit(lambda: happened.append("second hook"))
+    assert happened == ["second hook"]
+    assert await _news(db) == ["kept"]
+    assert "a hook after commit failed" in caplog.text
