@@ -103,11 +103,6 @@ SEND_MESSAGE = "sendmessage"
 FINISH_CHECK_S = 0.25
 #: Longest pause between two attempts at a database write after a send.
 RECORD_BACKOFF_MAX_S = 2.0
-#: How many of the newest broadcasts :meth:`DeliveryEngine.start` looks through for ones a
-#: restart left open (pending, running, or cancelled without a report). An open broadcast
-#: with rows to send is found anyway when its rows are claimed; one further back with none
-#: (cancelled before a crash) keeps no report until the outbox can list open broadcasts.
-RESUME_SCAN_BROADCASTS = 200
 
 
 def _shared_limiter(bot: Bot) -> PriorityRateLimiter | None:
@@ -230,11 +225,8 @@ class DeliveryEngine:
             log.warning(
                 "%d rows were in flight when the last run ended; sending them again", released
             )
-        for broadcast in await self.db.outbox.list_broadcasts(RESUME_SCAN_BROADCASTS):
-            if broadcast.status in ("pending", "running") or (
-                broadcast.status == "cancelled" and broadcast.finished_at is None
-            ):
-                self._active.add(broadcast.id)
+        for broadcast in await self.db.outbox.unfinished_broadcasts():
+            self._active.add(broadcast.id)
         self._running, self._stopping = True, False
         self._rows = RowScheduler()
         self._paid_on.clear()
@@ -336,12 +328,15 @@ class DeliveryEngine:
     ) -> int:
         """Write a broadcast's rows in one transaction (repeats add nothing); return its id.
 
+        Inside a unit of work the rows are part of it, and the workers look for them only
+        once it has committed (as for :meth:`enqueue_to`).
+
         ``paid``: send it with ``allow_paid_broadcast`` (paced to the paid limit).
         """
         created = await self.db.outbox.create_broadcast(
             event_id, kind, ref, created_by, rows, not_before=not_before, paid=paid
         )
-        self._enqueued(created)
+        self.db.after_commit(lambda: self._enqueued(created))
         return created.broadcast_id
 
     async def enqueue_to(
@@ -361,7 +356,9 @@ class DeliveryEngine:
         """Write a broadcast to an audience inside the database (see ``create_broadcast_to``).
 
         The payload ``parts`` are stored once; repeats add nothing. Returns the broadcast
-        id and how many rows this call wrote.
+        id and how many rows this call wrote. Inside the caller's unit of work
+        (``db.unit_of_work()``) the rows commit or roll back with it, and the workers are
+        woken only after the commit: before it they could not see the rows.
         """
         created = await self.db.outbox.create_broadcast_to(
             event_id,
@@ -375,7 +372,7 @@ class DeliveryEngine:
             not_before=not_before,
             paid=paid,
         )
-        self._enqueued(created)
+        self.db.after_commit(lambda: self._enqueued(created))
         return created
 
     def _enqueued(self, created: CreatedBroadcast) -> None:
@@ -513,6 +510,7 @@ class DeliveryEngine:
                 self._need_rows.clear()
                 await self._need_rows.wait()
                 continue
+            self._wake.clear()  # a wake from now on (rows committed mid-claim) ends the sleep
             try:
                 if self.lock_check is not None and not await self.lock_check():
                     log.warning("not claiming rows: the instance lock is not ours")
@@ -576,7 +574,6 @@ class DeliveryEngine:
         return min(self.idle_poll, max(0.01, seconds))
 
     async def _sleep_or_wake(self, seconds: float) -> None:
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
 

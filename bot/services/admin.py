@@ -101,7 +101,9 @@ class AdminService:
         event = event or self.reminders.book.primary
         detail = {"key_date": key_date_id, "to": written}
         try:
-            change = await self.reminders.extend(event.id, key_date_id, written, user_id)
+            async with self.db.unit_of_work():  # the extension, its notice and the audit
+                change = await self.reminders.extend(event.id, key_date_id, written, user_id)
+                await self.db.audit.record(user_id, "extend", detail)
         except KeyError:
             await self.db.audit.record(user_id, "extend", detail, outcome="failed")
             ids = tuple(kd.id for kd in event.key_dates)
@@ -109,7 +111,6 @@ class AdminService:
         except (TimeError, ValueError) as exc:
             await self.db.audit.record(user_id, "extend", detail, outcome="failed")
             return Outcome(False, str(exc))
-        await self.db.audit.record(user_id, "extend", detail)
         return Outcome(True, changes=(change,))
 
     async def stats(self, series: str | None = None) -> StatsView:

@@ -121,7 +121,9 @@ class EventBook:
         """Apply the database's extensions; return the key dates that moved since last time.
 
         A move noticed here (an edited config, or an extension recorded by another
-        instance) is returned once: the instant acted on is remembered in the database.
+        instance) is returned until :meth:`acted_on` records it, which the announcement
+        does in its own unit of work: a crash in between loses no notice. Inside a unit
+        that rolls back, the events in memory go back to what they were.
         """
         merged = []
         for event in self._config:
@@ -133,7 +135,13 @@ class EventBook:
                         kd = _extended(kd, ext.new_as_written, ext.new_at)
                 dates.append(kd)
             merged.append(dataclasses.replace(event, key_dates=tuple(dates)))
+        before = self._events
+
+        def restore() -> None:
+            self._events = before
+
         self._events = tuple(merged)
+        self.db.after_rollback(restore)
         return await self._changes()
 
     async def reload(self) -> list[DateChange]:
@@ -171,8 +179,12 @@ class EventBook:
         change = next((c for c in changes if c.key_date_id == key_date_id), None)
         return change or DateChange(event_id, key_date_id, kd.at, when.at, recorded_by)
 
+    async def acted_on(self, change: DateChange) -> None:
+        """Record that a move was announced: the next refresh no longer reports it."""
+        await self.db.kv.set(known_key(change.event_id, change.key_date_id), iso_utc(change.new_at))
+
     async def _changes(self) -> list[DateChange]:
-        """Compare each key date with the instant last acted on; remember the new ones."""
+        """Compare each key date with the instant last acted on; remember first sightings."""
         changes = []
         for event in self._events:
             for kd in event.key_dates:
@@ -181,11 +193,12 @@ class EventBook:
                 current = iso_utc(kd.at)
                 if known == current:
                     continue
-                await self.db.kv.set(key, current)
-                if known is not None:
-                    previous = parse_instant(known)
-                    log.info("key date %s:%s moved from %s to %s", event.id, kd.id, known, current)
-                    changes.append(DateChange(event.id, kd.id, previous, kd.at))
+                if known is None:  # a key date seen for the first time: nothing moved
+                    await self.db.kv.set(key, current)
+                    continue
+                previous = parse_instant(known)
+                log.info("key date %s:%s moved from %s to %s", event.id, kd.id, known, current)
+                changes.append(DateChange(event.id, kd.id, previous, kd.at))
         return changes
 
 

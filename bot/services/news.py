@@ -144,31 +144,33 @@ class NewsService:
         ``paid``: a paid broadcast (``allow_paid_broadcast``: faster, costs Stars).
         With ``send_at`` the rows wait in the outbox until then: a scheduled post survives
         restarts and ``/cancel`` stops it; the recipients are those subscribed now.
+        One unit of work: a crash leaves the item, its rows and its audit entry, or none.
         """
-        item = await self.db.news.add_news(
-            event.id, html, posted_by=author_id, source="admin", posted_at=send_at
-        )
-        parts = self.texts.news_parts(event, html)
-        audience = Audience(
-            series_of(event), extra_chats=() if channel_id is None else (channel_id,)
-        )
-        created = await self.engine.enqueue_to(
-            event.id,
-            "news",
-            str(item.id),
-            author_id,
-            audience,
-            [{"text": part, "parse_mode": "HTML", "disable_preview": False} for part in parts],
-            news_prefix(item.id),
-            part_suffix=True,
-            not_before=send_at,
-            paid=paid,
-        )
-        broadcast = created.broadcast_id
-        recipients = created.inserted // len(parts)
-        log.info("news %d: broadcast %d to %d chat(s)", item.id, broadcast, recipients)
-        detail = {"news": item.id, "broadcast": broadcast, "chats": recipients, "paid": paid}
-        await self.db.audit.record(author_id, "post", detail)
+        async with self.db.unit_of_work():  # the item, its rows and the audit: all or none
+            item = await self.db.news.add_news(
+                event.id, html, posted_by=author_id, source="admin", posted_at=send_at
+            )
+            parts = self.texts.news_parts(event, html)
+            audience = Audience(
+                series_of(event), extra_chats=() if channel_id is None else (channel_id,)
+            )
+            created = await self.engine.enqueue_to(
+                event.id,
+                "news",
+                str(item.id),
+                author_id,
+                audience,
+                [{"text": part, "parse_mode": "HTML", "disable_preview": False} for part in parts],
+                news_prefix(item.id),
+                part_suffix=True,
+                not_before=send_at,
+                paid=paid,
+            )
+            broadcast = created.broadcast_id
+            recipients = created.inserted // len(parts)
+            log.info("news %d: broadcast %d to %d chat(s)", item.id, broadcast, recipients)
+            detail = {"news": item.id, "broadcast": broadcast, "chats": recipients, "paid": paid}
+            await self.db.audit.record(author_id, "post", detail)
         return Posted(item.id, broadcast, recipients, send_at)
 
     async def broadcasts(self, editions: Sequence[Event], limit: int = 10) -> list[BroadcastView]:

@@ -208,7 +208,7 @@ class ReminderService:
                     made.broadcast_id,
                     made.inserted,
                 )
-                self.outbox.wake()
+                self.db.after_commit(self.outbox.wake)
                 sent.append(made.broadcast_id)
                 self.announced_last.append(chosen)
         return sent
@@ -234,10 +234,15 @@ class ReminderService:
     async def extend(
         self, event_id: str, key_date_id: str, written: str, recorded_by: int | None
     ) -> DateChange:
-        """Record an organizer's extension, announce it once, and reschedule."""
-        change = await self.book.extend(event_id, key_date_id, written, recorded_by)
-        await self.announce([change])
-        self.reschedule()
+        """Record an organizer's extension, announce it once, and reschedule.
+
+        One unit of work (joining the caller's): the extension, its notice's rows and the
+        mark "acted on" are written together; the reminders are rescheduled after commit.
+        """
+        async with self.db.unit_of_work() as uow:
+            change = await self.book.extend(event_id, key_date_id, written, recorded_by)
+            await self.announce([change])
+            uow.after_commit(self.reschedule)
         return change
 
     # -- firing ----------------------------------------------------------------------------
@@ -298,44 +303,48 @@ class ReminderService:
         return fired
 
     async def announce(self, changes: list[DateChange]) -> None:
-        """Tell subscribers once about each moved key date still ahead; drop stale reminders."""
+        """Tell subscribers once about each moved key date still ahead; drop stale reminders.
+
+        Each change is one unit of work: its stale reminders cancelled, its notice's rows
+        and the record that it was acted on commit together, so a crash loses no notice.
+        """
         now = self.book.clock.now()
         for change in changes:
-            event = self.book.event(change.event_id)
-            kd = event.key_date(change.key_date_id) if event else None
-            if event is None or kd is None:
-                continue
-            await self._cancel_stale(event, kd, change.previous_at)
-            if kd.at <= now:
-                continue
-            ref = moved_ref(kd.id, kd.at)
-            payload = {
-                "template": "date_moved",
-                "event": event.id,
-                "key_date": kd.id,
-                "key_date_at": iso_utc(kd.at),
-                "previous_at": iso_utc(change.previous_at),
-                "text": self.texts.date_moved(event, kd, change.previous_at, self._reader(None)),
-                "disable_preview": True,
-            }
-            await self.outbox.enqueue_to(
-                event.id,
-                "extension",
-                ref,
-                change.recorded_by,
-                Audience(series_of(event)),
-                [payload],
-                extension_prefix(event.id, ref),
-            )
+            async with self.db.unit_of_work():  # the notice and "acted on": both or none
+                await self.book.acted_on(change)
+                event = self.book.event(change.event_id)
+                kd = event.key_date(change.key_date_id) if event else None
+                if event is None or kd is None:
+                    continue
+                await self._cancel_stale(event, kd, change.previous_at)
+                if kd.at <= now:
+                    continue
+                ref = moved_ref(kd.id, kd.at)
+                payload = {
+                    "template": "date_moved",
+                    "event": event.id,
+                    "key_date": kd.id,
+                    "key_date_at": iso_utc(kd.at),
+                    "previous_at": iso_utc(change.previous_at),
+                    "text": self.texts.date_moved(
+                        event, kd, change.previous_at, self._reader(None)
+                    ),
+                    "disable_preview": True,
+                }
+                await self.outbox.enqueue_to(
+                    event.id,
+                    "extension",
+                    ref,
+                    change.recorded_by,
+                    Audience(series_of(event)),
+                    [payload],
+                    extension_prefix(event.id, ref),
+                )
 
     async def _cancel_stale(self, event: Event, kd: KeyDate, previous_at: dt.datetime) -> None:
         """Cancel reminder broadcasts still pending for a key date's old instant."""
-        for broadcast in await self.db.outbox.list_broadcasts(200, event_id=event.id):
-            if (
-                broadcast.kind == "reminder"
-                and is_reminder_ref_of(broadcast.ref, event.id, kd.id, previous_at)
-                and broadcast.finished_at is None
-            ):
+        for broadcast in await self.db.outbox.unfinished_broadcasts(event.id, "reminder"):
+            if is_reminder_ref_of(broadcast.ref, event.id, kd.id, previous_at):
                 cancelled = await self.db.outbox.cancel_broadcast(broadcast.id)
                 log.info("reminder %s obsolete: %d row(s) cancelled", broadcast.ref, cancelled)
 

@@ -111,9 +111,10 @@ class SubscriberService:
         return Reader(zone, self.clock.now(), chat.is_group)
 
     async def set_zone(self, chat: ChatInfo, zone: Zone) -> None:
-        """Remember the chat's time zone."""
-        await self.seen(chat)
-        await self.db.chats.set_timezone(chat.chat_id, zone.label)
+        """Remember the chat's time zone (with the chat row, in one unit of work)."""
+        async with self.db.unit_of_work():
+            await self.seen(chat)
+            await self.db.chats.set_timezone(chat.chat_id, zone.label)
 
     async def first_time(self, chat_id: int, what: str) -> bool:
         """Whether this is the chat's first ``what`` (e.g. an offer shown once); records it.
@@ -209,10 +210,21 @@ class SubscriberService:
         """Whether the chat follows the series."""
         return await self.db.subscriptions.is_subscribed(self._series_id(series), chat_id)
 
-    async def subscribe(self, chat: ChatInfo, series: str | None = None) -> bool:
-        """Subscribe the chat to the series; True when it was not subscribed before."""
-        await self.seen(chat)
-        return await self.db.subscriptions.subscribe(self._series_id(series), chat.chat_id)
+    async def subscribe(
+        self, chat: ChatInfo, series: str | None = None, *, choose: bool = False
+    ) -> bool:
+        """Subscribe the chat to the series; True when it was not subscribed before.
+
+        ``choose``: also make it the series the chat talks about (``/follow``). One unit
+        of work: the chat row, the subscription and the choice are all written, or none.
+        """
+        sid = self._series_id(series)
+        async with self.db.unit_of_work():
+            await self.seen(chat)
+            was_new = await self.db.subscriptions.subscribe(sid, chat.chat_id)
+            if choose:
+                await self.db.subscriptions.choose_series(chat.chat_id, sid)
+            return was_new
 
     async def unsubscribe(self, chat: ChatInfo, series: str | None = None) -> bool:
         """Unsubscribe the chat (its row is kept); True when it was subscribed."""
@@ -268,6 +280,7 @@ class SubscriberService:
         await self.db.chats.mark_inactive(chat_id, reason)
 
     async def chat_back(self, chat: ChatInfo) -> None:
-        """The bot was unblocked or added back: reachable again."""
-        await self.seen(chat)
-        await self.db.chats.mark_active(chat.chat_id)
+        """The bot was unblocked or added back: reachable again (one unit of work)."""
+        async with self.db.unit_of_work():
+            await self.seen(chat)
+            await self.db.chats.mark_active(chat.chat_id)

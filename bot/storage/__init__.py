@@ -5,6 +5,12 @@ Start with :class:`Database`::
     db = await Database.connect(settings.database_url, clock, data_dir=settings.data_dir)
     await db.migrate()
     await db.chats.upsert_chat(chat_id, "private", first_name="Ada")
+
+A use case that writes more than once runs in one unit of work (``bot.storage.unit``)::
+
+    async with db.unit_of_work():
+        await db.chats.upsert_chat(chat_id, "private", first_name="Ada")
+        await db.subscriptions.subscribe(series_id, chat_id)
 """
 
 from bot.storage.database import Database

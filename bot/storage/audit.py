@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.clock import Clock
 from bot.storage._sql import dump_json, instant, opt_int
-from bot.storage.engine import writer
 from bot.storage.models import AuditEntry
 from bot.storage.schema import audit
+from bot.storage.unit import Connections
 
 
 def audit_from_row(row: RowMapping) -> AuditEntry:
@@ -33,7 +33,7 @@ class AuditRepository:
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
-        self._writer = writer(engine)
+        self._conns = Connections(engine)
         self._clock = clock
 
     async def record(
@@ -52,7 +52,7 @@ class AuditRepository:
             )
             .returning(*audit.c)
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             row = (await conn.execute(stmt)).mappings().one()
         return audit_from_row(row)
 
@@ -66,6 +66,6 @@ class AuditRepository:
         if action is not None:
             stmt = stmt.where(audit.c.action == action)
         stmt = stmt.order_by(audit.c.at.desc(), audit.c.id.desc()).limit(limit)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [audit_from_row(r) for r in rows]

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.clock import Clock
 from bot.storage._sql import instant, opt_int, opt_str, upsert_insert
-from bot.storage.engine import writer
 from bot.storage.models import Chat
 from bot.storage.schema import chats, muted_key_dates, outbox, subscriptions
+from bot.storage.unit import Connections
 
 #: ``inactive_reason`` of a group that became a supergroup (a new chat id).
 MIGRATED = "migrated"
@@ -41,7 +41,7 @@ class ChatRepository:
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
-        self._writer = writer(engine)
+        self._conns = Connections(engine)
         self._clock = clock
 
     async def upsert_chat(
@@ -89,13 +89,13 @@ class ChatRepository:
                 "inactive_reason": case((migrated, chats.c.inactive_reason), else_=None),
             },
         ).returning(*chats.c)
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             row = (await conn.execute(upsert)).mappings().one()
         return chat_from_row(row)
 
     async def get_chat(self, chat_id: int) -> Chat | None:
         """Return the chat, or ``None`` if the bot has never seen it."""
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             row = (
                 (await conn.execute(select(chats).where(chats.c.chat_id == chat_id)))
                 .mappings()
@@ -109,10 +109,6 @@ class ChatRepository:
         The name is stored as given: validate it (e.g. with pytz) before calling.
         """
         return await self._update(chat_id, {"timezone": timezone})
-
-    async def set_language(self, chat_id: int, language_code: str | None) -> bool:
-        """Store the chat's language code; False if the chat is unknown."""
-        return await self._update(chat_id, {"language_code": language_code})
 
     async def mark_inactive(self, chat_id: int, reason: str) -> bool:
         """Mark the chat unreachable (``blocked``, ``deactivated``, ``kicked``...).
@@ -143,7 +139,7 @@ class ChatRepository:
             .where(chats.c.chat_id == chat_id, *conditions)
             .values(**values, updated_at=self._clock.now())
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             result = await conn.execute(stmt)
         return result.rowcount > 0
 
@@ -160,7 +156,7 @@ class ChatRepository:
         """
         if old_id == new_id:
             raise ValueError("a chat cannot migrate to itself")
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             return await self._migrate(conn, old_id, new_id)
 
     async def _migrate(self, conn: AsyncConnection, old_id: int, new_id: int) -> bool:
@@ -251,19 +247,6 @@ class ChatRepository:
             .values(active=False, inactive_reason=MIGRATED, migrated_to=new_id, updated_at=now)
         )
         return True
-
-    async def count_chats(self) -> dict[str, int]:
-        """Return how many chats are active, and inactive per reason."""
-        stmt = select(chats.c.active, chats.c.inactive_reason, func.count()).group_by(
-            chats.c.active, chats.c.inactive_reason
-        )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(stmt)).all()
-        counts: dict[str, int] = {}
-        for active, reason, n in rows:
-            label = "active" if active else f"inactive:{reason or 'unknown'}"
-            counts[label] = counts.get(label, 0) + int(n)
-        return counts
 
 
 def _literal_chat(chat_id: int) -> Any:

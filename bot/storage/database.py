@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -24,6 +25,7 @@ from bot.storage.migrations import MigrationReport, current_version, migrate
 from bot.storage.news import NewsRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.subscriptions import SubscriptionRepository
+from bot.storage.unit import Hook, UnitOfWork, current, unit_of_work
 from bot.storage.urls import normalize_database_url, redact_url, sqlite_path
 
 log = logging.getLogger(__name__)
@@ -31,14 +33,13 @@ log = logging.getLogger(__name__)
 #: The ``kv`` key the write probe of :meth:`Database.check_writable` refreshes.
 HEARTBEAT_KEY = "heartbeat"
 
-#: Where the default SQLite file goes when no data folder is given.
-
 
 class Database:
     """A connected database and its repositories.
 
     ``chats``, ``subscriptions``, ``news``, ``extensions``, ``audit``, ``kv``,
-    ``outbox`` and ``editions`` each own one concern; every method is one short transaction.
+    ``outbox`` and ``editions`` each own one concern. A repository method is one short
+    transaction of its own, or part of the :meth:`unit_of_work` open in the task.
     """
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
@@ -51,7 +52,7 @@ class Database:
         self.audit = AuditRepository(engine, clock)
         self.kv = KeyValueRepository(engine, clock)
         self.outbox = OutboxRepository(engine, clock)
-        self.editions = EditionRepository(engine, clock, self.outbox)
+        self.editions = EditionRepository(engine, clock, self.outbox, self.subscriptions)
         self.path = sqlite_path(engine.url.render_as_string(hide_password=False))
         """The SQLite file (None on PostgreSQL)."""
         self._identity = _identity(self.path)
@@ -85,6 +86,29 @@ class Database:
         if migrate:
             await db.migrate()
         return db
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """One transaction for a use case: ``async with db.unit_of_work() as uow: ...``.
+
+        Every repository call inside the block runs in it; it commits at the end and rolls
+        back if the block raises. Inside another unit it joins that one (as a savepoint).
+        See :mod:`bot.storage.unit`.
+        """
+        return unit_of_work(self.engine)
+
+    def after_commit(self, hook: Hook) -> None:
+        """Run ``hook`` once the unit of work open in this task commits; now, outside one."""
+        unit = current(self.engine)
+        if unit is None:
+            hook()
+        else:
+            unit.after_commit(hook)
+
+    def after_rollback(self, hook: Hook) -> None:
+        """Run ``hook`` if the unit of work open in this task rolls back (outside one: never)."""
+        unit = current(self.engine)
+        if unit is not None:
+            unit.after_rollback(hook)
 
     @property
     def dialect(self) -> str:

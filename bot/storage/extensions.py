@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.clock import Clock
 from bot.storage._sql import instant, opt_int
-from bot.storage.engine import writer
 from bot.storage.models import Extension
 from bot.storage.schema import extensions
+from bot.storage.unit import Connections
 
 
 def extension_from_row(row: RowMapping) -> Extension:
@@ -34,7 +34,7 @@ class ExtensionRepository:
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
-        self._writer = writer(engine)
+        self._conns = Connections(engine)
         self._clock = clock
 
     async def record_extension(
@@ -61,7 +61,7 @@ class ExtensionRepository:
             )
             .returning(*extensions.c)
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             row = (await conn.execute(stmt)).mappings().one()
         return extension_from_row(row)
 
@@ -74,10 +74,6 @@ class ExtensionRepository:
         if key_date_id is not None:
             stmt = stmt.where(e.key_date_id == key_date_id)
         stmt = stmt.order_by(e.recorded_at, e.id)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [extension_from_row(r) for r in rows]
-
-    async def current_extensions(self, event_id: str) -> dict[str, Extension]:
-        """Return the latest extension of each extended key date (apply these on load)."""
-        return {ext.key_date_id: ext for ext in await self.extensions_for(event_id)}

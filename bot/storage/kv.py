@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.clock import Clock
 from bot.storage._sql import upsert_insert
-from bot.storage.engine import writer
 from bot.storage.schema import kv
+from bot.storage.unit import Connections
 
 
 class KeyValueRepository:
@@ -16,12 +16,12 @@ class KeyValueRepository:
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
-        self._writer = writer(engine)
+        self._conns = Connections(engine)
         self._clock = clock
 
     async def get(self, key: str) -> str | None:
         """Return the value stored under ``key``, or ``None``."""
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             value = (await conn.execute(select(kv.c.value).where(kv.c.key == key))).scalar()
         return None if value is None else str(value)
 
@@ -34,7 +34,7 @@ class KeyValueRepository:
             index_elements=[kv.c.key],
             set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             await conn.execute(stmt)
 
     async def setdefault(self, key: str, value: str) -> str:
@@ -47,7 +47,7 @@ class KeyValueRepository:
             .values(key=key, value=value, updated_at=self._clock.now())
             .on_conflict_do_nothing()
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             await conn.execute(stmt)
             stored = (await conn.execute(select(kv.c.value).where(kv.c.key == key))).scalar_one()
         return str(stored)

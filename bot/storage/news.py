@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.clock import Clock, ensure_utc
 from bot.storage._sql import instant, opt_int, opt_str, upsert_insert
-from bot.storage.engine import writer
 from bot.storage.models import ConfigNews, NewsItem, NewsSource
 from bot.storage.schema import NEWS_SOURCES, news
+from bot.storage.unit import Connections
 
 
 def news_from_row(row: RowMapping) -> NewsItem:
@@ -35,7 +35,7 @@ class NewsRepository:
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
-        self._writer = writer(engine)
+        self._conns = Connections(engine)
         self._clock = clock
 
     async def add_news(
@@ -62,19 +62,9 @@ class NewsRepository:
             )
             .returning(*news.c)
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             row = (await conn.execute(stmt)).mappings().one()
         return news_from_row(row)
-
-    async def get_news(self, news_id: int) -> NewsItem | None:
-        """Return one news item by id."""
-        async with self._engine.connect() as conn:
-            row = (
-                (await conn.execute(select(news).where(news.c.id == news_id)))
-                .mappings()
-                .one_or_none()
-            )
-        return None if row is None else news_from_row(row)
 
     async def latest_news(
         self, event_id: str, limit: int = 5, *, until: dt.datetime | None = None
@@ -84,7 +74,7 @@ class NewsRepository:
         if until is not None:
             stmt = stmt.where(news.c.posted_at <= until)
         stmt = stmt.order_by(news.c.posted_at.desc(), news.c.id.desc()).limit(limit)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [news_from_row(r) for r in rows]
 
@@ -99,7 +89,7 @@ class NewsRepository:
         if not wanted:
             return 0
         changed = 0
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             existing = {
                 str(r["source_key"]): r
                 for r in (

@@ -56,7 +56,6 @@ from bot.storage._sql import (
     opt_str,
     upsert_insert,
 )
-from bot.storage.engine import writer
 from bot.storage.models import (
     Audience,
     Broadcast,
@@ -78,6 +77,7 @@ from bot.storage.schema import (
 )
 from bot.storage.subscriptions import audience_conditions
 from bot.storage.types import UTCDateTime
+from bot.storage.unit import Connections
 
 #: ``last_error`` of rows skipped because their chat became unreachable.
 CHAT_INACTIVE = "chat inactive"
@@ -135,7 +135,7 @@ class OutboxRepository:
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
-        self._writer = writer(engine)
+        self._conns = Connections(engine)
         self._clock = clock
         self._parts: dict[tuple[int, int], dict[str, Any]] = {}
 
@@ -165,28 +165,6 @@ class OutboxRepository:
         payload is stored once (``broadcast_parts``), however many rows share it.
         ``paid``: send with ``allow_paid_broadcast`` (set when the broadcast is created).
         """
-        async with self._writer.begin() as conn:
-            return await self.create_broadcast_in(
-                conn, event_id, kind, ref, created_by, rows, not_before=not_before, paid=paid
-            )
-
-    async def create_broadcast_in(
-        self,
-        conn: AsyncConnection,
-        event_id: str,
-        kind: BroadcastKind,
-        ref: str,
-        created_by: int | None,
-        rows: Iterable[NewOutboxRow | tuple[int, str, Mapping[str, Any]]],
-        *,
-        not_before: dt.datetime | None = None,
-        paid: bool = False,
-    ) -> CreatedBroadcast:
-        """:meth:`create_broadcast` inside the caller's transaction (a unit of work).
-
-        The payload parts, the rows and the broadcast's total are all written on
-        ``conn``, so they commit or roll back with the caller's other writes.
-        """
         new_rows = [NewOutboxRow(*row) for row in rows]
         keys = [row.idempotency_key for row in new_rows]
         if len(set(keys)) != len(keys):
@@ -195,9 +173,10 @@ class OutboxRepository:
         async def write(conn: AsyncConnection, broadcast_id: int, due: dt.datetime) -> int:
             return await self._insert_rows(conn, broadcast_id, new_rows, due)
 
-        return await self._create_in(
-            conn, event_id, kind, ref, created_by, write, not_before, paid, bool(new_rows)
-        )
+        async with self._conns.write() as conn:
+            return await self._create_in(
+                conn, event_id, kind, ref, created_by, write, not_before, paid, bool(new_rows)
+            )
 
     async def create_broadcast_to(
         self,
@@ -244,7 +223,7 @@ class OutboxRepository:
                     inserted += await self._insert_plain(conn, broadcast_id, extra, part, due)
             return inserted
 
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             return await self._create_in(
                 conn, event_id, kind, ref, created_by, write, not_before, paid, True
             )
@@ -452,7 +431,7 @@ class OutboxRepository:
 
     async def get_broadcast(self, broadcast_id: int) -> Broadcast | None:
         """Return one broadcast, or ``None``."""
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             row = (
                 (await conn.execute(select(broadcasts).where(broadcasts.c.id == broadcast_id)))
                 .mappings()
@@ -464,7 +443,7 @@ class OutboxRepository:
         """Return the broadcast of ``(event_id, kind, ref)`` if one was ever created."""
         b = broadcasts.c
         stmt = select(broadcasts).where(b.event_id == event_id, b.kind == kind, b.ref == ref)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             row = (await conn.execute(stmt)).mappings().one_or_none()
         return None if row is None else broadcast_from_row(row)
 
@@ -476,8 +455,25 @@ class OutboxRepository:
         if event_id is not None:
             stmt = stmt.where(broadcasts.c.event_id == event_id)
         stmt = stmt.order_by(broadcasts.c.created_at.desc(), broadcasts.c.id.desc()).limit(limit)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
+        return [broadcast_from_row(r) for r in rows]
+
+    async def unfinished_broadcasts(
+        self, event_id: str | None = None, kind: BroadcastKind | None = None
+    ) -> list[Broadcast]:
+        """Return the broadcasts without a final report (pending, running, being cancelled).
+
+        Oldest first; optionally of one event and kind. These are few whatever the history.
+        """
+        b = broadcasts.c
+        stmt = select(broadcasts).where(b.finished_at.is_(None))
+        if event_id is not None:
+            stmt = stmt.where(b.event_id == event_id)
+        if kind is not None:
+            stmt = stmt.where(b.kind == kind)
+        async with self._conns.read() as conn:
+            rows = (await conn.execute(stmt.order_by(b.id))).mappings().all()
         return [broadcast_from_row(r) for r in rows]
 
     async def start_broadcast(self, broadcast_id: int) -> bool:
@@ -490,7 +486,7 @@ class OutboxRepository:
         Rows already ``sending`` finish normally. A finished broadcast is left as is.
         """
         o, b = outbox.c, broadcasts.c
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             result = await conn.execute(
                 update(outbox)
                 .where(o.broadcast_id == broadcast_id, o.status == "pending")
@@ -520,7 +516,7 @@ class OutboxRepository:
                 status=case((b.status == "cancelled", b.status), else_=literal("done")),
             )
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             return (await conn.execute(stmt)).rowcount > 0
 
     async def _set_broadcast_status(
@@ -532,13 +528,13 @@ class OutboxRepository:
             .where(b.id == broadcast_id, b.status.in_(allowed_from))
             .values(status=status)
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             return (await conn.execute(stmt)).rowcount > 0
 
     async def broadcast_progress(self, broadcast_id: int) -> BroadcastProgress | None:
         """Count the broadcast's rows by status (``None`` if it does not exist)."""
         b, o = broadcasts.c, outbox.c
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             head = (
                 await conn.execute(select(b.status, b.total).where(b.id == broadcast_id))
             ).one_or_none()
@@ -577,7 +573,7 @@ class OutboxRepository:
             return []
         at = self._now(now)
         o = outbox.c
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             claimed: list[OutboxRow] = []
             while len(claimed) < limit:
                 candidates = (await conn.execute(self._due_query(at, limit - len(claimed)))).all()
@@ -635,7 +631,7 @@ class OutboxRepository:
     async def explain_claim(self, limit: int = 32, now: dt.datetime | None = None) -> str:
         """Return the database's plan for the claim's row lookup (benchmarks, tests)."""
         stmt = self._due_query(self._now(now), limit)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             compiled = stmt.compile(conn.sync_engine, compile_kwargs={"render_postcompile": True})
             sqlite = conn.dialect.name == "sqlite"
             params = {
@@ -724,7 +720,7 @@ class OutboxRepository:
             {"row_id": item[0], "message_id": item[1], "sent": item[2] if len(item) > 2 else at}
             for item in items
         ]
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             result = await conn.execute(stmt, params)
         return int(result.rowcount)
 
@@ -764,7 +760,7 @@ class OutboxRepository:
         ``claim_due``. Returns False if the row is not in flight or pending.
         """
         o, c = outbox.c, chats.c
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             chat_id = (
                 await conn.execute(
                     update(outbox)
@@ -804,11 +800,11 @@ class OutboxRepository:
         if claimed_before is not None:
             stmt = stmt.where(o.claimed_at < claimed_before)
         stmt = stmt.values(status="pending")
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             return int((await conn.execute(stmt)).rowcount)
 
     async def _execute(self, stmt: Any) -> bool:
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             return (await conn.execute(stmt)).rowcount > 0
 
     # --- queries ---------------------------------------------------------------------
@@ -818,27 +814,27 @@ class OutboxRepository:
         stmt = select(func.count()).select_from(outbox).where(IS_PENDING)
         if broadcast_id is not None:
             stmt = stmt.where(outbox.c.broadcast_id == broadcast_id)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             return int((await conn.execute(stmt)).scalar_one())
 
     async def next_due_at(self) -> dt.datetime | None:
         """Return when the earliest pending row is due (for a sender to sleep until)."""
         stmt = select(func.min(outbox.c.next_attempt_at)).where(IS_PENDING)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             value = (await conn.execute(stmt)).scalar()
         return opt_instant(value)
 
     async def rows_for(self, broadcast_id: int) -> list[OutboxRow]:
         """Return all rows of a broadcast, in insertion order."""
         stmt = select(outbox).where(outbox.c.broadcast_id == broadcast_id).order_by(outbox.c.id)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
             return await self._with_payloads(conn, rows)
 
     async def has_pending(self) -> bool:
         """Tell whether any row waits to be sent (cheap at any backlog)."""
         stmt = select(exists().where(IS_PENDING))
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             return bool((await conn.execute(stmt)).scalar())
 
     async def is_open(self, broadcast_id: int) -> bool:
@@ -847,7 +843,7 @@ class OutboxRepository:
         stmt = select(
             exists().where(o.broadcast_id == broadcast_id, o.status.in_(("pending", "sending")))
         )
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             return bool((await conn.execute(stmt)).scalar())
 
     async def report_counts(self, broadcast_id: int) -> list[tuple[str, str | None, int]]:
@@ -858,22 +854,12 @@ class OutboxRepository:
             .where(o.broadcast_id == broadcast_id)
             .group_by(o.status, o.last_error)
         )
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             rows = (await conn.execute(stmt)).all()
         return [(str(status), opt_str(error), int(n)) for status, error, n in rows]
 
     async def has_key(self, idempotency_key: str) -> bool:
         """Tell whether a row with this idempotency key exists (in any status)."""
         stmt = select(outbox.c.id).where(outbox.c.idempotency_key == idempotency_key)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             return (await conn.execute(stmt)).first() is not None
-
-    async def keys_with_prefix(self, prefix: str) -> set[str]:
-        """Return the idempotency keys starting with ``prefix`` (case-sensitive, exact)."""
-        stmt = select(outbox.c.idempotency_key).where(
-            outbox.c.idempotency_key.startswith(prefix, autoescape=True)
-        )
-        async with self._engine.connect() as conn:
-            keys = {str(k) for k in (await conn.execute(stmt)).scalars()}
-        # SQLite's LIKE ignores ASCII case: filter exactly here.
-        return {k for k in keys if k.startswith(prefix)}

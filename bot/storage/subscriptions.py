@@ -13,12 +13,11 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, String, and_, delete, exists, func, literal, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.clock import Clock
 from bot.domain.reminding import REMINDER_MODES, modes_covering
 from bot.storage._sql import instant, opt_instant, opt_str, upsert_insert
-from bot.storage.engine import writer
 from bot.storage.models import (
     Audience,
     Recipient,
@@ -27,6 +26,7 @@ from bot.storage.models import (
     SubscriptionStats,
 )
 from bot.storage.schema import chats, muted_key_dates, subscriptions
+from bot.storage.unit import Connections
 
 
 class UnknownChatError(LookupError):
@@ -50,7 +50,7 @@ class SubscriptionRepository:
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
-        self._writer = writer(engine)
+        self._conns = Connections(engine)
         self._clock = clock
 
     async def subscribe(self, series_id: str, chat_id: int) -> bool:
@@ -74,7 +74,7 @@ class SubscriptionRepository:
             .on_conflict_do_nothing()
             .returning(s.chat_id)
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             known = (
                 await conn.execute(select(chats.c.chat_id).where(chats.c.chat_id == chat_id))
             ).first()
@@ -97,14 +97,14 @@ class SubscriptionRepository:
             .where(s.series_id == series_id, s.chat_id == chat_id, s.active)
             .values(active=False, unsubscribed_at=self._clock.now())
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             return (await conn.execute(stmt)).rowcount > 0
 
     async def get_subscription(self, series_id: str, chat_id: int) -> Subscription | None:
         """Return the subscription row (active or not), or ``None``."""
         s = subscriptions.c
         stmt = select(subscriptions).where(s.series_id == series_id, s.chat_id == chat_id)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             row = (await conn.execute(stmt)).mappings().one_or_none()
         return None if row is None else subscription_from_row(row)
 
@@ -123,7 +123,7 @@ class SubscriptionRepository:
             .where(s.series_id == series_id, s.chat_id == chat_id)
             .values(reminders=mode)
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             return (await conn.execute(stmt)).rowcount > 0
 
     async def mute_key_date(self, series_id: str, chat_id: int, key_date_id: str) -> bool:
@@ -139,7 +139,7 @@ class SubscriptionRepository:
             .on_conflict_do_nothing()
             .returning(muted_key_dates.c.key_date_id)
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             return (await conn.execute(stmt)).first() is not None
 
     async def unmute_key_date(self, series_id: str, chat_id: int, key_date_id: str) -> bool:
@@ -148,33 +148,33 @@ class SubscriptionRepository:
         stmt = delete(muted_key_dates).where(
             m.series_id == series_id, m.chat_id == chat_id, m.key_date_id == key_date_id
         )
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             return (await conn.execute(stmt)).rowcount > 0
 
     async def muted_key_dates(self, series_id: str, chat_id: int) -> frozenset[str]:
         """Return the ids of the key dates the chat muted."""
         m = muted_key_dates.c
         stmt = select(m.key_date_id).where(m.series_id == series_id, m.chat_id == chat_id)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             return frozenset(str(v) for v in (await conn.execute(stmt)).scalars())
 
     async def followed(self, chat_id: int) -> list[str]:
         """Return the series the chat follows (active subscriptions), by id."""
         s = subscriptions.c
         stmt = select(s.series_id).where(s.chat_id == chat_id, s.active).order_by(s.series_id)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             return [str(v) for v in (await conn.execute(stmt)).scalars()]
 
     async def default_series(self, chat_id: int) -> str | None:
         """Return the series the chat chose to talk about, if it chose one."""
         stmt = select(chats.c.default_series).where(chats.c.chat_id == chat_id)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             return opt_str((await conn.execute(stmt)).scalar_one_or_none())
 
     async def choose_series(self, chat_id: int, series_id: str | None) -> bool:
         """Remember the chat's default series (``None`` forgets it); False if unknown chat."""
         stmt = update(chats).where(chats.c.chat_id == chat_id).values(default_series=series_id)
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             return (await conn.execute(stmt)).rowcount > 0
 
     async def merge_series(self, old: str, new: str) -> int:
@@ -189,7 +189,7 @@ class SubscriptionRepository:
             return 0
         s, m = subscriptions.c, muted_key_dates.c
         moved = 0
-        async with self._writer.begin() as conn:
+        async with self._conns.write() as conn:
             olds = (
                 (await conn.execute(select(subscriptions).where(s.series_id == old)))
                 .mappings()
@@ -255,9 +255,16 @@ class SubscriptionRepository:
         mode ``off`` is left out, mode ``deadlines`` only gets key dates whose
         ``kind`` is ``"deadline"``, and chats that muted the key date are left out.
         """
-        conditions = audience_conditions(Audience(series_id, key_date_id, kind))
-        async with self._engine.connect() as conn:
-            return await recipients_in(conn, conditions)
+        s, c = subscriptions.c, chats.c
+        stmt = (
+            select(c.chat_id, c.timezone, c.language_code)
+            .select_from(subscriptions.join(chats, c.chat_id == s.chat_id))
+            .where(*audience_conditions(Audience(series_id, key_date_id, kind)))
+            .order_by(c.chat_id)
+        )
+        async with self._conns.read() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [Recipient(int(r[0]), opt_str(r[1]), opt_str(r[2])) for r in rows]
 
     async def audience_size(self, audience: Audience) -> int:
         """Count the chats a broadcast to ``audience`` reaches now (extra chats included)."""
@@ -270,7 +277,7 @@ class SubscriptionRepository:
             .select_from(subscriptions.join(chats, c.chat_id == s.chat_id))
             .where(*conditions)
         )
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
             found = int((await conn.execute(stmt)).scalar_one())
         return found + len(set(audience.extra_chats))
 
@@ -279,7 +286,7 @@ class SubscriptionRepository:
         s, c = subscriptions.c, chats.c
         joined = subscriptions.join(chats, c.chat_id == s.chat_id)
         reachable = _reachable(series_id)
-        async with self._engine.connect() as conn:
+        async with self._conns.read() as conn:
 
             async def grouped(column: Any) -> dict[Any, int]:
                 stmt = (
@@ -329,26 +336,6 @@ def audience_conditions(audience: Audience) -> list[ColumnElement[bool]]:
         )
         conditions.append(~muted)
     return conditions
-
-
-async def recipients_in(
-    conn: AsyncConnection, conditions: list[ColumnElement[bool]]
-) -> list[Recipient]:
-    """Return the chats meeting ``conditions`` (on subscriptions ⋈ chats), by chat id."""
-    s, c = subscriptions.c, chats.c
-    stmt = (
-        select(c.chat_id, c.timezone, c.language_code)
-        .select_from(subscriptions.join(chats, c.chat_id == s.chat_id))
-        .where(*conditions)
-        .order_by(c.chat_id)
-    )
-    rows = (await conn.execute(stmt)).all()
-    return [Recipient(int(r[0]), opt_str(r[1]), opt_str(r[2])) for r in rows]
-
-
-def followers(series_id: str) -> list[ColumnElement[bool]]:
-    """Conditions of everyone a series' news goes to: active, on a reachable chat."""
-    return [_reachable(series_id)]
 
 
 def _newer(row: RowMapping, other: RowMapping) -> bool:

@@ -117,9 +117,9 @@ async def test_announcement_stores_its_payload_once_in_the_unit_of_work(db: Data
     assert [(b, n) for b, n, _ in await _parts(db)] == [(made.broadcast_id, 0)]
     assert [r.payload for r in await db.outbox.rows_for(made.broadcast_id)] == [{"text": "out"}] * 2
     with pytest.raises(RuntimeError):
-        async with db.engine.begin() as conn:
-            await db.outbox.create_broadcast_in(
-                conn, "euromlsys2028", "edition", "euromlsys2028", None, [(1, "k:1", {"t": "x"})]
+        async with db.unit_of_work():
+            await db.outbox.create_broadcast(
+                "euromlsys2028", "edition", "euromlsys2028", None, [(1, "k:1", {"t": "x"})]
             )
             raise RuntimeError("the rest of the unit of work failed")
     assert await db.outbox.find_broadcast("euromlsys2028", "edition", "euromlsys2028") is None

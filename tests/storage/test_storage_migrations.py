@@ -135,7 +135,7 @@ async def test_upgrade_from_v1_keeps_data(db_url: str, clock: FixedClock) -> Non
         assert [(r.chat_id, r.payload) for r in claimed] == [(42, {"text": "hi"})]
 
         # The new column works, and the upgraded database takes new rows.
-        await db.chats.set_language(42, "de")
+        await db.chats.upsert_chat(42, "private", first_name="Ada", language_code="de")
         chat = await db.chats.upsert_chat(42, "private", first_name="Ada")
         assert chat.language_code == "de"
         new_news = await db.news.add_news("euromlsys2026", "second")

@@ -50,8 +50,7 @@ async def _change(update: Update, context: Context, series: Series, follow: bool
     service = subscribers(context)
     edition = series.current(service.clock.now())
     if follow:
-        was_new = await service.subscribe(chat, series.id)
-        await service.choose(chat, series.id)
+        was_new = await service.subscribe(chat, series.id, choose=True)
         return series_text.followed(edition, was_new=was_new)
     return series_text.unfollowed(edition, was_following=await service.unsubscribe(chat, series.id))
 
