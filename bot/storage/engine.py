@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import event
@@ -17,6 +20,11 @@ WRITE_OPTION = "deadline_bot_write"
 
 #: How long a SQLite connection waits for another writer, in seconds.
 SQLITE_BUSY_TIMEOUT = 30.0
+
+#: How often a new connection tries to switch to WAL while another holds the file.
+WAL_SWITCH_ATTEMPTS = 40
+
+log = logging.getLogger(__name__)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -49,6 +57,27 @@ def writer(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
+def _use_wal(cursor: Any) -> None:
+    """Switch the database to WAL (it stays so), even while another process opens it.
+
+    The switch needs an exclusive lock that SQLite takes without its busy handler: a
+    second process starting at the same moment gets "database is locked" at once. So
+    try again for a short while; the first process usually converts it meanwhile. If it
+    still cannot, the connection goes on in the rollback journal, which is as correct.
+    """
+    for attempt in range(WAL_SWITCH_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_SWITCH_ATTEMPTS - 1:
+                if "locked" in str(exc):
+                    log.warning("SQLite stays in its rollback journal for now: %s", exc)
+                    return
+                raise
+            time.sleep(0.005 * (attempt + 1))  # once, at connect: a few ms in all
+
+
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
     sync_engine = engine.sync_engine
 
@@ -59,7 +88,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
         finally:
             cursor.close()
 
