@@ -11,7 +11,7 @@ import logging
 import re
 from typing import cast
 
-from telegram import CallbackQuery, Message, Update
+from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -29,6 +29,7 @@ from bot.telegram.common import Context, answer, chat_info, services, subscriber
 from bot.telegram.context import BotApp
 from bot.telegram.handlers import info
 from bot.telegram.handlers.admin import admin_only, admin_series, ensure_admin_menu
+from bot.telegram.handlers.buttons import pressed, presses
 from bot.telegram.replies import edit_reply, send_reply
 
 log = logging.getLogger(__name__)
@@ -114,22 +115,16 @@ async def news_command(update: Update, context: Context) -> None:
     await answer(update, context, await info.news(update, context))
 
 
-def _is_post_button(data: object) -> bool:
-    """Whether a press is a draft control (anything else goes to the catch-all)."""
-    return isinstance(data, str) and isinstance(cb.decode(data), cb.PostAction)
-
-
 async def on_post_button(update: Update, context: Context) -> None:
     """post:send|paid|edit|cancel:<draft id>: only the draft's author can act on it.
 
     ``paid`` sends it as a paid broadcast (the organizer opted in on the preview).
     """
-    query = cast(CallbackQuery, update.callback_query)
-    svc = services(context)
-    decoded = cb.decode(query.data)
-    if not isinstance(decoded, cb.PostAction):
-        await query.answer(subscriber_text.STALE_BUTTON)
+    press = await pressed(update, cb.PostAction)
+    if press is None:
         return
+    query, decoded = press
+    svc = services(context)
     action, draft_id = decoded.verb, decoded.draft_id
     user = query.from_user
     if not svc.admin.is_admin(user.id):
@@ -256,7 +251,7 @@ def register(application: BotApp) -> None:
     """Add /post, /news, the post buttons, /stats, /broadcasts and /cancel."""
     application.add_handler(CommandHandler("post", admin_only("post", _post_reply)))
     application.add_handler(CommandHandler("news", news_command))
-    application.add_handler(CallbackQueryHandler(on_post_button, pattern=_is_post_button))
+    application.add_handler(CallbackQueryHandler(on_post_button, pattern=presses(cb.PostAction)))
     for name, respond in (("stats", stats), ("broadcasts", broadcasts), ("cancel", cancel)):
         application.add_handler(CommandHandler(name, admin_only(name, respond)))
 
