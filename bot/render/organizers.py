@@ -91,15 +91,21 @@ def extend_usage(event: Event) -> Reply:
     )
 
 
+def _latest(heading: str, lines: Sequence[str], none: str, footer: str = "") -> Reply:
+    """A list of the latest things under ``heading`` (``none`` when there is nothing)."""
+    if not lines:
+        return Reply(none)
+    return Reply("\n".join([f"{heading}\n", *lines, *([footer] if footer else [])]))
+
+
 def audit_log(entries: Sequence[AuditView], reader: Reader) -> Reply:
     """Answer /audit: the latest admin actions, who did them and how it went, in words."""
-    if not entries:
-        return Reply("No admin actions recorded yet.")
-    lines = ["🧾 Latest admin actions\n"]
-    for entry in entries:
-        when = format_in_zone(entry.at, reader.shown_zone)
-        lines.append(f"• {esc(when)}: {esc(_audit_who(entry))} {esc(_audit_what(entry))}")
-    return Reply("\n".join(lines))
+    lines = [
+        f"• {esc(format_in_zone(e.at, reader.shown_zone))}: {esc(_audit_who(e))}"
+        f" {esc(_audit_what(e))}"
+        for e in entries
+    ]
+    return _latest("🧾 Latest admin actions", lines, "No admin actions recorded yet.")
 
 
 def _audit_who(entry: AuditView) -> str:
@@ -288,18 +294,18 @@ def broadcast_status(progress: Progress) -> Reply:
 
 def broadcasts_list(items: Sequence[BroadcastView], reader: Reader) -> Reply:
     """Answer /broadcasts."""
-    if not items:
-        return Reply("No broadcasts yet.")
-    lines = ["📤 Latest broadcasts\n"]
-    for b in items:
-        when = format_in_zone(b.created_at, reader.shown_zone)
-        summary = f"{b.delivered}/{b.total} delivered" if b.report else f"{b.total} message(s)"
-        lines.append(
-            f"#{b.id} {esc(b.kind)} <code>{esc(b.ref[:60])}</code> — {esc(b.status)},"
-            f" {summary} — {esc(when)}"
-        )
-    lines.append("\nCancel a running one: <code>/cancel ID</code>")
-    return Reply("\n".join(lines))
+    lines = [_broadcast_line(b, reader) for b in items]
+    footer = "\nCancel a running one: <code>/cancel ID</code>"
+    return _latest("📤 Latest broadcasts", lines, "No broadcasts yet.", footer)
+
+
+def _broadcast_line(b: BroadcastView, reader: Reader) -> str:
+    when = format_in_zone(b.created_at, reader.shown_zone)
+    summary = f"{b.delivered}/{b.total} delivered" if b.report else f"{b.total} message(s)"
+    return (
+        f"#{b.id} {esc(b.kind)} <code>{esc(b.ref[:60])}</code> — {esc(b.status)},"
+        f" {summary} — {esc(when)}"
+    )
 
 
 def cancelled(broadcast_id: int, count: int) -> Reply:
