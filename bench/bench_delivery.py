@@ -242,7 +242,7 @@ SCENARIOS = [
 def sandbox_limit(applied: dict[str, Any], paid: bool) -> float:
     if not applied["enabled"]:
         return float("inf")
-    return float(applied["paid_per_second" if paid else "global_per_second"])
+    return float(applied["paid_per_s" if paid else "overall_per_s"])
 
 
 class Asker:

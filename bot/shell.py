@@ -20,10 +20,12 @@ from bot.deploy.instance import instance_lock
 from bot.deploy.lock import InstanceLock
 from bot.domain.clock import Clock
 from bot.domain.model import Event
+from bot.domain.plan import plan
 from bot.domain.series import find_series, series_of
+from bot.domain.views import Reader, StatsView
 from bot.render import broadcasts as broadcast_text
+from bot.render import cli_text
 from bot.render import organizers as organizer_text
-from bot.render.cli_text import fit_table, terminal_width
 from bot.render.html import esc
 from bot.runtime import Runtime, event_book, open_database
 from bot.services.events import EventBook
@@ -31,8 +33,8 @@ from bot.settings import Settings, SettingsError
 from bot.storage.database import Database
 
 POLL_SECONDS = 1.0
-#: Reminder modes as ``stats`` names them.
-_MODES = (("all", "all"), ("deadlines", "deadlines only"), ("off", "none (news only)"))
+#: How many of an edition's latest broadcasts ``stats`` lists.
+LATEST_BROADCASTS = 10
 #: In a pipe (not a terminal), one progress line at most this often.
 PIPE_LINE_SECONDS = 5.0
 
@@ -49,30 +51,31 @@ async def _open(settings: Settings, clock: Clock) -> tuple[Database, EventBook]:
     return db, book
 
 
-async def stats(settings: Settings, clock: Clock, out: TextIO, *, only: str | None = None) -> int:
-    """Print subscribers, reminder settings, zones and the latest broadcasts (of ``only``).
+async def stats(
+    settings: Settings,
+    clock: Clock,
+    out: TextIO,
+    *,
+    only: str | None = None,
+    latest: int = LATEST_BROADCASTS,
+) -> int:
+    """Print /stats's figures for a series (``only``), then its ``latest`` broadcasts.
 
-    Sentences, and an aligned table that fits the terminal (80 columns in a pipe).
+    The figures are /stats's own text without the markup; the broadcasts an aligned table
+    that fits the terminal (80 columns in a pipe).
     """
     db, book = await _open(settings, clock)
     try:
         event = chosen_edition(book, only)
-        counts = await db.subscriptions.stats(series_of(event))
-        pending = await db.outbox.pending_count()
-        broadcasts = await db.outbox.list_broadcasts(10, event_id=event.id)
+        series = series_of(event)
+        found = book.series(series)
+        upcoming = plan(found.editions if found else (event,), clock.now())
+        counts = await db.subscriptions.stats(series)
+        view = StatsView.of(counts, upcoming, await db.outbox.pending_count())
+        broadcasts = await db.outbox.list_broadcasts(latest, event_id=event.id)
     finally:
         await db.close()
-    out.write(f"{event.short_name} [{event.id}]\n")
-    out.write(
-        f"Subscribers: {counts.active} active, {counts.inactive} inactive"
-        f" ({counts.unreachable} of them unreachable: blocked or removed).\n"
-    )
-    modes = ", ".join(f"{label} {counts.by_mode.get(mode, 0)}" for mode, label in _MODES)
-    out.write(f"Reminder settings: {modes}.\n")
-    zones = sorted(counts.by_timezone.items(), key=lambda kv: (-kv[1], kv[0] or ""))
-    if zones:
-        out.write("Time zones: " + ", ".join(f"{z or 'not set'} {n}" for z, n in zones) + ".\n")
-    out.write(f"Outbox: {_count(pending, 'message')} waiting.\n")
+    out.write(organizer_text.stats_plain(event, view, Reader(None, clock.now())))
     if not broadcasts:
         out.write("No broadcasts yet.\n")
         return 0
@@ -83,12 +86,10 @@ async def stats(settings: Settings, clock: Clock, out: TextIO, *, only: str | No
         ref = b.ref if len(b.ref) <= 28 else b.ref[:27] + "…"
         rows.append([f"#{b.id}", b.kind, ref, b.status, str(b.total), delivered])
     headers = ["id", "kind", "ref", "status", "recipients", "delivered"]
-    out.write("\nLatest broadcasts:\n" + fit_table(headers, rows, terminal_width(out)))
+    out.write(
+        "\nLatest broadcasts:\n" + cli_text.fit_table(headers, rows, cli_text.terminal_width(out))
+    )
     return 0
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def chosen_edition(book: EventBook, wanted: str | None) -> Event:
@@ -103,19 +104,6 @@ def chosen_edition(book: EventBook, wanted: str | None) -> Event:
         known = ", ".join(s.id for s in book.catalog)
         raise SettingsError(f"no event {wanted!r}; the config has: {known}")
     return series.current(book.clock.now())
-
-
-def progress_line(progress: Progress) -> str:
-    """A one-line progress bar for the terminal."""
-    handled = progress.total - progress.left
-    width = 30
-    filled = width if not progress.total else round(width * handled / progress.total)
-    eta = f" ETA {progress.eta_s:.0f} s" if progress.eta_s and not progress.finished else ""
-    return (
-        f"[{'#' * filled}{'-' * (width - filled)}] {handled}/{progress.total}"
-        f" delivered {progress.sent} blocked {progress.blocked} failed {progress.failed}"
-        f" {progress.rate:.1f}/s{eta}"
-    )
 
 
 async def news(
@@ -201,7 +189,7 @@ class ProgressPrinter:
 
     def show(self, progress: Progress) -> None:
         """Show one snapshot (the engine's watcher and the follower call this)."""
-        line = progress_line(progress)
+        line = organizer_text.progress_line(progress)
         if self.tty:
             self.out.write("\r" + line + ("\n" if progress.finished else ""))
         else:

@@ -9,6 +9,9 @@ One family of rules, used on both sides of the wire:
 * :class:`SlidingWindow`: at most ``limit`` events in *any* ``window`` seconds.
 * :class:`FixedWindow`: at most ``limit`` events in each window ``[k·w, (k+1)·w)``.
 
+:class:`Rates` are Telegram's flood limits as those rules see them (a rate and a burst each);
+the sender's limits and the sandbox's extend them.
+
 Every pace answers ``delay(now)`` (seconds until one more event conforms; 0 means now) and
 records an event with ``take(now)``. ``now`` is any monotonic clock in seconds, so tests pass
 their own. Nothing here sleeps, reads a clock or does I/O.
@@ -18,9 +21,55 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Protocol
+from dataclasses import dataclass, replace
+from typing import Protocol, Self
 
-__all__ = ["FixedWindow", "Gcra", "Pace", "SlidingWindow"]
+__all__ = ["FixedWindow", "Gcra", "Pace", "Rates", "SlidingWindow"]
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Telegram's flood limits, overall, per chat and per group, as rates and bursts.
+
+    Telegram documents about 30 messages/s overall, about 1 message/s in a chat (short
+    bursts tolerated), 20 messages/min in a group, and 1,000 messages/s for paid broadcasts
+    (``allow_paid_broadcast``); these are the defaults.
+    """
+
+    overall_per_s: float = 30.0
+    """Messages per second for the whole bot."""
+    overall_burst: float = 30.0
+    """Messages the whole bot may send at once after a quiet spell."""
+    per_chat_per_s: float = 1.0
+    """Messages per second in one chat, once its burst is used up."""
+    per_chat_burst: float = 3.0
+    """Messages a quiet chat may receive at once."""
+    per_group_per_min: float = 20.0
+    """Messages per minute in one group, supergroup or channel (on top of the chat limit)."""
+    per_group_burst: float = 20.0
+    """Messages a quiet group may receive at once."""
+    paid_per_s: float = 1000.0
+    """Paid broadcast messages per second, overall (instead of ``overall_per_s``)."""
+    enabled: bool = True
+    """False: no limits at all (capacity benchmarks)."""
+
+    def times(self, factor: float) -> Self:
+        """These limits with every rate and burst multiplied by ``factor``."""
+        return replace(
+            self,
+            overall_per_s=self.overall_per_s * factor,
+            overall_burst=self.overall_burst * factor,
+            per_chat_per_s=self.per_chat_per_s * factor,
+            per_chat_burst=self.per_chat_burst * factor,
+            per_group_per_min=self.per_group_per_min * factor,
+            per_group_burst=self.per_group_burst * factor,
+            paid_per_s=self.paid_per_s * factor,
+        )
+
+    @classmethod
+    def off(cls) -> Self:
+        """No limits at all."""
+        return cls(enabled=False)
 
 
 class Pace(Protocol):

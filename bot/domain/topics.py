@@ -32,6 +32,17 @@ from bot.domain.text import fold
 Verdict = Literal["In scope", "Borderline", "Probably out of scope"]
 VERDICTS: tuple[Verdict, ...] = ("In scope", "Borderline", "Probably out of scope")
 
+
+def _meanings(text: str, sep: str | None = None) -> dict[str, str]:
+    """``meaning: word word …`` lines (words split at ``sep``) as a word → meaning table."""
+    table: dict[str, str] = {}
+    for line in text.strip().splitlines():
+        meaning, _, words = line.partition(":")
+        for word in words.split(sep):
+            table[word.strip()] = meaning.strip()
+    return table
+
+
 _STOPWORD_TEXT = """
 a an and are as at be by for from how i in is it its my of on or our the this to use using we
 what with about does do can into paper papers work research topic topics scope would could
@@ -41,104 +52,51 @@ system systems algorithm algorithms practice application applications
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
-ABBREVIATIONS: dict[str, str] = {
-    "llm": "large language model",
-    "llms": "large language model",
-    "lm": "language model",
-    "gpt": "large language model",
-    "transformer": "large language model",
-    "transformers": "large language model",
-    "gnn": "graph neural network",
-    "gnns": "graph neural network",
-    "gcn": "graph neural network",
-    "rl": "reinforcement learning",
-    "marl": "reinforcement learning",
-    "drl": "deep reinforcement learning",
-    "ml": "machine learning",
-    "ai": "machine learning",
-    "dl": "deep learning",
-    "nn": "neural network",
-    "nns": "neural network",
-    "dnn": "deep neural network",
-    "dnns": "deep neural network",
-    "cnn": "convolutional neural network",
-    "cnns": "convolutional neural network",
-    "gpu": "hardware",
-    "gpus": "hardware",
-    "tpu": "hardware",
-    "tpus": "hardware",
-    "npu": "hardware",
-    "fpga": "hardware",
-    "fpgas": "hardware",
-    "asic": "hardware",
-    "asics": "hardware",
-    "fl": "federated learning",
-    "bo": "bayesian optimisation",
-    "db": "database",
-    "dbms": "database",
-    "moe": "large language model",
-    "kv": "serving",
-    "rag": "large language model serving",
-    "hpc": "cluster",
-    "mlir": "compiler",
-    "tvm": "compiler",
-    "xla": "compiler",
-    "jit": "compiler",
-    "cuda": "hardware",
-    "k8s": "cluster scheduling",
-    "kubernetes": "cluster scheduling",
-    "slurm": "cluster scheduling",
-    "pytorch": "machine learning framework",
-    "tensorflow": "machine learning framework",
-    "jax": "machine learning framework",
-}
+ABBREVIATIONS = _meanings(
+    """
+large language model: llm llms gpt transformer transformers moe
+language model: lm
+graph neural network: gnn gnns gcn
+reinforcement learning: rl marl
+deep reinforcement learning: drl
+machine learning: ml ai
+deep learning: dl
+neural network: nn nns
+deep neural network: dnn dnns
+convolutional neural network: cnn cnns
+hardware: gpu gpus tpu tpus npu fpga fpgas asic asics cuda
+federated learning: fl
+bayesian optimisation: bo
+database: db dbms
+serving: kv
+large language model serving: rag
+cluster: hpc
+compiler: mlir tvm xla jit
+cluster scheduling: k8s kubernetes slurm
+machine learning framework: pytorch tensorflow jax
+"""
+)
 """The field's abbreviations and names, as the call's words."""
 
-SYNONYMS: dict[str, str] = {
-    "federated": "distributed",
-    "decentralised": "distributed",
-    "parallel": "distributed",
-    "multi": "distributed",
-    "accelerator": "hardware",
-    "accelerators": "hardware",
-    "chip": "hardware",
-    "chips": "hardware",
-    "agent": "agentic",
-    "agents": "agentic",
-    "inference": "serving",
-    "quantization": "compression",
-    "quantisation": "compression",
-    "quantized": "compression",
-    "distillation": "compression",
-    "sparsity": "pruning",
-    "sparse": "pruning",
-    "compilers": "compiler",
-    "compilation": "compiler",
-    "scheduler": "scheduling",
-    "schedulers": "scheduling",
-    "placement": "scheduling",
-    "datacenter": "cluster",
-    "datacentre": "cluster",
-    "gpt": "language",
-    "probability": "probabilistic",
-    "bayesian": "probabilistic",
-    "tuning": "optimisation",
-    "autotuning": "optimisation",
-    "speed": "optimisation",
-    "speeding": "optimisation",
-    "efficiency": "optimisation",
-    "efficient": "optimisation",
-    "faster": "optimisation",
-    "latency": "serving",
-    "throughput": "optimisation",
-    "synthetic": "synthetic",
-    "augmentation": "synthetic",
-    "consistency": "synchronisation",
-    "consensus": "synchronisation",
-    "deployment": "serving",
-    "training": "learning",
-    "deploying": "serving",
-}
+SYNONYMS = _meanings(
+    """
+distributed: federated decentralised parallel multi
+hardware: accelerator accelerators chip chips
+agentic: agent agents
+serving: inference latency deployment deploying
+compression: quantization quantisation quantized distillation
+pruning: sparsity sparse
+compiler: compilers compilation
+scheduling: scheduler schedulers placement
+cluster: datacenter datacentre
+language: gpt
+probabilistic: probability bayesian
+optimisation: tuning autotuning speed speeding efficiency efficient faster throughput
+synthetic: synthetic augmentation
+synchronisation: consistency consensus
+learning: training
+"""
+)
 """Words people use for the call's words."""
 
 _FIELD_TEXT = """
@@ -157,14 +115,14 @@ recommender fpga asic chip chips simulation
 FIELD_WORDS = frozenset(_FIELD_TEXT.split())
 """Words of machine learning or systems: a query with none of them is far from the call."""
 
-PHRASES: dict[str, str] = {
-    "mixture of experts": "large language model",
-    "kv cache": "large language model serving",
-    "speculative decoding": "large language model serving",
-    "parameter server": "distributed learning",
-    "data parallel": "distributed learning",
-    "model parallel": "distributed learning",
-}
+PHRASES = _meanings(
+    """
+large language model: mixture of experts
+large language model serving: kv cache, speculative decoding
+distributed learning: parameter server, data parallel, model parallel
+""",
+    sep=",",
+)
 """Phrases of the field, as the call's words."""
 
 _STEMMER = snowballstemmer.stemmer("english")

@@ -6,10 +6,11 @@ Plain frozen values, no text: ``bot/render`` turns them into messages.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.domain.plan import Reminder
 from bot.domain.times import UTC_ZONE, Zone
 
 FREE_PER_S = 30.0
@@ -82,6 +83,44 @@ class StatsView:
     next_reminder: tuple[str, dt.datetime] | None
     """The next reminder's id and when it fires."""
     pending: int
+
+    @classmethod
+    def of(cls, counts: SubscriberCounts, upcoming: Sequence[Reminder], pending: int) -> StatsView:
+        """The figures from a series' subscriber counts and its reminders still to fire."""
+        first = (upcoming[0].id, upcoming[0].fire_at) if upcoming else None
+        return cls(
+            counts.active, counts.inactive, counts.unreachable, dict(counts.by_mode),
+            dict(counts.by_timezone), len(upcoming), first, pending,
+        )  # fmt: skip
+
+
+class SubscriberCounts(Protocol):
+    """A series' subscribers counted (the storage's ``SubscriptionStats`` is one)."""
+
+    @property
+    def active(self) -> int:
+        """Active subscriptions on reachable chats."""
+        ...
+
+    @property
+    def inactive(self) -> int:
+        """Unsubscribed, or the chat is unreachable."""
+        ...
+
+    @property
+    def unreachable(self) -> int:
+        """Of ``inactive``: still subscribed, but the chat is inactive."""
+        ...
+
+    @property
+    def by_mode(self) -> Mapping[str, int]:
+        """Active subscribers per reminder mode."""
+        ...
+
+    @property
+    def by_timezone(self) -> Mapping[str | None, int]:
+        """Active subscribers per time zone (``None``: not set)."""
+        ...
 
 
 @dataclass(frozen=True)

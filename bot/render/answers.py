@@ -14,7 +14,7 @@ from bot.domain.times import Zone, countdown, format_in_zone
 from bot.domain.topics import ScopeVerdict
 from bot.domain.views import Reader
 from bot.render import callbacks as cb
-from bot.render.blocks import reader_time, written_time
+from bot.render.blocks import reader_time, social_lines, title, written_time
 from bot.render.html import esc, link
 from bot.render.reply import Button, Reply
 
@@ -30,10 +30,6 @@ SUGGESTION_LABELS: dict[Kind, str] = {
     "aoe": "🌍 What is AoE?",
     "scope": "🔎 Is my topic in scope?",
 }
-
-
-def _title(event: Event) -> str:
-    return f"<b>{esc(event.short_name)}</b>"
 
 
 def _website(event: Event) -> str:
@@ -71,7 +67,7 @@ def key_date(event: Event, kd: KeyDate, reader: Reader, zones: Sequence[Zone] = 
 
 def no_deadline(event: Event) -> Reply:
     """There is no deadline in the config."""
-    return Reply(f"{_title(event)} lists no deadline. All key dates: /dates · {_website(event)}")
+    return Reply(f"{title(event)} lists no deadline. All key dates: /dates · {_website(event)}")
 
 
 def aoe(event: Event, reader: Reader) -> Reply:
@@ -98,7 +94,7 @@ def publication(event: Event) -> Reply:
     """Where accepted papers appear, and the opt-out, in the call's words."""
     if event.publication is None:
         return Reply(
-            f"The call of {_title(event)} does not say where papers are published;"
+            f"The call of {title(event)} does not say where papers are published;"
             f" the website is {_website(event)}."
         )
     lines = [f"📚 {esc(event.publication.note)}"]
@@ -111,12 +107,12 @@ def publication(event: Event) -> Reply:
 def colocation(event: Event, reader: Reader) -> Reply:
     """What the event is co-located with, where and when."""
     if not event.colocated_with:
-        return Reply(f"The call of {_title(event)} does not name a co-located conference.")
+        return Reply(f"The call of {title(event)} does not name a co-located conference.")
     where = f" in {esc(event.venue.city)}" if event.venue else ""
     day = next((kd for kd in event.dates_in_order() if kd.kind == "event"), None)
     when = f", {written_time(day)}" if day is not None else ""
     return Reply(
-        f"🤝 {_title(event)} is co-located with <b>{esc(event.colocated_with)}</b>{where}{when}."
+        f"🤝 {title(event)} is co-located with <b>{esc(event.colocated_with)}</b>{where}{when}."
         "\nVenue: /venue"
     )
 
@@ -125,29 +121,21 @@ def social(event: Event) -> Reply:
     """Twitter and other accounts named in the config."""
     if not event.social:
         return Reply(
-            f"The call of {_title(event)} gives no social media account;"
+            f"The call of {title(event)} gives no social media account;"
             f" the website is {_website(event)}."
         )
-    lines = []
-    for network, handle in event.social:
-        if network == "twitter":
-            url = "https://twitter.com/" + handle.lstrip("@")
-            lines.append(f"🐦 Twitter: {link(url, handle)}")
-        else:
-            lines.append(f"{esc(network.capitalize())}: {esc(handle)}")
-    lines.append(f"Website: {_website(event)}")
-    return Reply("\n".join(lines))
+    return Reply("\n".join(social_lines(event)))
 
 
 def website(event: Event) -> Reply:
     """The event's website."""
-    return Reply(f"🌐 {_title(event)}: {_website(event)}")
+    return Reply(f"🌐 {title(event)}: {_website(event)}")
 
 
 def greeting(event: Event) -> Reply:
     """Answer hello."""
     return Reply(
-        f"👋 Hello! I answer questions about {_title(event)}: ask me <i>when is the deadline?</i>,"
+        f"👋 Hello! I answer questions about {title(event)}: ask me <i>when is the deadline?</i>,"
         " <i>is my topic in scope?</i> or <i>whom do I contact?</i> — /help lists everything."
     )
 
@@ -165,7 +153,7 @@ def submission(event: Event, reader: Reader) -> Reply:
         lines = [f"📤 Submit at {link(where)}"]
     else:
         lines = [
-            f"📤 The call of {_title(event)} does not give a submission link;"
+            f"📤 The call of {title(event)} does not give a submission link;"
             f" the website is {_website(event)}."
         ]
     if deadline is not None:
@@ -181,7 +169,7 @@ def not_in_call(event: Event, subject: str) -> Reply:
     """Say plainly that the call does not say something (a page limit, a template)."""
     what = f"the {esc(subject)}" if subject else "that"
     return Reply(
-        f"The call of {_title(event)} does not give {what}; the website is {_website(event)},"
+        f"The call of {title(event)} does not give {what}; the website is {_website(event)},"
         " and the chairs can tell you: /contacts"
     )
 

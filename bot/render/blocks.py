@@ -7,7 +7,7 @@ import datetime as dt
 from bot.domain.model import Event, KeyDate
 from bot.domain.times import countdown, format_in_zone
 from bot.domain.views import Reader
-from bot.render.html import esc, tg_time
+from bot.render.html import esc, link, tg_time
 
 
 def written_time(kd: KeyDate) -> str:
@@ -61,6 +61,19 @@ def edition_over(event: Event, now: dt.datetime) -> str | None:
         f"{title(event)} is over: its last date, <b>{esc(last.title)}</b>, was"
         f" {esc(format_in_zone(last.at, last.zone, with_time=False))}."
     )
+
+
+def social_lines(event: Event) -> list[str]:
+    """The event's accounts, one line each (a Twitter handle as a link), then its website."""
+    lines = []
+    for network, handle in event.social:
+        if network == "twitter":
+            url = "https://twitter.com/" + handle.lstrip("@")
+            lines.append(f"🐦 Twitter: {link(url, handle)}")
+        else:
+            lines.append(f"{esc(network.capitalize())}: {esc(handle)}")
+    lines.append(f"Website: {link(event.website)}")
+    return lines
 
 
 def duration(seconds: float) -> str:

@@ -1,4 +1,7 @@
-"""What organizers read: the admin commands, previews, progress, reports, stats, the audit."""
+"""What organizers read: the admin commands, previews, progress, reports, stats, the audit.
+
+Stats and a broadcast's progress also have a plain-text form for the shell (the same text).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 
 from bot.domain.model import Event, KeyDate
 from bot.domain.reminding import is_mode
+from bot.domain.text import plain_text
 from bot.domain.times import UTC_ZONE, format_in_zone, humanize_span, iso_utc
 from bot.domain.views import AuditView, BroadcastView, DeliveryEstimate, Progress, Reader, StatsView
 from bot.render import callbacks as cb
@@ -87,15 +91,21 @@ def extend_usage(event: Event) -> Reply:
     )
 
 
+def _latest(heading: str, lines: Sequence[str], none: str, footer: str = "") -> Reply:
+    """A list of the latest things under ``heading`` (``none`` when there is nothing)."""
+    if not lines:
+        return Reply(none)
+    return Reply("\n".join([f"{heading}\n", *lines, *([footer] if footer else [])]))
+
+
 def audit_log(entries: Sequence[AuditView], reader: Reader) -> Reply:
     """Answer /audit: the latest admin actions, who did them and how it went, in words."""
-    if not entries:
-        return Reply("No admin actions recorded yet.")
-    lines = ["🧾 Latest admin actions\n"]
-    for entry in entries:
-        when = format_in_zone(entry.at, reader.shown_zone)
-        lines.append(f"• {esc(when)}: {esc(_audit_who(entry))} {esc(_audit_what(entry))}")
-    return Reply("\n".join(lines))
+    lines = [
+        f"• {esc(format_in_zone(e.at, reader.shown_zone))}: {esc(_audit_who(e))}"
+        f" {esc(_audit_what(e))}"
+        for e in entries
+    ]
+    return _latest("🧾 Latest admin actions", lines, "No admin actions recorded yet.")
 
 
 def _audit_who(entry: AuditView) -> str:
@@ -240,18 +250,31 @@ def post_cancelled() -> Reply:
     return Reply("✖️ Draft cancelled. Nothing was sent.")
 
 
+def progress_counts(progress: Progress) -> str:
+    """``delivered 118 · blocked 1 · failed 1 · left 180``: where the rows are."""
+    return (
+        f"delivered {progress.sent} · blocked {progress.blocked} · failed {progress.failed}"
+        f" · left {progress.left}"
+    )
+
+
+def progress_pace(progress: Progress) -> str:
+    """``28.0 messages/s, about 6 seconds left``: the rate, and the time left when known."""
+    if not progress.eta_s:
+        return f"{progress.rate:.1f} messages/s"
+    span = humanize_span(progress.eta_s)
+    about = "" if span == "less than a minute" else "about "
+    return f"{progress.rate:.1f} messages/s, {about}{span} left"
+
+
 def broadcast_status(progress: Progress) -> Reply:
     """The live status of a broadcast, then its report."""
     handled = progress.total - progress.left
     lines = [f"📤 Broadcast #{progress.broadcast_id}"]
     lines.append(f"<code>{bar(handled, progress.total)}</code> {handled}/{progress.total}")
-    lines.append(
-        f"delivered {progress.sent} · blocked {progress.blocked} · failed {progress.failed}"
-        f" · left {progress.left}"
-    )
+    lines.append(progress_counts(progress))
     if not progress.finished:
-        eta = f", about {humanize_span(progress.eta_s)} left" if progress.eta_s else ""
-        lines.append(f"{progress.rate:.1f} messages/s{eta}")
+        lines.append(progress_pace(progress))
         return Reply("\n".join(lines))
     report = progress.report or {}
     lines[0] = f"✅ Broadcast #{progress.broadcast_id} finished"
@@ -271,18 +294,18 @@ def broadcast_status(progress: Progress) -> Reply:
 
 def broadcasts_list(items: Sequence[BroadcastView], reader: Reader) -> Reply:
     """Answer /broadcasts."""
-    if not items:
-        return Reply("No broadcasts yet.")
-    lines = ["📤 Latest broadcasts\n"]
-    for b in items:
-        when = format_in_zone(b.created_at, reader.shown_zone)
-        summary = f"{b.delivered}/{b.total} delivered" if b.report else f"{b.total} message(s)"
-        lines.append(
-            f"#{b.id} {esc(b.kind)} <code>{esc(b.ref[:60])}</code> — {esc(b.status)},"
-            f" {summary} — {esc(when)}"
-        )
-    lines.append("\nCancel a running one: <code>/cancel ID</code>")
-    return Reply("\n".join(lines))
+    lines = [_broadcast_line(b, reader) for b in items]
+    footer = "\nCancel a running one: <code>/cancel ID</code>"
+    return _latest("📤 Latest broadcasts", lines, "No broadcasts yet.", footer)
+
+
+def _broadcast_line(b: BroadcastView, reader: Reader) -> str:
+    when = format_in_zone(b.created_at, reader.shown_zone)
+    summary = f"{b.delivered}/{b.total} delivered" if b.report else f"{b.total} message(s)"
+    return (
+        f"#{b.id} {esc(b.kind)} <code>{esc(b.ref[:60])}</code> — {esc(b.status)},"
+        f" {summary} — {esc(when)}"
+    )
 
 
 def cancelled(broadcast_id: int, count: int) -> Reply:
@@ -311,6 +334,21 @@ def stats(event: Event, view: StatsView, reader: Reader) -> Reply:
         lines.append(f"Next reminder: <code>{esc(reminder_id)} at {iso_utc(fire_at)}</code>")
     lines.append(f"Messages waiting in the outbox: {view.pending}")
     return Reply("\n".join(lines))
+
+
+def stats_plain(event: Event, view: StatsView, reader: Reader) -> str:
+    """``deadline-bot stats``: :func:`stats` as plain text, the edition's id after its name."""
+    heading, _, rest = plain_text(stats(event, view, reader).text).partition("\n")
+    return f"{heading} [{event.id}]\n{rest}\n"
+
+
+def progress_line(progress: Progress) -> str:
+    """A broadcast's progress on one terminal line: :func:`broadcast_status`'s bar and figures."""
+    handled = progress.total - progress.left
+    line = (
+        f"[{bar(handled, progress.total)}] {handled}/{progress.total} {progress_counts(progress)}"
+    )
+    return line if progress.finished else f"{line} · {progress_pace(progress)}"
 
 
 def _mode_label(mode: str) -> str:

@@ -12,7 +12,14 @@ from bot.domain.times import Zone, countdown, format_in_zone, to_zone
 from bot.domain.topics import STRONG_MATCH, TopicMatch
 from bot.domain.views import NewsEntry, Reader
 from bot.render import callbacks as cb
-from bot.render.blocks import edition_over, key_date_block, title, written_time, zone_hint
+from bot.render.blocks import (
+    edition_over,
+    key_date_block,
+    social_lines,
+    title,
+    written_time,
+    zone_hint,
+)
 from bot.render.html import esc, link
 from bot.render.reply import Button, InlineCard, Reply
 
@@ -174,12 +181,7 @@ def contacts(event: Event) -> Reply:
         lines.append(line)
     if event.contact_note:
         lines.append(f"\n{esc(event.contact_note)}")
-    for network, handle in event.social:
-        if network == "twitter":
-            lines.append(f"Twitter: {link('https://twitter.com/' + handle.lstrip('@'), handle)}")
-        else:
-            lines.append(f"{esc(network.capitalize())}: {esc(handle)}")
-    lines.append(f"Website: {link(event.website)}")
+    lines += social_lines(event)
     return Reply("\n".join(lines))
 
 

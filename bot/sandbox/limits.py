@@ -7,11 +7,11 @@ tolerated) and at most 20 messages per minute in a group.  Past them the Bot API
 How Telegram counts is not documented, so the sandbox offers three *flood models*
 (:attr:`Limits.model`), each built from the paces in :mod:`bot.domain.pace`:
 
-* ``bucket`` (default): token buckets with bursts (GCRA). Overall ``global_per_second`` with
-  ``global_burst``; per chat ``chat_per_second`` with ``chat_burst``; per group, supergroup or
-  channel in addition ``group_per_minute`` with ``group_burst``.
-* ``sliding``: strict sliding windows: at most ``global_per_second`` sends in *any* 1 s, at
-  most ``chat_per_second`` per chat in any 1 s, at most ``group_per_minute`` per group in any
+* ``bucket`` (default): token buckets with bursts (GCRA). Overall ``overall_per_s`` with
+  ``overall_burst``; per chat ``per_chat_per_s`` with ``per_chat_burst``; per group, supergroup or
+  channel in addition ``per_group_per_min`` with ``per_group_burst``.
+* ``sliding``: strict sliding windows: at most ``overall_per_s`` sends in *any* 1 s, at
+  most ``per_chat_per_s`` per chat in any 1 s, at most ``per_group_per_min`` per group in any
   60 s. No burst at all.
 * ``fixed``: the same counts in fixed windows (each wall second ``[k, k+1)``, each minute).
 
@@ -21,7 +21,7 @@ What counts as a send: ``sendMessage`` and ``sendDocument`` always; ``editMessag
 flood errors on Telegram, too).  Requests that fail validation (bad chat, parse errors, blocked
 user, …) never reach the limiter and consume nothing.
 
-**Paid broadcasts**: a send with ``allow_paid_broadcast`` is held to ``paid_per_second``
+**Paid broadcasts**: a send with ``allow_paid_broadcast`` is held to ``paid_per_s``
 (Telegram: 1,000/s) instead of the free overall limit, which it leaves to the bot's other
 messages. Paid messages within a free allowance of their own (the free limit's size) cost
 nothing; the rest are *charged* (0.1 Telegram Stars each, counted in
@@ -34,10 +34,10 @@ import math
 import time
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, NamedTuple
 
-from bot.domain.pace import FixedWindow, Gcra, Pace, SlidingWindow
+from bot.domain.pace import FixedWindow, Gcra, Pace, Rates, SlidingWindow
 
 __all__ = ["FLOOD_MODELS", "Counters", "FloodModel", "Limits", "RateLimiter", "SendVerdict"]
 
@@ -51,21 +51,18 @@ SEND_TIMES_KEPT = 200_000
 
 
 @dataclass(frozen=True)
-class Limits:
-    """Flood limits; use :meth:`real`, :meth:`scaled`, :meth:`off` or :meth:`preset`."""
+class Limits(Rates):
+    """Flood limits; use :meth:`real`, :meth:`scaled`, :meth:`off` or :meth:`preset`.
 
-    enabled: bool = True
-    global_per_second: float = 30.0
-    global_burst: float = 30.0
-    chat_per_second: float = 1.0
-    chat_burst: float = 3.0
-    group_per_minute: float = 20.0
-    group_burst: float = 20.0
+    Telegram's rates and bursts (:class:`~bot.domain.pace.Rates`: 30/s overall with a
+    burst of 30, 1/s per chat with a burst of 3, 20/min per group, paid 1,000/s), counted
+    under a flood model.
+    """
+
     count_edits: bool = True
+    """Edits count as sends (they draw flood errors on Telegram too)."""
     model: FloodModel = "bucket"
     """How sends are counted: ``bucket``, ``sliding`` or ``fixed`` (module docstring)."""
-    paid_per_second: float = 1000.0
-    """Overall limit of sends with ``allow_paid_broadcast``."""
 
     def __post_init__(self) -> None:
         if self.model not in FLOOD_MODELS:
@@ -79,22 +76,7 @@ class Limits:
     @classmethod
     def scaled(cls, factor: float, model: FloodModel = "bucket") -> Limits:
         """Every rate and bucket multiplied by ``factor`` (10 → 300/s, 10/s, 200/min)."""
-        base = cls(model=model)
-        return replace(
-            base,
-            global_per_second=base.global_per_second * factor,
-            global_burst=base.global_burst * factor,
-            chat_per_second=base.chat_per_second * factor,
-            chat_burst=base.chat_burst * factor,
-            group_per_minute=base.group_per_minute * factor,
-            group_burst=base.group_burst * factor,
-            paid_per_second=base.paid_per_second * factor,
-        )
-
-    @classmethod
-    def off(cls) -> Limits:
-        """No limits at all (capacity benchmarks)."""
-        return cls(enabled=False)
+        return cls(model=model).times(factor)
 
     @classmethod
     def preset(cls, name: str) -> Limits:
@@ -117,19 +99,8 @@ class Limits:
         )
 
     def to_json(self) -> dict[str, Any]:
-        """Return the settings as a JSON-ready dict."""
-        return {
-            "enabled": self.enabled,
-            "global_per_second": self.global_per_second,
-            "global_burst": self.global_burst,
-            "chat_per_second": self.chat_per_second,
-            "chat_burst": self.chat_burst,
-            "group_per_minute": self.group_per_minute,
-            "group_burst": self.group_burst,
-            "count_edits": self.count_edits,
-            "model": self.model,
-            "paid_per_second": self.paid_per_second,
-        }
+        """Return the settings as a JSON-ready dict (the field names as keys)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class SendVerdict(NamedTuple):
@@ -178,7 +149,7 @@ class RateLimiter:
         chat = self._get(
             self._chat,
             (bot_id, chat_id),
-            lambda: _pace(model, lim.chat_per_second, 1.0, lim.chat_burst),
+            lambda: _pace(model, lim.per_chat_per_s, 1.0, lim.per_chat_burst),
         )
         local = [chat]
         if is_group:
@@ -186,7 +157,7 @@ class RateLimiter:
                 self._get(
                     self._group,
                     (bot_id, chat_id),
-                    lambda: _pace(model, lim.group_per_minute, 60.0, lim.group_burst),
+                    lambda: _pace(model, lim.per_group_per_min, 60.0, lim.per_group_burst),
                 )
             )
         wait = max(p.delay(at) for p in local)
@@ -195,13 +166,13 @@ class RateLimiter:
             overall = self._get(
                 self._paid,
                 bot_id,
-                lambda: _pace(model, lim.paid_per_second, 1.0, lim.paid_per_second / 30.0),
+                lambda: _pace(model, lim.paid_per_s, 1.0, lim.paid_per_s / 30.0),
             )
             # Which paid messages cost Stars: those above a free allowance of their own.
             allowance = self._get(
                 self._allowance,
                 bot_id,
-                lambda: _pace(model, lim.global_per_second, 1.0, lim.global_burst),
+                lambda: _pace(model, lim.overall_per_s, 1.0, lim.overall_burst),
             )
             wait = max(wait, overall.delay(at))
             charged = allowance.delay(at) > 0
@@ -210,7 +181,7 @@ class RateLimiter:
             free = self._get(
                 self._global,
                 bot_id,
-                lambda: _pace(model, lim.global_per_second, 1.0, lim.global_burst),
+                lambda: _pace(model, lim.overall_per_s, 1.0, lim.overall_burst),
             )
             wait = max(wait, free.delay(at))
             paces = [*local, free]

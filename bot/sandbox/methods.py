@@ -741,15 +741,26 @@ def _apply_edit(
     return ctx.sandbox.world.message_to_api(conv, msg)
 
 
+def _formatted_edit(
+    ctx: CallContext, p: Params, field: Literal["text", "caption"]
+) -> tuple[Conversation, TranscriptMessage, JSON]:
+    """The message an edit of its ``field`` targets, and the changes (the keyboard included).
+
+    An omitted ``reply_markup`` removes the keyboard, as on Telegram.
+    """
+    value, entities = formatted_text(ctx, p, field)
+    markup = reply_markup(p)
+    conv, msg = _edit_target(ctx, p)
+    if (msg.text if field == "text" else msg.document) is None:
+        raise bad_request(f"there is no {field} in the message to edit")
+    entities_key = "entities" if field == "text" else "caption_entities"
+    return conv, msg, {field: value, entities_key: entities, "reply_markup": markup}
+
+
 @method("editMessageText")
 async def edit_message_text(ctx: CallContext, p: Params) -> Any:
     """Edit a bot message's text (an omitted reply_markup removes the keyboard, as on Telegram)."""
-    text, entities = formatted_text(ctx, p, "text")
-    markup = reply_markup(p)
-    conv, msg = _edit_target(ctx, p)
-    if msg.text is None:
-        raise bad_request("there is no text in the message to edit")
-    changes: JSON = {"text": text, "entities": entities, "reply_markup": markup}
+    conv, msg, changes = _formatted_edit(ctx, p, "text")
     preview = link_preview(p)
     if preview is not None:
         msg.link_preview_options = preview
@@ -759,14 +770,8 @@ async def edit_message_text(ctx: CallContext, p: Params) -> Any:
 @method("editMessageCaption")
 async def edit_message_caption(ctx: CallContext, p: Params) -> Any:
     """Edit a bot document's caption."""
-    caption, entities = formatted_text(ctx, p, "caption")
-    markup = reply_markup(p)
-    conv, msg = _edit_target(ctx, p)
-    if msg.document is None:
-        raise bad_request("there is no caption in the message to edit")
-    return _apply_edit(
-        ctx, conv, msg, caption=caption, caption_entities=entities, reply_markup=markup
-    )
+    conv, msg, changes = _formatted_edit(ctx, p, "caption")
+    return _apply_edit(ctx, conv, msg, **changes)
 
 
 @method("editMessageReplyMarkup")

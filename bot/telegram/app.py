@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -127,9 +128,15 @@ async def drain_updates(
     if processor is None:
         return None
     queue = application.update_queue
+    # Fetched and not finished: still queued, or handed to a task that has not started.
+    # The queue's public join() resolves once PTB has called task_done() for each of them.
+    joined = asyncio.ensure_future(queue.join())
+    await asyncio.sleep(0)  # let join() look once: done at once when nothing is unfinished
 
     def backlog() -> int:
-        # Fetched and not finished: still queued, or handed to a task that has not started.
-        return int(getattr(queue, "_unfinished_tasks", queue.qsize()))
+        return 0 if joined.done() else max(1, queue.qsize())
 
-    return await processor.drain(within, backlog=backlog)
+    try:
+        return await processor.drain(within, backlog=backlog)
+    finally:
+        joined.cancel()

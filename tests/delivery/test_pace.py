@@ -131,3 +131,22 @@ async def test_a_send_waits_until_the_one_a_window_back_was_answered_a_second_ag
     limiter.finished(slots[1])
     await asyncio.wait_for(fourth, 1.0)
     await limiter.shutdown()
+
+
+@pytest.mark.parametrize("factor", [1.0, 10.0])
+def test_sender_and_sandbox_read_one_set_of_telegram_limits(factor: float) -> None:
+    """Both extend bot.domain.pace.Rates: the sender's stay under the receiver's, scaled alike."""
+    sender, receiver = DeliveryLimits.scaled(factor), Limits.scaled(factor)
+    assert receiver == Limits.real().times(factor)
+    assert sender.overall_per_s < receiver.overall_per_s
+    assert sender.overall_burst == 1.0 < receiver.overall_burst  # the sender never bursts overall
+    assert sender.paid_per_s < receiver.paid_per_s
+    assert (sender.per_chat_per_s, sender.per_chat_burst) == (
+        receiver.per_chat_per_s,
+        receiver.per_chat_burst,
+    )
+    assert (sender.per_group_per_min, sender.per_group_burst) == (
+        receiver.per_group_per_min,
+        receiver.per_group_burst,
+    )
+    assert not DeliveryLimits.off().enabled and not Limits.off().enabled

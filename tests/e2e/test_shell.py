@@ -53,7 +53,7 @@ def test_news_from_the_shell_reaches_every_subscriber_once(
     code, out, _ = cli("stats")
     assert code == 0
     assert "Subscribers: 5 active, 0 inactive" in out
-    assert "Reminder settings: all 5, deadlines only 0, none (news only) 0." in out
+    assert "Reminders: All reminders 5" in out  # /stats's own labels (one stats text)
     assert "{" not in out and "rows" not in out  # no Python dict, no "(1 rows, …)"
     (row,) = [line for line in out.splitlines() if line.startswith("#")]
     assert row.split() == ["#1", "news", "1", "done", "5", "5"]

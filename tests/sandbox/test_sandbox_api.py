@@ -288,6 +288,31 @@ async def test_send_document_keeps_name_type_bytes(
     assert last_description(sandbox) == "Bad Request: wrong file identifier/HTTP URL specified"
 
 
+async def test_edit_caption_and_text_each_need_their_own(
+    tg_bot: Bot, sandbox: Sandbox, sandbox_user: User
+) -> None:
+    doc = await tg_bot.send_document(sandbox_user.id, b"x", filename="a.txt", caption="old")
+    edited = await tg_bot.edit_message_caption(
+        chat_id=sandbox_user.id,
+        message_id=doc.message_id,
+        caption="<b>new</b>",
+        parse_mode="HTML",
+        reply_markup=keyboard("a"),
+    )
+    assert isinstance(edited, type(doc)) and edited.caption == "new"
+    stored = sandbox.bot_messages(sandbox_user.id)[-1]
+    assert stored.caption == "new" and stored.entity_texts("bold") == ["new"]
+    with pytest.raises(BadRequest):
+        await tg_bot.edit_message_text("t", chat_id=sandbox_user.id, message_id=doc.message_id)
+    assert last_description(sandbox) == "Bad Request: there is no text in the message to edit"
+    text = await tg_bot.send_message(sandbox_user.id, "plain")
+    with pytest.raises(BadRequest):
+        await tg_bot.edit_message_caption(
+            chat_id=sandbox_user.id, message_id=text.message_id, caption="c"
+        )
+    assert last_description(sandbox) == "Bad Request: there is no caption in the message to edit"
+
+
 async def test_callback_query_roundtrip(tg_bot: Bot, sandbox: Sandbox, sandbox_user: User) -> None:
     sent = await tg_bot.send_message(sandbox_user.id, "Pick", reply_markup=keyboard("one"))
     record = sandbox.bot_messages(sandbox_user.id)[-1]

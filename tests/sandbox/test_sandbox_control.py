@@ -69,7 +69,7 @@ async def test_control_api_drives_people(sandbox: Sandbox, tg_bot: Bot) -> None:
         assert len(await call("GET", "/sandbox/faults")) == 1
         await call("DELETE", "/sandbox/faults")
         limits = await call("POST", "/sandbox/limits", {"preset": "x10"})
-        assert limits["chat_per_second"] == 10
+        assert limits["per_chat_per_s"] == 10
         await call("POST", "/sandbox/block", {"user_id": user["id"]})
         state = await call("GET", "/sandbox/state")
         assert state["bots"][0]["username"] == "sandbox_bot"

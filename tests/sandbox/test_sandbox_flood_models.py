@@ -86,7 +86,7 @@ def test_paid_broadcast_is_free_under_the_free_limit_and_charged_above() -> None
 
 def test_presets_with_models() -> None:
     assert Limits.preset("real:sliding").model == "sliding"
-    assert Limits.preset("x10:fixed").global_per_second == 300
+    assert Limits.preset("x10:fixed").overall_per_s == 300
     assert Limits.preset("real").model == "bucket"
     for bad in ("real:leaky", "fast", "x"):
         with pytest.raises(ValueError):

@@ -68,7 +68,7 @@ def test_token_buckets_with_a_fake_clock() -> None:
 
 def test_limit_presets() -> None:
     x10 = Limits.preset("x10")
-    assert (x10.global_per_second, x10.chat_per_second, x10.group_per_minute) == (300, 10, 200)
+    assert (x10.overall_per_s, x10.per_chat_per_s, x10.per_group_per_min) == (300, 10, 200)
     assert not Limits.preset("off").enabled
     with pytest.raises(ValueError):
         Limits.preset("fast")

@@ -20,6 +20,8 @@ from bot.telegram.menus import publish_admin_menu
 
 AdminHandler = Callable[[Update, Context, AdminService], Awaitable[Reply | None]]
 """An admin command: returns the reply, or None when it answered by itself."""
+SeriesHandler = Callable[[Update, Context, AdminService, Series, list[str]], Awaitable[Reply]]
+"""An admin command for one series: gets it and the words after its name (if named)."""
 
 
 def admin_only(
@@ -78,6 +80,21 @@ async def admin_series(
     return series_text.admin_which(command, mine, service.clock.now())
 
 
+def for_series(
+    command: str, respond: SeriesHandler
+) -> Callable[[Update, Context, AdminService], Awaitable[Reply]]:
+    """Wrap a series' command: the series is chosen by :func:`admin_series` first."""
+
+    async def handle(update: Update, context: Context, admin: AdminService) -> Reply:
+        chosen = await admin_series(update, context, admin, list(context.args or []), command)
+        if isinstance(chosen, Reply):
+            return chosen
+        return await respond(update, context, admin, *chosen)
+
+    handle.__doc__ = respond.__doc__
+    return handle
+
+
 async def admin_menu(update: Update, context: Context, admin: AdminService) -> Reply:
     """/admin: the organizers' commands."""
     return organizer_text.admin_help(subscribers(context).event)
@@ -115,13 +132,11 @@ async def preview(update: Update, context: Context, admin: AdminService) -> Repl
     return series_text.new_edition_preview(edition, followers, reader)
 
 
-async def extend(update: Update, context: Context, admin: AdminService) -> Reply:
+async def extend(
+    update: Update, context: Context, admin: AdminService, series: Series, args: list[str]
+) -> Reply:
     """/extend [event] <key date> <new time>."""
     service = subscribers(context)
-    chosen = await admin_series(update, context, admin, list(context.args or []), "extend")
-    if isinstance(chosen, Reply):
-        return chosen
-    series, args = chosen
     event = series.current(service.clock.now())
     if len(args) < 2:
         return organizer_text.extend_usage(event)
@@ -150,7 +165,7 @@ def register(application: BotApp) -> None:
     for name, respond in (
         ("admin", admin_menu),
         ("reload", reload),
-        ("extend", extend),
+        ("extend", for_series("extend", extend)),
         ("audit", audit),
         ("preview", preview),
     ):

@@ -8,16 +8,39 @@ person's client stops spinning and they know to ask again.
 from __future__ import annotations
 
 import logging
-from typing import cast
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 from telegram import CallbackQuery, Update
 from telegram.ext import CallbackQueryHandler
 
+from bot.render import callbacks as cb
 from bot.render.subscribers import STALE_BUTTON
 from bot.telegram.common import Context
 from bot.telegram.context import BotApp
 
 log = logging.getLogger(__name__)
+
+A = TypeVar("A")
+
+
+def presses(*kinds: type[object]) -> Callable[[object], bool]:
+    """A ``CallbackQueryHandler`` pattern: a press whose data decodes to one of ``kinds``."""
+
+    def matches(data: object) -> bool:
+        return isinstance(data, str) and isinstance(cb.decode(data), kinds)
+
+    return matches
+
+
+async def pressed(update: Update, kind: type[A]) -> tuple[CallbackQuery, A] | None:
+    """The press and its action when that is a ``kind``; else the press is answered as stale."""
+    query = cast(CallbackQuery, update.callback_query)
+    action = cb.decode(query.data)
+    if isinstance(action, kind):
+        return query, action
+    await query.answer(STALE_BUTTON)
+    return None
 
 
 async def unknown_button(update: Update, _context: Context) -> None:

@@ -11,11 +11,11 @@ import logging
 import re
 from typing import cast
 
-from telegram import CallbackQuery, Message, Update
+from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.domain.series import series_of
+from bot.domain.series import Series, series_of
 from bot.domain.times import TimeError, parse_when
 from bot.domain.views import Progress
 from bot.render import broadcasts as broadcast_text
@@ -28,7 +28,8 @@ from bot.services.admin import AdminService
 from bot.telegram.common import Context, answer, chat_info, services, subscribers
 from bot.telegram.context import BotApp
 from bot.telegram.handlers import info
-from bot.telegram.handlers.admin import admin_only, admin_series, ensure_admin_menu
+from bot.telegram.handlers.admin import admin_only, admin_series, ensure_admin_menu, for_series
+from bot.telegram.handlers.buttons import pressed, presses
 from bot.telegram.replies import edit_reply, send_reply
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ _COMMAND = re.compile(r"^/\w+(@\w+)?\s*")
 _SCHEDULE = re.compile(r"^at \d{4}-\d{2}-\d{2}\b")
 STATUS_EVERY_SECONDS = 3.0
 """How often the live status message is edited (Telegram counts edits against limits)."""
+LATEST_BROADCASTS = 10
+"""How many of a series' latest broadcasts /broadcasts lists."""
 
 
 def announcement(message: Message, series_word: str | None = None) -> tuple[str | None, str]:
@@ -114,22 +117,16 @@ async def news_command(update: Update, context: Context) -> None:
     await answer(update, context, await info.news(update, context))
 
 
-def _is_post_button(data: object) -> bool:
-    """Whether a press is a draft control (anything else goes to the catch-all)."""
-    return isinstance(data, str) and isinstance(cb.decode(data), cb.PostAction)
-
-
 async def on_post_button(update: Update, context: Context) -> None:
     """post:send|paid|edit|cancel:<draft id>: only the draft's author can act on it.
 
     ``paid`` sends it as a paid broadcast (the organizer opted in on the preview).
     """
-    query = cast(CallbackQuery, update.callback_query)
-    svc = services(context)
-    decoded = cb.decode(query.data)
-    if not isinstance(decoded, cb.PostAction):
-        await query.answer(subscriber_text.STALE_BUTTON)
+    press = await pressed(update, cb.PostAction)
+    if press is None:
         return
+    query, decoded = press
+    svc = services(context)
     action, draft_id = decoded.verb, decoded.draft_id
     user = query.from_user
     if not svc.admin.is_admin(user.id):
@@ -207,24 +204,27 @@ async def stats(update: Update, context: Context, admin: AdminService) -> Reply:
     """/stats [event]: subscribers, zones, reminder settings, the outbox (private chats only)."""
     if chat_info(update).is_group:
         return subscriber_text.private_only("stats", context.bot.username)
-    svc = services(context)
-    chosen = await admin_series(update, context, admin, list(context.args or []), "stats")
-    if isinstance(chosen, Reply):
-        return chosen
-    series, _ = chosen
-    view = await svc.admin.stats(series.id)
-    event = series.current(svc.subscribers.clock.now())
-    return organizer_text.stats(event, view, await subscribers(context).reader(chat_info(update)))
+    return await _series_stats(update, context, admin)
 
 
-async def broadcasts(update: Update, context: Context, admin: AdminService) -> Reply:
+async def _stats(
+    update: Update, context: Context, admin: AdminService, series: Series, _args: list[str]
+) -> Reply:
+    """The /stats of one series."""
+    view = await admin.stats(series.id)
+    service = subscribers(context)
+    event = series.current(service.clock.now())
+    return organizer_text.stats(event, view, await service.reader(chat_info(update)))
+
+
+_series_stats = for_series("stats", _stats)
+
+
+async def broadcasts(
+    update: Update, context: Context, _admin: AdminService, series: Series, _args: list[str]
+) -> Reply:
     """/broadcasts [event]: the latest broadcasts of the event and how they went."""
-    svc = services(context)
-    chosen = await admin_series(update, context, admin, list(context.args or []), "broadcasts")
-    if isinstance(chosen, Reply):
-        return chosen
-    series, _ = chosen
-    items = await svc.news.broadcasts(series.editions)
+    items = await services(context).news.broadcasts(series.editions, LATEST_BROADCASTS)
     return organizer_text.broadcasts_list(
         items, await subscribers(context).reader(chat_info(update))
     )
@@ -256,9 +256,12 @@ def register(application: BotApp) -> None:
     """Add /post, /news, the post buttons, /stats, /broadcasts and /cancel."""
     application.add_handler(CommandHandler("post", admin_only("post", _post_reply)))
     application.add_handler(CommandHandler("news", news_command))
-    application.add_handler(CallbackQueryHandler(on_post_button, pattern=_is_post_button))
-    for name, respond in (("stats", stats), ("broadcasts", broadcasts), ("cancel", cancel)):
-        application.add_handler(CommandHandler(name, admin_only(name, respond)))
+    application.add_handler(CallbackQueryHandler(on_post_button, pattern=presses(cb.PostAction)))
+    application.add_handler(CommandHandler("stats", admin_only("stats", stats)))
+    application.add_handler(
+        CommandHandler("broadcasts", admin_only("broadcasts", for_series("broadcasts", broadcasts)))
+    )
+    application.add_handler(CommandHandler("cancel", admin_only("cancel", cancel)))
 
 
 async def _post_reply(update: Update, context: Context, admin: AdminService) -> None:

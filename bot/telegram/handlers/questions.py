@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
 
-from telegram import CallbackQuery, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.domain.model import Event
@@ -19,6 +18,7 @@ from bot.render.reply import Reply
 from bot.telegram.common import Context, answer, chat_info, subscribers
 from bot.telegram.context import BotApp
 from bot.telegram.handlers import info, subscription, timezone
+from bot.telegram.handlers.buttons import pressed, presses
 
 
 async def event_of(update: Update, context: Context, text: str = "") -> Event:
@@ -98,18 +98,12 @@ async def respond(update: Update, context: Context, text: str) -> None:
     await answer(update, context, reply)
 
 
-def _is_ask_button(data: object) -> bool:
-    """Whether a press is a suggested question (anything else goes to the catch-all)."""
-    return isinstance(data, str) and isinstance(cb.decode(data), cb.Ask)
-
-
 async def on_ask(update: Update, context: Context) -> None:
     """A suggestion button: answer the question it names."""
-    query = cast(CallbackQuery, update.callback_query)
-    action = cb.decode(query.data)
-    if not isinstance(action, cb.Ask):
-        await query.answer(subscriber_text.STALE_BUTTON)
+    press = await pressed(update, cb.Ask)
+    if press is None:
         return
+    query, action = press
     await query.answer()
     reply = await reply_for(update, context, Answer(action.kind))
     if reply is not None:
@@ -118,4 +112,4 @@ async def on_ask(update: Update, context: Context) -> None:
 
 def register(application: BotApp) -> None:
     """Add the suggestion buttons (plain text itself reaches :func:`respond` via fallback)."""
-    application.add_handler(CallbackQueryHandler(on_ask, pattern=_is_ask_button))
+    application.add_handler(CallbackQueryHandler(on_ask, pattern=presses(cb.Ask)))

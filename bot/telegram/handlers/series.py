@@ -19,6 +19,7 @@ from bot.render.reply import Reply
 from bot.render.series import SeriesLine
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.context import BotApp
+from bot.telegram.handlers.buttons import presses
 
 Answer = Callable[[Update, Context], Awaitable[Reply]]
 
@@ -124,11 +125,6 @@ async def on_button(update: Update, context: Context) -> None:
     await answer(update, context, reply)
 
 
-def _is_series_button(data: object) -> bool:
-    """Whether a press is one of this module's buttons."""
-    return isinstance(data, str) and isinstance(cb.decode(data), cb.Follow | cb.Pick)
-
-
 def _pickable() -> dict[str, Answer]:
     """The commands a choose button can finish: every answer, and the subscription ones."""
     from bot.telegram.handlers import info, subscription  # info imports this module
@@ -146,4 +142,4 @@ def register(application: BotApp) -> None:
     application.add_handler(CommandHandler("events", events))
     application.add_handler(CommandHandler("follow", follow))
     application.add_handler(CommandHandler("unfollow", unfollow))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=_is_series_button))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=presses(cb.Follow, cb.Pick)))

@@ -17,6 +17,7 @@ from bot.services.subscribers import SubscriberService, Target
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.context import BotApp
 from bot.telegram.handlers import timezone
+from bot.telegram.handlers.buttons import presses
 from bot.telegram.replies import edit_reply
 from bot.telegram.targets import resolve
 
@@ -104,12 +105,6 @@ async def settings(update: Update, context: Context) -> None:
     await answer(update, context, await settings_reply(update, context))
 
 
-def _is_subscription_button(data: object) -> bool:
-    """Whether a press is one of this module's buttons (anything else goes to the catch-all)."""
-    action = cb.decode(data) if isinstance(data, str) else None
-    return isinstance(action, cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate)
-
-
 async def on_button(update: Update, context: Context) -> None:
     """Buttons: subscribe, settings, a reminder mode, a key date's toggle (of one series)."""
     query = cast(CallbackQuery, update.callback_query)
@@ -181,4 +176,8 @@ def register(application: BotApp) -> None:
     application.add_handler(CommandHandler("subscribe", subscribe))
     application.add_handler(CommandHandler("unsubscribe", unsubscribe))
     application.add_handler(CommandHandler("settings", settings))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=_is_subscription_button))
+    application.add_handler(
+        CallbackQueryHandler(
+            on_button, pattern=presses(cb.Subscribe, cb.OpenSettings, cb.SetMode, cb.ToggleDate)
+        )
+    )

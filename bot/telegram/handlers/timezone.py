@@ -15,6 +15,7 @@ from bot.render import zones as zone_texts
 from bot.render.reply import Reply
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.context import BotApp
+from bot.telegram.handlers.buttons import pressed, presses
 
 
 async def set_from_text(update: Update, context: Context, query: str) -> None:
@@ -66,28 +67,12 @@ async def onboarding(update: Update, context: Context, reply: Reply) -> Reply:
     return zone_texts.with_onboarding(reply, guesses, private=chat.type == "private")
 
 
-def _is_zone_button(data: object) -> bool:
-    """Whether a press is a zone choice (anything else goes to the catch-all)."""
-    return isinstance(data, str) and isinstance(cb.decode(data), cb.ChooseZone)
-
-
-def _is_location_button(data: object) -> bool:
-    """Whether a press is "📍 Use my location"."""
-    return isinstance(data, str) and isinstance(cb.decode(data), cb.UseLocation)
-
-
-def _is_type_city_button(data: object) -> bool:
-    """Whether a press is "⌨️ Type a city"."""
-    return isinstance(data, str) and isinstance(cb.decode(data), cb.TypeCity)
-
-
 async def on_choice(update: Update, context: Context) -> None:
     """A zone button (``tz:<IANA name or UTC±HH:MM>``)."""
-    query = cast(CallbackQuery, update.callback_query)
-    action = cb.decode(query.data)
-    if not isinstance(action, cb.ChooseZone):
-        await query.answer(subscriber_text.STALE_BUTTON)
+    press = await pressed(update, cb.ChooseZone)
+    if press is None:
         return
+    query, action = press
     try:
         zone = parse_zone(action.zone)
     except TimeError:
@@ -155,7 +140,7 @@ def is_city_reply(message: Message) -> bool:
 def register(application: BotApp) -> None:
     """Add /timezone, its buttons and the location handler."""
     application.add_handler(CommandHandler("timezone", timezone))
-    application.add_handler(CallbackQueryHandler(on_use_location, pattern=_is_location_button))
-    application.add_handler(CallbackQueryHandler(on_type_city, pattern=_is_type_city_button))
-    application.add_handler(CallbackQueryHandler(on_choice, pattern=_is_zone_button))
+    application.add_handler(CallbackQueryHandler(on_use_location, pattern=presses(cb.UseLocation)))
+    application.add_handler(CallbackQueryHandler(on_type_city, pattern=presses(cb.TypeCity)))
+    application.add_handler(CallbackQueryHandler(on_choice, pattern=presses(cb.ChooseZone)))
     application.add_handler(MessageHandler(filters.LOCATION, on_location))
