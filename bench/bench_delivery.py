@@ -61,7 +61,7 @@ from bot.delivery import DeliveryEngine, DeliveryLimits, PriorityRateLimiter
 from bot.delivery.http import AiohttpRequest
 from bot.domain.clock import SystemClock
 from bot.storage import Database
-from bot.storage.models import Audience
+from bot.storage.models import Audience, AudienceBroadcast
 
 FIRST_USER = 100001  # the sandbox numbers people from here
 TOTAL_USERS = 10_000 + 16
@@ -291,7 +291,16 @@ async def run_ours(
     tasks = asker.start() if sc.interactive else []
     began = time.monotonic()
     created = await engine.enqueue_to(  # as a news post does: INSERT ... SELECT
-        event, "news", tag, None, Audience(event), [{"text": TEXT}], f"bench:{tag}:", paid=sc.paid
+        AudienceBroadcast(
+            event,
+            "news",
+            tag,
+            None,
+            Audience(event),
+            [{"text": TEXT}],
+            f"bench:{tag}:",
+            paid=sc.paid,
+        )
     )
     await engine.wait_finished(created.broadcast_id, timeout=900)
     seconds = time.monotonic() - began

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.domain.clock import FixedClock
 from bot.storage import Database
-from bot.storage.models import Audience
+from bot.storage.models import Audience, AudienceBroadcast
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 T0 = dt.datetime(2026, 2, 1, 12, 0, tzinfo=dt.UTC)
@@ -204,7 +204,9 @@ async def enqueue_child(kind: str, pg_url: str, folder: str, count: int) -> dict
         parts = [{"text": "<b>EuroMLSys</b>: the program is online", "parse_mode": "HTML"}]
         began = time.monotonic()
         created = await db.outbox.create_broadcast_to(
-            EVENT, "news", "1", None, Audience(EVENT), parts, "news:1:", part_suffix=True
+            AudienceBroadcast(
+                EVENT, "news", "1", None, Audience(EVENT), parts, "news:1:", part_suffix=True
+            )
         )
         seconds = time.monotonic() - began
         rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -31,6 +31,7 @@ from bot.services.admin import AdminService
 from bot.services.events import EventBook
 from bot.services.news import NewsService
 from bot.services.reminders import ReminderService
+from bot.services.send_time import SendTimeRenderer
 from bot.services.subscribers import SubscriberService
 from bot.services.trackers import TrackedEvents, TrackerFollower
 from bot.settings import Settings, SettingsError
@@ -141,11 +142,11 @@ class Runtime:
             workers=workers,
             on_admin_alert=lambda text: alert_admins(application, admins, text),
             health=health,
+            renderer=SendTimeRenderer(db, book, TEXTS).render,
         )
         assert application.job_queue is not None
         scheduler = JobQueueScheduler(application.job_queue, clock)
         reminders = ReminderService(db, book, engine, scheduler, TEXTS)
-        engine.renderer = reminders.render
         admin = AdminService(db, reminders, admin_ids)  # plus each series' own admins
         news = NewsService(db, engine, clock, TEXTS)
         alerts = AdminAlerts(lambda text: alert_admins(application, admins, text))

@@ -57,7 +57,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from telegram import Bot
@@ -75,7 +75,7 @@ from bot.delivery.scheduler import RowScheduler
 from bot.domain.clock import Clock
 from bot.storage.database import Database
 from bot.storage.models import (
-    Audience,
+    AudienceBroadcast,
     Broadcast,
     BroadcastKind,
     CreatedBroadcast,
@@ -339,20 +339,7 @@ class DeliveryEngine:
         self.db.after_commit(lambda: self._enqueued(created))
         return created.broadcast_id
 
-    async def enqueue_to(
-        self,
-        event_id: str,
-        kind: BroadcastKind,
-        ref: str,
-        created_by: int | None,
-        audience: Audience,
-        parts: Sequence[Mapping[str, Any]],
-        key_prefix: str,
-        *,
-        part_suffix: bool = False,
-        not_before: dt.datetime | None = None,
-        paid: bool = False,
-    ) -> CreatedBroadcast:
+    async def enqueue_to(self, order: AudienceBroadcast) -> CreatedBroadcast:
         """Write a broadcast to an audience inside the database (see ``create_broadcast_to``).
 
         The payload ``parts`` are stored once; repeats add nothing. Returns the broadcast
@@ -360,18 +347,7 @@ class DeliveryEngine:
         (``db.unit_of_work()``) the rows commit or roll back with it, and the workers are
         woken only after the commit: before it they could not see the rows.
         """
-        created = await self.db.outbox.create_broadcast_to(
-            event_id,
-            kind,
-            ref,
-            created_by,
-            audience,
-            parts,
-            key_prefix,
-            part_suffix=part_suffix,
-            not_before=not_before,
-            paid=paid,
-        )
+        created = await self.db.outbox.create_broadcast_to(order)
         self.db.after_commit(lambda: self._enqueued(created))
         return created
 

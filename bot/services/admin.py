@@ -120,16 +120,7 @@ class AdminService:
         found = self.reminders.book.series(sid)
         ids = {e.id for e in found.editions} if found else set()
         upcoming = [r for r in self.reminders.upcoming() if r.event_id in ids]
-        return StatsView(
-            active=counts.active,
-            inactive=counts.inactive,
-            unreachable=counts.unreachable,
-            by_mode=dict(counts.by_mode),
-            by_timezone=dict(counts.by_timezone),
-            scheduled=len(upcoming),
-            next_reminder=(upcoming[0].id, upcoming[0].fire_at) if upcoming else None,
-            pending=await self.db.outbox.pending_count(),
-        )
+        return StatsView.of(counts, upcoming, await self.db.outbox.pending_count())
 
     async def audit_log(self, limit: int = 15) -> list[AuditView]:
         """Return the latest admin actions, newest first, with names where the bot knows them."""

@@ -23,7 +23,7 @@ from bot.domain.outbox_keys import news_prefix
 from bot.domain.series import series_of
 from bot.domain.views import BroadcastView, DeliveryEstimate
 from bot.storage.database import Database
-from bot.storage.models import Audience
+from bot.storage.models import Audience, AudienceBroadcast
 
 log = logging.getLogger(__name__)
 
@@ -155,16 +155,18 @@ class NewsService:
                 series_of(event), extra_chats=() if channel_id is None else (channel_id,)
             )
             created = await self.engine.enqueue_to(
-                event.id,
-                "news",
-                str(item.id),
-                author_id,
-                audience,
-                [{"text": part, "parse_mode": "HTML", "disable_preview": False} for part in parts],
-                news_prefix(item.id),
-                part_suffix=True,
-                not_before=send_at,
-                paid=paid,
+                AudienceBroadcast(
+                    event.id,
+                    "news",
+                    str(item.id),
+                    author_id,
+                    audience,
+                    [{"text": p, "parse_mode": "HTML", "disable_preview": False} for p in parts],
+                    news_prefix(item.id),
+                    part_suffix=True,
+                    not_before=send_at,
+                    paid=paid,
+                )
             )
             broadcast = created.broadcast_id
             recipients = created.inserted // len(parts)

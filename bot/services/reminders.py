@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bot.domain.model import Event, KeyDate
@@ -33,11 +33,12 @@ from bot.domain.outbox_keys import (
 )
 from bot.domain.plan import Reminder, all_reminders, overdue, plan
 from bot.domain.series import new_editions, series_of
-from bot.domain.times import iso_utc, parse_instant, parse_zone
+from bot.domain.times import iso_utc
 from bot.domain.views import Reader
 from bot.services.events import DateChange, EventBook
+from bot.services.send_time import ReminderTexts, reader_for
 from bot.storage.database import Database
-from bot.storage.models import Audience, CreatedBroadcast, OutboxRow, Recipient
+from bot.storage.models import Audience, AudienceBroadcast, CreatedBroadcast, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -59,37 +60,12 @@ class Scheduler(Protocol):
 class Enqueuer(Protocol):
     """The delivery engine's way in: write a broadcast to an audience in the outbox."""
 
-    async def enqueue_to(
-        self,
-        event_id: str,
-        kind: Any,
-        ref: str,
-        created_by: int | None,
-        audience: Audience,
-        parts: Sequence[Mapping[str, Any]],
-        key_prefix: str,
-    ) -> CreatedBroadcast:
+    async def enqueue_to(self, order: AudienceBroadcast) -> CreatedBroadcast:
         """Write the rows in one transaction; return the broadcast id and rows written."""
         ...
 
     def wake(self) -> None:
         """Look for new rows now (they were written by a unit of work of their own)."""
-        ...
-
-
-class ReminderTexts(Protocol):
-    """The texts of what this service broadcasts, rendered for one reader."""
-
-    def reminder(self, event: Event, kd: KeyDate, reader: Reader) -> str:
-        """A reminder of ``kd``."""
-        ...
-
-    def date_moved(self, event: Event, kd: KeyDate, previous: dt.datetime, reader: Reader) -> str:
-        """The notice that ``kd`` moved from ``previous``."""
-        ...
-
-    def new_edition(self, edition: Event, reader: Reader) -> str:
-        """The announcement of a new edition."""
         ...
 
 
@@ -271,7 +247,9 @@ class ReminderService:
         }
         audience = Audience(series_of(event), key_date_id=reminder.key_date_id, kind=reminder.kind)
         created = await self.outbox.enqueue_to(
-            event.id, "reminder", ref, None, audience, [payload], reminder_prefix(ref)
+            AudienceBroadcast(
+                event.id, "reminder", ref, None, audience, [payload], reminder_prefix(ref)
+            )
         )
         log.info(
             "reminder %s: broadcast %d to %d chat(s)", ref, created.broadcast_id, created.inserted
@@ -332,13 +310,15 @@ class ReminderService:
                     "disable_preview": True,
                 }
                 await self.outbox.enqueue_to(
-                    event.id,
-                    "extension",
-                    ref,
-                    change.recorded_by,
-                    Audience(series_of(event)),
-                    [payload],
-                    extension_prefix(event.id, ref),
+                    AudienceBroadcast(
+                        event.id,
+                        "extension",
+                        ref,
+                        change.recorded_by,
+                        Audience(series_of(event)),
+                        [payload],
+                        extension_prefix(event.id, ref),
+                    )
                 )
 
     async def _cancel_stale(self, event: Event, kd: KeyDate, previous_at: dt.datetime) -> None:
@@ -351,46 +331,9 @@ class ReminderService:
     # -- rendering at send time -------------------------------------------------------------
 
     def _reader(self, timezone: str | None) -> Reader:
-        zone = None
-        if timezone:
-            try:
-                zone = parse_zone(timezone)
-            except ValueError:
-                zone = None
-        return Reader(zone, self.book.clock.now())
+        return reader_for(timezone, self.book.clock.now())
 
     def _text(self, event: Event, reminder: Reminder, timezone: str | None) -> str:
         kd = event.key_date(reminder.key_date_id)
         assert kd is not None
         return self.texts.reminder(event, kd, self._reader(timezone))
-
-    async def render(self, row: OutboxRow) -> Mapping[str, Any] | None:
-        """The delivery engine's renderer: write a reminder or a date notice for its reader.
-
-        The payload is stored once per broadcast; the text is computed as each row is
-        sent, in the reader's zone, so it says how long is really left. A reminder whose
-        key date has moved since it was queued, or that no longer applies (see
-        :func:`bot.domain.plan.valid_until`), is skipped (returns None); any other payload
-        is sent as it is.
-        """
-        payload = row.payload
-        template = payload.get("template")
-        if template not in ("reminder", "date_moved"):
-            return payload
-        event = self.book.event(str(payload.get("event")))
-        kd = event.key_date(str(payload.get("key_date"))) if event else None
-        now = self.book.clock.now()
-        queued_for = parse_instant(str(payload.get("key_date_at")))
-        if template == "date_moved":
-            if event is None or kd is None or kd.at != queued_for:
-                return payload  # moved again since: the stored text is still true of then
-            chat = await self.db.chats.get_chat(row.chat_id)
-            previous = parse_instant(str(payload.get("previous_at")))
-            reader = self._reader(chat.timezone if chat else None)
-            return {**payload, "text": self.texts.date_moved(event, kd, previous, reader)}
-        until = parse_instant(str(payload.get("until") or payload.get("key_date_at")))
-        if event is None or kd is None or kd.at != queued_for or until <= now:
-            return None
-        chat = await self.db.chats.get_chat(row.chat_id)
-        text = self.texts.reminder(event, kd, self._reader(chat.timezone if chat else None))
-        return {**payload, "text": text}

@@ -10,7 +10,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.defaults import DEFAULT_DATA_DIR
@@ -24,6 +23,7 @@ from bot.storage.kv import KeyValueRepository
 from bot.storage.migrations import MigrationReport, current_version, migrate
 from bot.storage.news import NewsRepository
 from bot.storage.outbox import OutboxRepository
+from bot.storage.probe import ping
 from bot.storage.subscriptions import SubscriptionRepository
 from bot.storage.unit import Hook, UnitOfWork, current, unit_of_work
 from bot.storage.urls import normalize_database_url, redact_url, sqlite_path
@@ -75,8 +75,7 @@ class Database:
         normalized = normalize_database_url(url, data_dir)
         engine = create_engine(normalized, **engine_kwargs)
         try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            await ping(engine)
         except Exception as exc:
             await engine.dispose()
             raise ConnectionError(

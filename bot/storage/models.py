@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -156,6 +156,28 @@ class Audience:
     key_date_id: str | None = None
     kind: str | None = None
     extra_chats: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class AudienceBroadcast:
+    """A broadcast to everyone in an audience, as a use case orders it.
+
+    ``parts`` are the payloads, stored once and sent to every recipient in order; a
+    row's key is ``key_prefix`` + chat id, plus ``:<part index>`` with ``part_suffix``
+    (required for more than one part). ``not_before`` holds the rows until then;
+    ``paid`` sends them as a paid broadcast. See ``OutboxRepository.create_broadcast_to``.
+    """
+
+    event_id: str
+    kind: BroadcastKind
+    ref: str
+    created_by: int | None
+    audience: Audience
+    parts: Sequence[Mapping[str, Any]]
+    key_prefix: str
+    part_suffix: bool = False
+    not_before: dt.datetime | None = None
+    paid: bool = False
 
 
 @dataclass(frozen=True)

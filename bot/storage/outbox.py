@@ -58,6 +58,7 @@ from bot.storage._sql import (
 )
 from bot.storage.models import (
     Audience,
+    AudienceBroadcast,
     Broadcast,
     BroadcastKind,
     BroadcastProgress,
@@ -179,28 +180,17 @@ class OutboxRepository:
             )
 
     async def create_broadcast_to(
-        self,
-        event_id: str,
-        kind: BroadcastKind,
-        ref: str,
-        created_by: int | None,
-        audience: Audience,
-        parts: Sequence[Mapping[str, Any]],
-        key_prefix: str,
-        *,
-        part_suffix: bool = False,
-        not_before: dt.datetime | None = None,
-        paid: bool = False,
-        chunk: int = ENQUEUE_CHUNK,
+        self, order: AudienceBroadcast, *, chunk: int = ENQUEUE_CHUNK
     ) -> CreatedBroadcast:
-        """Write a broadcast to everyone in ``audience``, inside the database.
+        """Write a broadcast to everyone in the order's audience, inside the database.
 
         The recipients are selected and written by ``INSERT … SELECT`` statements of at
         most ``chunk`` chats each (in chat id order), all in one transaction, so nothing
         of the audience passes through Python and memory stays flat. Every recipient
-        gets each of ``parts`` (stored once); a row's key is ``key_prefix`` + chat id,
-        plus ``:<part index>`` with ``part_suffix``. Otherwise as :meth:`create_broadcast`.
+        gets each of the order's parts (stored once). Otherwise as :meth:`create_broadcast`.
         """
+        parts, part_suffix, key_prefix = order.parts, order.part_suffix, order.key_prefix
+        audience = order.audience
         if not parts:
             raise ValueError("a broadcast needs at least one part")
         if len(parts) > 1 and not part_suffix:
@@ -225,7 +215,15 @@ class OutboxRepository:
 
         async with self._conns.write() as conn:
             return await self._create_in(
-                conn, event_id, kind, ref, created_by, write, not_before, paid, True
+                conn,
+                order.event_id,
+                order.kind,
+                order.ref,
+                order.created_by,
+                write,
+                order.not_before,
+                order.paid,
+                True,
             )
 
     async def _create_in(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.storage.models import Audience
+from bot.storage.models import Audience, AudienceBroadcast
 from tests.delivery.conftest import EVENT, Rig
 
 PART = {"text": "<b>News</b>", "parse_mode": "HTML"}
@@ -20,7 +20,7 @@ async def test_rows_enqueued_in_a_unit_are_sent_once_it_commits(rig: Rig) -> Non
     await engine.start()
     async with rig.db.unit_of_work():
         created = await engine.enqueue_to(
-            EVENT, "news", "n1", 42, Audience("euromlsys"), [PART], "news:n1:"
+            AudienceBroadcast(EVENT, "news", "n1", 42, Audience("euromlsys"), [PART], "news:n1:")
         )
         await rig.db.audit.record(42, "post", {"broadcast": created.broadcast_id})
         assert await rig.db.outbox.pending_count() == 3  # visible inside the unit

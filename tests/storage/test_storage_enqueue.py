@@ -8,7 +8,7 @@ from sqlalchemy import Table, func, select
 
 from bot.domain.clock import FixedClock
 from bot.storage import Database
-from bot.storage.models import Audience
+from bot.storage.models import Audience, AudienceBroadcast
 from bot.storage.schema import broadcast_parts, outbox
 
 EVENT = "euromlsys2026"
@@ -38,7 +38,8 @@ async def test_audience_rows_are_written_in_chunks_and_once(db: Database) -> Non
     parts = [{"text": "part one", "parse_mode": "HTML"}, {"text": "part two"}]
     audience = Audience(SERIES, extra_chats=(-100123, 3))
     created = await db.outbox.create_broadcast_to(
-        EVENT, "news", "1", 99, audience, parts, "news:1:", part_suffix=True, chunk=3
+        AudienceBroadcast(EVENT, "news", "1", 99, audience, parts, "news:1:", part_suffix=True),
+        chunk=3,
     )
     # 11 subscribers - 1 unsubscribed - 1 blocked = 9, plus the channel: 10 chats x 2 parts.
     assert created.inserted == 20
@@ -49,7 +50,8 @@ async def test_audience_rows_are_written_in_chunks_and_once(db: Database) -> Non
     assert await db.outbox.has_key("news:1:-100123:1")
     assert await db.outbox.has_key("news:1:3:0") and not await db.outbox.has_key("news:1:5:0")
     again = await db.outbox.create_broadcast_to(
-        EVENT, "news", "1", 99, audience, parts, "news:1:", part_suffix=True, chunk=4
+        AudienceBroadcast(EVENT, "news", "1", 99, audience, parts, "news:1:", part_suffix=True),
+        chunk=4,
     )
     assert again == (created.broadcast_id, 0)
     broadcast = await db.outbox.get_broadcast(created.broadcast_id)
@@ -67,13 +69,15 @@ async def test_reminder_audience_follows_modes_and_mutes(db: Database) -> None:
     await db.subscriptions.mute_key_date(SERIES, 4, "notification")
     payload = {"template": "reminder", "key_date": "notification"}
     created = await db.outbox.create_broadcast_to(
-        EVENT,
-        "reminder",
-        "r1",
-        None,
-        Audience(SERIES, key_date_id="notification", kind="notification"),
-        [payload],
-        "reminder:r1:",
+        AudienceBroadcast(
+            EVENT,
+            "reminder",
+            "r1",
+            None,
+            Audience(SERIES, key_date_id="notification", kind="notification"),
+            [payload],
+            "reminder:r1:",
+        )
     )
     rows = await db.outbox.rows_for(created.broadcast_id)
     assert [r.chat_id for r in rows] == [1, 5]
