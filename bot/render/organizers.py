@@ -27,7 +27,7 @@ ADMIN_COMMANDS_HELP: tuple[tuple[str, str], ...] = (
     ("stats", "subscribers, time zones, reminder settings, recent broadcasts"),
     ("broadcasts", "the latest broadcasts and their reports"),
     ("cancel", "cancel a running broadcast: /cancel ID"),
-    ("reload", "re-read the event config (a new edition is announced once)"),
+    ("reload", "re-read your events' files (a new edition is announced once): /reload [ID]"),
     ("preview", "what a new edition's file will announce, before /reload"),
     ("extend", "extend a date: /extend paper 2026-02-22 23:59 AoE"),
     ("audit", "the latest admin actions"),
@@ -61,15 +61,31 @@ def no_such_key_date(key_date_id: str, known: Sequence[str]) -> Reply:
     return admin_failed(f"There is no key date {key_date_id!r}; the ids are: {', '.join(known)}.")
 
 
-def reloaded(event: Event, moved: Sequence[str]) -> Reply:
-    """Confirm /reload."""
+def reloaded(events: Sequence[Event], moved: Sequence[str], *, others_left: bool = False) -> Reply:
+    """Confirm /reload: which events' files were re-read, and what moved.
+
+    ``events``: the current edition of each series reloaded; ``others_left``: the bot
+    carries other series, whose files this reload did not read (it says so, and who can).
+    """
+    names = ", ".join(title(e) for e in events)
+    if others_left:
+        what = f"the files of {names} only"
+    else:
+        what = f"every event's files ({names})" if len(events) > 1 else names
     if not moved:
-        return Reply(f"🔄 Config reloaded: {title(event)}, nothing moved, nothing sent.")
-    dates_moved = ", ".join(f"<code>{esc(m)}</code>" for m in moved)
-    return Reply(
-        f"🔄 Config reloaded. Moved: {dates_moved}. Subscribers are told once;"
-        " reminders follow the new dates."
-    )
+        text = f"🔄 Config reloaded: {what}, nothing moved, nothing sent."
+    else:
+        dates_moved = ", ".join(f"<code>{esc(m)}</code>" for m in moved)
+        text = (
+            f"🔄 Config reloaded: {what}. Moved: {dates_moved}. Subscribers are told once;"
+            " reminders follow the new dates."
+        )
+    if others_left:
+        text += (
+            "\nThe other events' files were not read: their organizers reload them, and the"
+            " bot's operators (<code>ADMIN_IDS</code>) reload every event at once."
+        )
+    return Reply(text)
 
 
 def extended(event: Event, kd: KeyDate, previous: dt.datetime, reader: Reader) -> Reply:
@@ -140,9 +156,10 @@ def _audit_what(entry: AuditView) -> str:
         said = f"extended {target}" if entry.outcome == "ok" else f"could not extend {target}"
     elif action == "reload" and entry.outcome == "ok":
         moved = facts.get("moved") or []
-        said = "reloaded the config" + (
-            f"; moved: {', '.join(map(str, moved))}" if moved else "; no date moved"
-        )
+        series = facts.get("series")
+        which = f"the files of {', '.join(map(str, series))}" if series else "the config"
+        said = "reloaded " + which
+        said += f"; moved: {', '.join(map(str, moved))}" if moved else "; no date moved"
         if facts.get("new"):
             said += f"; new edition announced: {', '.join(map(str, facts['new']))}"
     elif action == "reload":
