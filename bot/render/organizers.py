@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.domain.model import Event, KeyDate
 from bot.domain.reminding import is_mode
+from bot.domain.series import series_of
 from bot.domain.text import plain_text
 from bot.domain.times import UTC_ZONE, format_in_zone, humanize_span, iso_utc
 from bot.domain.views import AuditView, BroadcastView, DeliveryEstimate, Progress, Reader, StatsView
@@ -36,9 +37,18 @@ ADMIN_COMMANDS_HELP: tuple[tuple[str, str], ...] = (
 """The organizers' commands, shown in their own menu only."""
 
 
-def admin_help(event: Event) -> Reply:
-    """Answer /admin: the organizers' commands."""
+def admin_help(event: Event, yours: Sequence[Event] = (), *, default: bool = True) -> Reply:
+    """Answer /admin: the organizers' commands, for ``event`` (its key date ids).
+
+    ``yours``: every event the organizer administers, when that is several;
+    ``default``: ``event`` is the chat's default, which a command naming none acts on.
+    """
     lines = [f"🛠 {title(event)}: organizer commands\n"]
+    if len(yours) > 1:
+        names = ", ".join(title(e) for e in yours)
+        unnamed = f"commands act on {title(event)}" if default else "I ask which"
+        example = f"<code>/stats {esc(series_of(yours[-1]))}</code>"
+        lines.insert(1, f"Yours: {names}. Name one first ({example}); without one, {unnamed}.\n")
     lines += [f"/{name} — {esc(what)}" for name, what in ADMIN_COMMANDS_HELP]
     lines.append(
         "\nKey date ids: " + ", ".join(f"<code>{esc(kd.id)}</code>" for kd in event.key_dates)

@@ -272,6 +272,10 @@ async def test_reload_reads_the_organizers_own_series_and_the_operator_reads_all
     mark = sandbox.create_user("Mark", user_id=MLSYS_ADMIN)
     operator = sandbox.create_user("Opal", user_id=OPERATOR)
 
+    menu = await two.ask(mark, "/admin")  # the organizer's own series, not the bot's first
+    assert "MLSys 2026: organizer commands" in menu.content and "EuroMLSys" not in menu.content
+    menu = await two.ask(operator, "/admin")
+    assert "Yours: EuroMLSys 2026, MLSys 2026" in menu.content and "I ask which" in menu.content
     refused = await two.ask(olivia, "/reload mlsys")
     assert "not an organizer of" in refused.content and "MLSys 2026" in refused.content
     mine = await two.ask(mark, "/reload")

@@ -123,6 +123,8 @@ def several_series_replies(event: Event, reader: Reader, text: str) -> list[Repl
         subscriber_text.timezone_set(parse_zone("Asia/Kolkata"), NOW, (other, event.key_dates[0])),
         answers.suggestions(("deadline", "topics"), (other, "other")),
         organizer_text.reloaded([event], []),
+        organizer_text.admin_help(other, both),
+        organizer_text.admin_help(event, both, default=False),
         organizer_text.reloaded(both, [text]),
         organizer_text.reloaded([other], [], others_left=True),
     ]

@@ -96,8 +96,15 @@ def for_series(
 
 
 async def admin_menu(update: Update, context: Context, admin: AdminService) -> Reply:
-    """/admin: the organizers' commands."""
-    return organizer_text.admin_help(subscribers(context).event)
+    """/admin: the organizers' commands, for the series the sender administers."""
+    user = update.effective_user
+    service = subscribers(context)
+    now = service.clock.now()
+    mine = admin.series_of_admin(user.id if user else None)
+    default = await service.default_series(chat_info(update).chat_id)
+    chosen = default if default is not None and default in mine else mine[0]
+    yours = [s.current(now) for s in mine]
+    return organizer_text.admin_help(chosen.current(now), yours, default=chosen is default)
 
 
 async def reload(update: Update, context: Context, admin: AdminService) -> Reply:
