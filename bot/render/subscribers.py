@@ -101,9 +101,9 @@ def help_text(
     else:
         head = f"{title(event)}: " if event else ""
     if reader.in_group:
-        events = " · /events" if several else ""
+        events, sep = (" · /events", "\n") if several else ("", "")
         return Reply(
-            f"{head}/dates · /next · /topics · /scope · /contacts · /venue · /news"
+            f"{head}{sep}/dates · /next · /topics · /scope · /contacts · /venue · /news"
             f" · /subscribe (group admins) · /timezone{events}"
         )
     lines = [f"{head}what I can do\n" if not several else f"{head}\n"]
@@ -126,8 +126,10 @@ def _several_head(event: Event | None, following: Sequence[Event], carried: Sequ
         else f"You follow none of the {len(carried)} events"
         " I carry yet: /events lists them, /follow ID picks one."
     )
-    other = next((e for e in carried if e is not event and e not in following), None)
-    other = next((e for e in following if e is not event), other)
+    default = series_of(event) if event is not None else None
+    others = [e for e in carried if series_of(e) != default]
+    followed = {series_of(e) for e in following}
+    other = next((e for e in others if series_of(e) in followed), others[0] if others else None)
     example = f" <code>/dates {esc(series_of(other))}</code>" if other else ""
     if event is not None:
         head += f" Commands answer for {title(event)}; name another event after one:{example}."

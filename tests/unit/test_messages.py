@@ -142,6 +142,11 @@ def test_texts_of_several_series_name_them(event: Event) -> None:
     assert "/events" in followed
     none = parse_html(subscriber_text.help_text(None, reader, carried=both).text)[0]
     assert "You follow none of the 2 events" in none and "I will ask which one" in none
+    group = subscriber_text.help_text(
+        event, Reader(None, NOW, in_group=True), following=[event], carried=both
+    ).text
+    assert "Commands answer for <b>EuroMLSys 2026</b>" in group and "/dates mlsys" in group
+    assert "\n/dates · /next" in group and group.endswith("/events")
     single = parse_html(subscriber_text.help_text(event, reader).text)[0]
     assert single.startswith("EuroMLSys 2026: what I can do") and "/events" not in single
     partial = organizer_text.reloaded([mlsys], [], others_left=True).text
