@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain.model import Event
@@ -86,6 +86,31 @@ def group_series(events: Iterable[Event]) -> tuple[Series, ...]:
     return tuple(
         Series(sid, tuple(sorted(editions, key=edition_order))) for sid, editions in grouped.items()
     )
+
+
+def swap_series(
+    current: Sequence[Event], loaded: Sequence[Event], only: Collection[str]
+) -> tuple[Event, ...]:
+    """The events after reloading the series ``only`` alone.
+
+    Theirs as ``loaded`` has them (new, changed or gone), every other series as
+    ``current`` has it (its files not taken up). The order of ``current`` is kept (the
+    first series stays first); a series in ``only`` that ``current`` lacks comes last.
+    A series ``loaded`` adds outside ``only`` is left out.
+    """
+    wanted = set(only)
+    fresh = [e for e in loaded if series_of(e) in wanted]
+    result: list[Event] = []
+    placed: set[str] = set()
+    for event in current:
+        sid = series_of(event)
+        if sid not in wanted:
+            result.append(event)
+        elif sid not in placed:
+            placed.add(sid)
+            result += [e for e in fresh if series_of(e) == sid]
+    result += [e for e in fresh if series_of(e) not in placed]
+    return tuple(result)
 
 
 @dataclass(frozen=True)

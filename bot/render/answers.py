@@ -174,15 +174,22 @@ def not_in_call(event: Event, subject: str) -> Reply:
     )
 
 
-def suggestions(kinds: Sequence[Kind]) -> Reply:
-    """A question not understood: the most likely answers as buttons."""
+def suggestions(kinds: Sequence[Kind], about: tuple[Event, str] | None = None) -> Reply:
+    """A question not understood: the most likely answers as buttons.
+
+    ``about``: the edition and series id the question was about, in a bot of several
+    series; the text names it and each button answers for that series.
+    """
+    series = cb.of_series(about[1]) if about else None
     rows = tuple(
-        (Button(SUGGESTION_LABELS[kind], data=cb.encode(cb.Ask(kind))),)
+        (Button(SUGGESTION_LABELS[kind], data=cb.encode(cb.Ask(kind, series))),)
         for kind in kinds
         if kind in SUGGESTION_LABELS
     )
+    topic = f" about {title(about[0])}" if about else ""
     return Reply(
-        "I'm not sure what you are asking. Did you mean one of these? (/help lists everything)",
+        f"I'm not sure what you are asking{topic}. Did you mean one of these?"
+        " (/help lists everything)",
         rows,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.domain.model import Event, KeyDate
-from bot.domain.times import countdown, format_in_zone
+from bot.domain.times import Zone, countdown, format_in_zone
 from bot.domain.views import Reader
 from bot.render.html import esc, link, tg_time
 
@@ -92,3 +92,14 @@ def bar(done: int, total: int, width: int = 16) -> str:
     """A text progress bar: ``done`` of ``total`` filled."""
     filled = width if total == 0 else round(width * done / total)
     return "▓" * filled + "░" * (width - filled)
+
+
+def next_in_zone(zone: Zone, now: dt.datetime, upcoming: tuple[Event, KeyDate] | None) -> str:
+    """A line naming an event's next key date in ``zone`` (empty without one)."""
+    if upcoming is None:
+        return ""
+    event, kd = upcoming
+    return (
+        f"\nNext for {title(event)}: {esc(kd.title)}, {esc(format_in_zone(kd.at, zone))}"
+        f" ({esc(countdown(kd.at, now))})."
+    )

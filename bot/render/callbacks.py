@@ -14,7 +14,8 @@ build: a stale, forged or mangled press). The wire format is short text:
 ``tz:<zone>``               choose a time zone (an IANA name or a ``UTC±HH:MM`` label)
 ``locate``                  ask for the person's location to find their time zone
 ``type-city``               ask the person to type their city as a reply
-``ask:<kind>``              answer a suggested question (a kind in ``SUGGESTIBLE``)
+``ask:<kind>[:<series>]``   answer a suggested question (a kind in ``SUGGESTIBLE``), about
+                            ``series`` when the bot carries several
 ``post:<send|paid|edit|cancel>:<draft>``  an organizer's draft controls
 ``follow:<series>``         follow a series (``unfollow:<series>``: stop)
 ``pick:<command>:<series>`` answer a command for the series chosen (and remember it)
@@ -135,10 +136,11 @@ class TypeCity:
 
 
 @dataclass(frozen=True)
-class Ask:
-    """Answer a question the bot suggested when it did not understand one."""
+class Ask(_OfSeries):
+    """Answer a question the bot suggested when it did not understand one (about ``series``)."""
 
     kind: Kind
+    series: str | None = None
 
 
 @dataclass(frozen=True)
@@ -225,8 +227,8 @@ def encode(action: Callback) -> str:
             data = "locate"
         case TypeCity():
             data = "type-city"
-        case Ask(kind):
-            data = f"ask:{kind}"
+        case Ask(kind, series):
+            data = _with(f"ask:{kind}", series)
         case PostAction(verb, draft_id):
             data = f"post:{verb}:{draft_id}"
         case Follow(series, follow):
@@ -275,8 +277,9 @@ def decode(data: str | None) -> Callback | None:
         return None
     if kind == "tz" and _ZONE.match(value):
         return ChooseZone(value)
-    if kind == "ask" and value in SUGGESTIBLE:
-        return Ask(value)
+    split = _series_part(value) if kind == "ask" else None
+    if split is not None and split[0] in SUGGESTIBLE:
+        return Ask(split[0], split[1])
     if kind == "post":
         verb, _, draft_id = value.partition(":")
         if verb in get_args(PostVerb) and _DRAFT.match(draft_id):

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.domain.model import Event, KeyDate
 from bot.domain.reminding import is_mode
+from bot.domain.series import series_of
 from bot.domain.text import plain_text
 from bot.domain.times import UTC_ZONE, format_in_zone, humanize_span, iso_utc
 from bot.domain.views import AuditView, BroadcastView, DeliveryEstimate, Progress, Reader, StatsView
@@ -27,7 +28,7 @@ ADMIN_COMMANDS_HELP: tuple[tuple[str, str], ...] = (
     ("stats", "subscribers, time zones, reminder settings, recent broadcasts"),
     ("broadcasts", "the latest broadcasts and their reports"),
     ("cancel", "cancel a running broadcast: /cancel ID"),
-    ("reload", "re-read the event config (a new edition is announced once)"),
+    ("reload", "re-read your events' files (a new edition is announced once): /reload [ID]"),
     ("preview", "what a new edition's file will announce, before /reload"),
     ("extend", "extend a date: /extend paper 2026-02-22 23:59 AoE"),
     ("audit", "the latest admin actions"),
@@ -36,9 +37,18 @@ ADMIN_COMMANDS_HELP: tuple[tuple[str, str], ...] = (
 """The organizers' commands, shown in their own menu only."""
 
 
-def admin_help(event: Event) -> Reply:
-    """Answer /admin: the organizers' commands."""
+def admin_help(event: Event, yours: Sequence[Event] = (), *, default: bool = True) -> Reply:
+    """Answer /admin: the organizers' commands, for ``event`` (its key date ids).
+
+    ``yours``: every event the organizer administers, when that is several;
+    ``default``: ``event`` is the chat's default, which a command naming none acts on.
+    """
     lines = [f"🛠 {title(event)}: organizer commands\n"]
+    if len(yours) > 1:
+        names = ", ".join(title(e) for e in yours)
+        unnamed = f"commands act on {title(event)}" if default else "I ask which"
+        example = f"<code>/stats {esc(series_of(yours[-1]))}</code>"
+        lines.insert(1, f"Yours: {names}. Name one first ({example}); without one, {unnamed}.\n")
     lines += [f"/{name} — {esc(what)}" for name, what in ADMIN_COMMANDS_HELP]
     lines.append(
         "\nKey date ids: " + ", ".join(f"<code>{esc(kd.id)}</code>" for kd in event.key_dates)
@@ -61,15 +71,31 @@ def no_such_key_date(key_date_id: str, known: Sequence[str]) -> Reply:
     return admin_failed(f"There is no key date {key_date_id!r}; the ids are: {', '.join(known)}.")
 
 
-def reloaded(event: Event, moved: Sequence[str]) -> Reply:
-    """Confirm /reload."""
+def reloaded(events: Sequence[Event], moved: Sequence[str], *, others_left: bool = False) -> Reply:
+    """Confirm /reload: which events' files were re-read, and what moved.
+
+    ``events``: the current edition of each series reloaded; ``others_left``: the bot
+    carries other series, whose files this reload did not read (it says so, and who can).
+    """
+    names = ", ".join(title(e) for e in events)
+    if others_left:
+        what = f"the files of {names} only"
+    else:
+        what = f"every event's files ({names})" if len(events) > 1 else names
     if not moved:
-        return Reply(f"🔄 Config reloaded: {title(event)}, nothing moved, nothing sent.")
-    dates_moved = ", ".join(f"<code>{esc(m)}</code>" for m in moved)
-    return Reply(
-        f"🔄 Config reloaded. Moved: {dates_moved}. Subscribers are told once;"
-        " reminders follow the new dates."
-    )
+        text = f"🔄 Config reloaded: {what}, nothing moved, nothing sent."
+    else:
+        dates_moved = ", ".join(f"<code>{esc(m)}</code>" for m in moved)
+        text = (
+            f"🔄 Config reloaded: {what}. Moved: {dates_moved}. Subscribers are told once;"
+            " reminders follow the new dates."
+        )
+    if others_left:
+        text += (
+            "\nThe other events' files were not read: their organizers reload them, and the"
+            " bot's operators (<code>ADMIN_IDS</code>) reload every event at once."
+        )
+    return Reply(text)
 
 
 def extended(event: Event, kd: KeyDate, previous: dt.datetime, reader: Reader) -> Reply:
@@ -140,9 +166,10 @@ def _audit_what(entry: AuditView) -> str:
         said = f"extended {target}" if entry.outcome == "ok" else f"could not extend {target}"
     elif action == "reload" and entry.outcome == "ok":
         moved = facts.get("moved") or []
-        said = "reloaded the config" + (
-            f"; moved: {', '.join(map(str, moved))}" if moved else "; no date moved"
-        )
+        series = facts.get("series")
+        which = f"the files of {', '.join(map(str, series))}" if series else "the config"
+        said = "reloaded " + which
+        said += f"; moved: {', '.join(map(str, moved))}" if moved else "; no date moved"
         if facts.get("new"):
             said += f"; new edition announced: {', '.join(map(str, facts['new']))}"
     elif action == "reload":

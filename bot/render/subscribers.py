@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from bot.domain.model import Event, KeyDate
 from bot.domain.reminding import ReminderMode, in_mode
+from bot.domain.series import series_of
 from bot.domain.times import Zone, countdown, format_in_zone, to_zone
 from bot.domain.topics import STRONG_MATCH, TopicMatch
 from bot.domain.views import NewsEntry, Reader
@@ -15,6 +16,7 @@ from bot.render import callbacks as cb
 from bot.render.blocks import (
     edition_over,
     key_date_block,
+    next_in_zone,
     social_lines,
     title,
     written_time,
@@ -80,20 +82,60 @@ COMMANDS_HELP: tuple[tuple[str, str], ...] = (
 """The public commands, in menu order, with their one-line descriptions."""
 
 
-def help_text(event: Event, reader: Reader) -> Reply:
-    """Answer /help: every command and what plain questions work."""
+def help_text(
+    event: Event | None,
+    reader: Reader,
+    *,
+    following: Sequence[Event] = (),
+    carried: Sequence[Event] = (),
+) -> Reply:
+    """Answer /help: every command and what plain questions work.
+
+    ``event``: the edition commands answer for (the chat's default; None: the bot asks).
+    ``carried``: every series' current edition when the bot has several; then the help
+    names the ones the chat ``following`` and points to /events and ``/dates ID``.
+    """
+    several = len(carried) > 1
+    if several:
+        head = _several_head(event, following, carried)
+    else:
+        head = f"{title(event)}: " if event else ""
     if reader.in_group:
+        events, sep = (" · /events", "\n") if several else ("", "")
         return Reply(
-            f"{title(event)}: /dates · /next · /topics · /scope · /contacts · /venue · /news"
-            " · /subscribe (group admins) · /timezone"
+            f"{head}{sep}/dates · /next · /topics · /scope · /contacts · /venue · /news"
+            f" · /subscribe (group admins) · /timezone{events}"
         )
-    lines = [f"{title(event)}: what I can do\n"]
-    lines += [f"/{name} — {esc(what)}" for name, what in COMMANDS_HELP]
+    lines = [f"{head}what I can do\n" if not several else f"{head}\n"]
+    lines += [
+        f"/{name} — {esc(what)}" for name, what in COMMANDS_HELP if several or name != "events"
+    ]
     lines.append(
         "\nYou can also just ask: <i>when is the paper deadline?</i>, <i>what topics?</i>,"
         " <i>is federated learning in scope?</i>, <i>who do I contact?</i>"
     )
     return Reply("\n".join(lines))
+
+
+def _several_head(event: Event | None, following: Sequence[Event], carried: Sequence[Event]) -> str:
+    """The head of /help in a bot of several series: what the chat follows, how to name one."""
+    names = ", ".join(title(e) for e in following)
+    head = (
+        f"You follow {names}."
+        if following
+        else f"You follow none of the {len(carried)} events"
+        " I carry yet: /events lists them, /follow ID picks one."
+    )
+    default = series_of(event) if event is not None else None
+    others = [e for e in carried if series_of(e) != default]
+    followed = {series_of(e) for e in following}
+    other = next((e for e in others if series_of(e) in followed), others[0] if others else None)
+    example = f" <code>/dates {esc(series_of(other))}</code>" if other else ""
+    if event is not None:
+        head += f" Commands answer for {title(event)}; name another event after one:{example}."
+    else:
+        head += f" Name the event after a command:{example}, or I will ask which one."
+    return head + (" /events lists every event." if following else "")
 
 
 def dates(event: Event, reader: Reader) -> Reply:
@@ -283,12 +325,18 @@ def timezone_current(zone: Zone | None, now: dt.datetime) -> Reply:
     )
 
 
-def timezone_set(zone: Zone, now: dt.datetime) -> Reply:
-    """Confirm a new time zone."""
-    return Reply(
+def timezone_set(
+    zone: Zone, now: dt.datetime, upcoming: tuple[Event, KeyDate] | None = None
+) -> Reply:
+    """Confirm a new time zone.
+
+    With ``upcoming`` (the chat's default event and its next key date): that date in it.
+    """
+    text = (
         f"🕑 Time zone set to <b>{esc(zone.label)}</b>: it is now"
         f" {esc(format_in_zone(now, zone))}. Every date I send from now on uses it. /dates"
     )
+    return Reply(text + next_in_zone(zone, now, upcoming))
 
 
 def timezone_choices(query: str, candidates: Sequence[str]) -> Reply:
@@ -438,10 +486,16 @@ def inline_topic_cards(event: Event, words: str, matches: Sequence[TopicMatch]) 
     ]
 
 
-def about(event: Event) -> Reply:
-    """Answer /about."""
+def about(event: Event, carried: int = 1) -> Reply:
+    """Answer /about (for one event; ``carried``: how many series the bot has)."""
+    others = (
+        f" I carry {carried} events; /events lists them and <code>/about ID</code> tells"
+        " about another."
+        if carried > 1
+        else ""
+    )
     return Reply(
-        f"🤖 deadline-bot for {title(event)}.\n"
+        f"🤖 deadline-bot for {title(event)}.{others}\n"
         "Dates are kept as the organizers wrote them (AoE, Anywhere on Earth, is UTC−12) and"
         " shown in your zone. I store your chat id, time zone and reminder choices, nothing"
         f" else; /unsubscribe stops every message.\nEvent website: {link(event.website)}"

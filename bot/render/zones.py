@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from bot.domain.model import Event, KeyDate
 from bot.domain.times import Zone, format_in_zone
 from bot.domain.zone_abbreviations import ZoneAbbreviation
 from bot.render import callbacks as cb
+from bot.render.blocks import next_in_zone
 from bot.render.html import esc
 from bot.render.reply import Button, Reply
 
@@ -78,11 +80,17 @@ def type_city() -> Reply:
     )
 
 
-def zone_from_location(zone: Zone, now: dt.datetime) -> Reply:
-    """Confirm a zone found from a location, and take the location keyboard away."""
+def zone_from_location(
+    zone: Zone, now: dt.datetime, upcoming: tuple[Event, KeyDate] | None = None
+) -> Reply:
+    """Confirm a zone found from a location, and take the location keyboard away.
+
+    With ``upcoming`` (the chat's default event and its next key date): that date in it.
+    """
     return Reply(
         f"📍 Your time zone is <b>{esc(zone.label)}</b>: it is now"
-        f" {esc(format_in_zone(now, zone))}. Every date I send uses it. /dates",
+        f" {esc(format_in_zone(now, zone))}. Every date I send uses it. /dates"
+        + next_in_zone(zone, now, upcoming),
         remove_keyboard=True,
     )
 

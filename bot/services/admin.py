@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.config import ConfigError
@@ -31,6 +32,8 @@ class Outcome:
     changes: tuple[DateChange, ...] = ()
     editions: tuple[str, ...] = ()
     """New editions announced by a reload (their ids)."""
+    series: tuple[str, ...] = ()
+    """The series whose files a reload re-read (empty: every file)."""
 
 
 class AdminService:
@@ -82,17 +85,32 @@ class AdminService:
         log.warning("refused admin command %s from user %s: %s", action, user_id, why)
         await self.db.audit.record(user_id, action, why, outcome="refused")
 
-    async def reload(self, user_id: int | None) -> Outcome:
-        """Re-read the config; a broken one changes nothing and says why."""
+    def is_bot_admin(self, user_id: int | None) -> bool:
+        """Whether this user administers the whole bot (``ADMIN_IDS``), not one series."""
+        return user_id is not None and user_id in self.admin_ids
+
+    async def reload(self, user_id: int | None, series: Sequence[str] | None = None) -> Outcome:
+        """Re-read the config (``series``: only these series' files; None: every file).
+
+        A broken config changes nothing and says why. The caller checks that the user
+        administers ``series`` (every series, for None).
+        """
         try:
-            changes = await self.reminders.reload()
+            changes = await self.reminders.reload(series)
         except ConfigError as exc:
             await self.db.audit.record(user_id, "reload", exc.report(), outcome="failed")
             return Outcome(False, exc.report())
         announced = [e.id for e in self.reminders.announced_last]
-        detail = {"moved": [f"{c.event_id}:{c.key_date_id}" for c in changes], "new": announced}
+        detail: dict[str, object] = {
+            "moved": [f"{c.event_id}:{c.key_date_id}" for c in changes],
+            "new": announced,
+        }
+        if series is not None:
+            detail["series"] = list(series)
         await self.db.audit.record(user_id, "reload", detail)
-        return Outcome(True, changes=tuple(changes), editions=tuple(announced))
+        return Outcome(
+            True, changes=tuple(changes), editions=tuple(announced), series=tuple(series or ())
+        )
 
     async def extend(
         self, user_id: int | None, key_date_id: str, written: str, event: Event | None = None

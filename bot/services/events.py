@@ -13,14 +13,14 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.domain.clock import Clock
 from bot.domain.config import load_events, series_from_id
 from bot.domain.model import Event, KeyDate
-from bot.domain.series import Series, group_series, series_of
+from bot.domain.series import Series, group_series, series_of, swap_series
 from bot.domain.times import AOE_ZONE, iso_utc, parse_instant, parse_when
 from bot.storage.database import Database
 
@@ -144,13 +144,15 @@ class EventBook:
         self.db.after_rollback(restore)
         return await self._changes()
 
-    async def reload(self) -> list[DateChange]:
+    async def reload(self, only: Collection[str] | None = None) -> list[DateChange]:
         """Re-read the config (a broken one raises and changes nothing), then refresh.
 
-        Reading and validating run in a worker thread, so that a slow disk or a hostile
-        file never stops the event loop (the bot keeps answering meanwhile).
+        ``only``: take up the files of these series alone; the others stay as loaded
+        (:func:`~bot.domain.series.swap_series`). Reading and validating run in a worker
+        thread, so that a slow disk or a hostile file never stops the event loop.
         """
-        self._config = await asyncio.to_thread(self._loader, self.config_path)
+        loaded = await asyncio.to_thread(self._loader, self.config_path)
+        self._config = loaded if only is None else swap_series(self._config, loaded, only)
         return await self.refresh()
 
     async def extend(

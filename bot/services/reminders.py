@@ -144,12 +144,13 @@ class ReminderService:
                 iso_utc(last.at),
             )
 
-    async def reload(self) -> list[DateChange]:
+    async def reload(self, only: Sequence[str] | None = None) -> list[DateChange]:
         """Re-read the config, announce moved dates and new editions, reschedule.
 
-        A reload that changes nothing sends nothing.
+        ``only``: take up these series' files alone. A reload that changes nothing sends
+        nothing.
         """
-        changes = await self.book.reload()
+        changes = await self.book.reload(only)
         await self.book.adopt_keys()
         await self.announce(changes)
         await self.announce_editions()

@@ -204,6 +204,17 @@ class SubscriberService:
         """The ids of the series the chat follows."""
         return await self.db.subscriptions.followed(chat_id)
 
+    async def followed_series(self, chat_id: int) -> list[Series]:
+        """The series the chat follows, in the bot's order (none while storage fails)."""
+        try:
+            following = set(await self.following(chat_id))
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            log.warning("series of chat %d unknown (storage failing): %s", chat_id, exc)
+            return []
+        return [s for s in self.book.catalog if s.id in following]
+
     # -- subscriptions (to a series; default: the bot's first) ------------------------------
 
     async def is_subscribed(self, chat_id: int, series: str | None = None) -> bool:

@@ -12,6 +12,7 @@ from bot.domain.config import load_event_text, load_events
 from bot.domain.model import Event
 from bot.domain.questions import SUGGESTIBLE
 from bot.domain.reminding import REMINDER_MODES, reminded
+from bot.domain.series import series_of
 from bot.domain.times import parse_zone
 from bot.domain.views import Reader
 from bot.domain.zone_abbreviations import ABBREVIATIONS
@@ -80,7 +81,15 @@ def every_reply(event: Event) -> list[Reply]:
             for p in (True, False)
         ),
         answers.suggestions(SUGGESTIBLE),
+        answers.suggestions(SUGGESTIBLE, (event, series_of(event))),
     ]
+
+
+@pytest.mark.parametrize("event", [SHIPPED, long_id_event()], ids=["shipped", "longest-ids"])
+def test_a_suggestion_names_the_series_it_answers_for(event: Event) -> None:
+    sid = series_of(event)
+    asks = [cb.decode(d) for d in callback_data(answers.suggestions(SUGGESTIBLE, (event, sid)))]
+    assert asks and all(isinstance(a, cb.Ask) and a.series_id([sid, "other"]) == sid for a in asks)
 
 
 @pytest.mark.parametrize("event", [SHIPPED, long_id_event()], ids=["shipped", "longest-ids"])
@@ -129,7 +138,7 @@ def test_data_over_the_limit_is_refused_when_built() -> None:
         "ask:",
         "ask:banana",
         "ask:key_date",  # a kind, but not one the bot offers as a button
-        "ask:deadline:1",
+        "ask:deadline:1:2",
         "locate:",
         "type-city ",
         "tz:Europe/Paris<b>",

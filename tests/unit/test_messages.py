@@ -19,6 +19,7 @@ from bot.domain.views import (
     Reader,
     StatsView,
 )
+from bot.render import answers
 from bot.render import broadcasts as broadcast_text
 from bot.render import organizers as organizer_text
 from bot.render import subscribers as subscriber_text
@@ -106,7 +107,52 @@ def every_reply(event: Event, reader: Reader, text: str) -> list[Reply]:
         *(broadcast_text.reminder(event, kd, reader) for kd in event.key_dates),
         *(broadcast_text.date_moved(event, kd, NOW, reader) for kd in event.key_dates),
         broadcast_text.news_post(event, esc(text)),
+        *several_series_replies(event, reader, text),
     ]
+
+
+def several_series_replies(event: Event, reader: Reader, text: str) -> list[Reply]:
+    """The texts that name the series a chat follows, in a bot of two series."""
+    other = dataclasses.replace(event, id="other2026", series=text, short_name=text)
+    both = [event, other]
+    return [
+        subscriber_text.help_text(event, reader, following=both, carried=both),
+        subscriber_text.help_text(None, reader, carried=both),
+        subscriber_text.help_text(other, reader, following=[other], carried=both),
+        subscriber_text.about(event, 2),
+        subscriber_text.timezone_set(parse_zone("Asia/Kolkata"), NOW, (other, event.key_dates[0])),
+        answers.suggestions(("deadline", "topics"), (other, "other")),
+        organizer_text.reloaded([event], []),
+        organizer_text.admin_help(other, both),
+        organizer_text.admin_help(event, both, default=False),
+        organizer_text.reloaded(both, [text]),
+        organizer_text.reloaded([other], [], others_left=True),
+    ]
+
+
+def test_texts_of_several_series_name_them(event: Event) -> None:
+    mlsys = dataclasses.replace(event, id="mlsys2026", series="mlsys", short_name="MLSys 2026")
+    both = [event, mlsys]
+    reader = READERS[0]
+    followed = parse_html(
+        subscriber_text.help_text(mlsys, reader, following=both, carried=both).text
+    )[0]
+    assert followed.startswith("You follow EuroMLSys 2026, MLSys 2026.")
+    assert "Commands answer for MLSys 2026" in followed and "/dates euromlsys" in followed
+    assert "/events" in followed
+    none = parse_html(subscriber_text.help_text(None, reader, carried=both).text)[0]
+    assert "You follow none of the 2 events" in none and "I will ask which one" in none
+    group = subscriber_text.help_text(
+        event, Reader(None, NOW, in_group=True), following=[event], carried=both
+    ).text
+    assert "Commands answer for <b>EuroMLSys 2026</b>" in group and "/dates mlsys" in group
+    assert "\n/dates · /next" in group and group.endswith("/events")
+    single = parse_html(subscriber_text.help_text(event, reader).text)[0]
+    assert single.startswith("EuroMLSys 2026: what I can do") and "/events" not in single
+    partial = organizer_text.reloaded([mlsys], [], others_left=True).text
+    assert "the files of <b>MLSys 2026</b> only" in partial and "ADMIN_IDS" in partial
+    whole = organizer_text.reloaded(both, []).text
+    assert "every event's files (<b>EuroMLSys 2026</b>, <b>MLSys 2026</b>)" in whole
 
 
 def organizer_replies(event: Event, reader: Reader, text: str) -> list[Reply]:

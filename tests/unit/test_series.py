@@ -21,6 +21,7 @@ from bot.domain.series import (
     parse_choice,
     series_in_text,
     should_announce,
+    swap_series,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +63,28 @@ def test_the_current_edition_has_the_next_date_else_it_is_the_latest() -> None:
 def test_overlapping_editions_the_sooner_date_wins() -> None:
     (series,) = catalog(edition(2026), edition(2027, paper="2026-04-01 23:59 AoE"))
     assert series.current(dt.datetime(2026, 3, 20, tzinfo=UTC)).year == 2027
+
+
+def test_a_reload_of_one_series_takes_up_its_files_alone() -> None:
+    old_euro, old_ml = (
+        load_event_text(t, "x.yaml") for t in (edition(2026), edition(2026, "mlsys"))
+    )
+    loaded = tuple(
+        load_event_text(t, "y.yaml")
+        for t in (
+            edition(2026, "new"),  # a series a bot operator adds: not taken up here
+            edition(2026, "mlsys", paper="2026-03-01 23:59 AoE"),  # edited: taken up
+            edition(2027, "mlsys"),  # a new edition of it: taken up
+            edition(2026, paper="2026-03-09 23:59 AoE"),  # euromlsys edited: not taken up
+        )
+    )
+    swapped = swap_series((old_euro, old_ml), loaded, ["mlsys"])
+    assert [e.id for e in swapped] == ["euromlsys2026", "mlsys2026", "mlsys2027"]
+    assert swapped[0] is old_euro and swapped[1] is loaded[1]
+    assert [e.id for e in swap_series((old_euro, old_ml), loaded[:1], ["mlsys"])] == [
+        "euromlsys2026"  # its files are gone: the series is gone
+    ]
+    assert swap_series((old_euro,), loaded, ["mlsys"])[1:] == loaded[1:3]  # comes last
 
 
 def test_what_a_command_names() -> None:

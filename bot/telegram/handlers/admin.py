@@ -96,18 +96,47 @@ def for_series(
 
 
 async def admin_menu(update: Update, context: Context, admin: AdminService) -> Reply:
-    """/admin: the organizers' commands."""
-    return organizer_text.admin_help(subscribers(context).event)
+    """/admin: the organizers' commands, for the series the sender administers."""
+    user = update.effective_user
+    service = subscribers(context)
+    now = service.clock.now()
+    mine = admin.series_of_admin(user.id if user else None)
+    default = await service.default_series(chat_info(update).chat_id)
+    chosen = default if default is not None and default in mine else mine[0]
+    yours = [s.current(now) for s in mine]
+    return organizer_text.admin_help(chosen.current(now), yours, default=chosen is default)
 
 
 async def reload(update: Update, context: Context, admin: AdminService) -> Reply:
-    """/reload: re-read the config, announce moved dates and new editions once, reschedule."""
+    """/reload [event]: re-read the config, announce moved dates and new editions once.
+
+    The bot's operators (``ADMIN_IDS``) re-read every file; an organizer of some series
+    re-reads only theirs (``/reload ID``: one of them), the others' stay as loaded.
+    """
     user = update.effective_user
-    outcome = await admin.reload(user.id if user else None)
+    user_id = user.id if user else None
+    service = subscribers(context)
+    words = list(context.args or [])
+    only: list[str] | None = None
+    if words or not admin.is_bot_admin(user_id):
+        mine = admin.series_of_admin(user_id)
+        if words:
+            chosen = await admin_series(update, context, admin, words[:1], "reload")
+            if isinstance(chosen, Reply):
+                return chosen
+            if chosen[1]:  # the word names no series of theirs
+                return series_text.unknown_series(words[0], mine)
+            mine = [chosen[0]]
+        only = [s.id for s in mine]
+    outcome = await admin.reload(user_id, only)
     if not outcome.ok:
         return organizer_text.admin_failed(outcome.error)
     moved = [f"{c.event_id}:{c.key_date_id}" for c in outcome.changes]
-    reply = organizer_text.reloaded(subscribers(context).event, moved)
+    now = service.clock.now()
+    catalog = service.book.catalog
+    reloaded = [s.current(now) for s in catalog if only is None or s.id in only]
+    others_left = only is not None and len(reloaded) < len(catalog)
+    reply = organizer_text.reloaded(reloaded, moved, others_left=others_left)
     if outcome.editions:
         reply = Reply(reply.text + "\n" + series_text.editions_announced(outcome.editions))
     return reply

@@ -121,18 +121,23 @@ async def news(update: Update, context: Context, target: Target, event: Event) -
 
 
 async def help_(update: Update, context: Context) -> Reply:
-    """Every command."""
+    """Every command; with several series, the ones the chat follows and how to name one."""
     service = subscribers(context)
     chat = chat_info(update)
-    event = (await service.target(chat.chat_id)).edition or service.event
-    return subscriber_text.help_text(event, await service.reader(chat))
+    reader = await service.reader(chat)
+    catalog = service.book.catalog
+    event = (await service.target(chat.chat_id)).edition
+    if len(catalog) == 1:
+        return subscriber_text.help_text(event or service.event, reader)
+    following = [s.current(reader.now) for s in await service.followed_series(chat.chat_id)]
+    carried = [s.current(reader.now) for s in catalog]
+    return subscriber_text.help_text(event, reader, following=following, carried=carried)
 
 
-async def about(update: Update, context: Context) -> Reply:
-    """About the bot."""
-    service = subscribers(context)
-    event = (await service.target(chat_info(update).chat_id)).edition or service.event
-    return subscriber_text.about(event)
+@about_event("about")
+async def about(update: Update, context: Context, target: Target, event: Event) -> Reply:
+    """About the bot, for the chat's default event (/about mlsys: for that one)."""
+    return subscriber_text.about(event, len(subscribers(context).book.catalog))
 
 
 async def welcome(update: Update, context: Context) -> Reply:

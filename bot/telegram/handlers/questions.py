@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.domain.model import Event
 from bot.domain.questions import Answer, understand
-from bot.domain.series import series_in_text
+from bot.domain.series import series_in_text, series_of
 from bot.render import answers
 from bot.render import callbacks as cb
 from bot.render import series as series_text
@@ -82,16 +82,18 @@ async def reply_for(
 async def respond(update: Update, context: Context, text: str) -> None:
     """Answer a plain question, or offer the two or three most likely answers as buttons."""
     event = await event_of(update, context, text)
+    several = len(subscribers(context).book.catalog) > 1
     understanding = understand(event, text)
     if understanding.answer is None:
         chat = update.effective_chat
         if chat is not None and chat.type == "private":  # in groups people talk among themselves
-            await answer(update, context, answers.suggestions(understanding.suggestions))
+            about = (event, series_of(event)) if several else None
+            await answer(update, context, answers.suggestions(understanding.suggestions, about))
         return
     reply = await reply_for(update, context, understanding.answer, event)
     if reply is None:
         return
-    if len(subscribers(context).book.catalog) > 1:
+    if several:
         reply = series_text.about_event(event, reply)
     if understanding.answer.kind == "timezone":
         reply = await timezone.onboarding(update, context, reply)
@@ -105,7 +107,16 @@ async def on_ask(update: Update, context: Context) -> None:
         return
     query, action = press
     await query.answer()
-    reply = await reply_for(update, context, Answer(action.kind))
+    service = subscribers(context)
+    sid = action.series_id(s.id for s in service.book.catalog)
+    series = service.book.series(sid) if sid is not None else None
+    event = None
+    if series is not None:  # the series the question was about, not the chat's default
+        context.args = [series.id]
+        event = series.current(service.clock.now())
+    reply = await reply_for(update, context, Answer(action.kind), event)
+    if reply is not None and event is not None:
+        reply = series_text.about_event(event, reply)
     if reply is not None:
         await answer(update, context, reply)
 

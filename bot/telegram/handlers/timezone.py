@@ -7,6 +7,7 @@ from typing import cast
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.domain.model import Event, KeyDate
 from bot.domain.times import TimeError, parse_zone
 from bot.domain.zones import resolve_zone, zone_at, zones_for_language
 from bot.render import callbacks as cb
@@ -16,6 +17,18 @@ from bot.render.reply import Reply
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.context import BotApp
 from bot.telegram.handlers.buttons import pressed, presses
+
+
+async def upcoming(context: Context, chat_id: int) -> tuple[Event, KeyDate] | None:
+    """The chat's default event and its next key date, to show in a new zone.
+
+    None when the chat has no default among several series (naming one would mislead)
+    or its event has no date ahead.
+    """
+    service = subscribers(context)
+    event = (await service.target(chat_id)).edition
+    ahead = event.next_date(service.clock.now()) if event is not None else None
+    return (event, ahead) if event is not None and ahead is not None else None
 
 
 async def set_from_text(update: Update, context: Context, query: str) -> None:
@@ -33,7 +46,9 @@ async def set_from_text(update: Update, context: Context, query: str) -> None:
         reply = zone_texts.abbreviation_choices(choice.abbreviation)
     elif choice.zone is not None and len(choice.candidates) <= 1:
         await service.set_zone(chat, choice.zone)
-        reply = subscriber_text.timezone_set(choice.zone, service.clock.now())
+        reply = subscriber_text.timezone_set(
+            choice.zone, service.clock.now(), await upcoming(context, chat.chat_id)
+        )
     elif choice.candidates and choice.error is None:
         reply = subscriber_text.timezone_choices(query, choice.candidates)
     else:
@@ -85,7 +100,10 @@ async def on_choice(update: Update, context: Context) -> None:
         return
     await service.set_zone(chat, zone)
     await query.answer(subscriber_text.zone_set_toast(zone))
-    await answer(update, context, subscriber_text.timezone_set(zone, service.clock.now()))
+    confirmation = subscriber_text.timezone_set(
+        zone, service.clock.now(), await upcoming(context, chat.chat_id)
+    )
+    await answer(update, context, confirmation)
 
 
 async def on_use_location(update: Update, context: Context) -> None:
@@ -122,8 +140,10 @@ async def on_location(update: Update, context: Context) -> None:
         await answer(update, context, zone_texts.location_unknown())
         return
     service = subscribers(context)
-    await service.set_zone(chat_info(update), zone)
-    await answer(update, context, zone_texts.zone_from_location(zone, service.clock.now()))
+    chat = chat_info(update)
+    await service.set_zone(chat, zone)
+    ahead = await upcoming(context, chat.chat_id)
+    await answer(update, context, zone_texts.zone_from_location(zone, service.clock.now(), ahead))
 
 
 def is_city_reply(message: Message) -> bool:
