@@ -118,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     news.add_argument("text", help="the announcement (plain text unless --html)")
     news.add_argument("--html", action="store_true", help="the text is Telegram HTML")
     news.add_argument("--yes", action="store_true", help="send without asking")
+    news.add_argument(
+        "--paid",
+        action="store_true",
+        help="a paid broadcast (allow_paid_broadcast): faster, costs the bot's Telegram Stars",
+    )
     _add_event(news, "the first series")
 
     stats = add_command("stats", cmd_stats, help="subscribers, reminder settings, broadcasts")
@@ -368,6 +373,7 @@ def cmd_news(args: argparse.Namespace, out: TextIO) -> int:
             args.text,
             is_html=args.html,
             yes=args.yes,
+            paid=args.paid,
             out=out,
             confirm=shell.ask_terminal,
             only=args.event,
