@@ -120,9 +120,15 @@ def superseded_by(
     None when ``reminder`` is still the one to send.
     """
     key = (reminder.event_id, reminder.key_date_id, reminder.key_date_at)
-    later = [
-        r for r in _by_key_date(reminders).get(key, []) if firing_order(r) > firing_order(reminder)
-    ]
+    later = sorted(
+        (
+            r
+            for r in reminders
+            if (r.event_id, r.key_date_id, r.key_date_at) == key
+            and firing_order(r) > firing_order(reminder)
+        ),
+        key=firing_order,
+    )
     due = [r for r in later if r.fire_at <= now]
     if due:
         return due[-1]

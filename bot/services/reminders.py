@@ -403,7 +403,10 @@ class ReminderService:
 
     def _superseded(self, event: Event, key: str, now: dt.datetime) -> bool:
         """Whether the reminder of this row is superseded now by a later one of its date."""
-        reminder_id = parse_key(key).ref.partition("@")[0]
+        try:
+            reminder_id = parse_key(key).ref.partition("@")[0]
+        except ValueError:
+            return False  # not a reminder key: nothing to supersede it
         reminders = all_reminders([event])
         reminder = next((r for r in reminders if r.id == reminder_id), None)
         by = None if reminder is None else superseded_by(reminder, reminders, now)

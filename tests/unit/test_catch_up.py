@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.cli import run
 from bot.domain.config import load_events
 from bot.domain.plan import (
     Reminder,
@@ -162,3 +165,35 @@ def test_nothing_still_valid_is_lost(situation: tuple[list[Reminder], dt.datetim
         # Each one due is either sent or superseded, none left undecided.
         decided = set(ids(todo.send)) | {s.reminder.id for s in todo.superseded}
         assert set(ids(missed)) <= decided
+
+
+ALIKE = """\
+id: alike
+name: Alike Workshop
+short_name: Alike 2026
+website: https://example.org
+key_dates:
+  - id: paper
+    title: Paper deadline
+    kind: deadline
+    at: 2026-03-10 12:00 UTC
+    reminders: [7d, 6d 23h 45m, 1d]
+"""
+
+
+def test_a_reminder_that_reads_like_the_next_is_not_fired_and_simulate_agrees(
+    tmp_path: Path,
+) -> None:
+    # "7 days" and "6 days 23 hours 45 minutes" both read "due in 7 days" (to the hour).
+    (tmp_path / "alike.yaml").write_text(ALIKE, encoding="utf-8")
+    reminders = all_reminders(load_events(tmp_path))
+    seven = next(r for r in reminders if r.offset.label == "7d")
+    (later,) = [r for r in reminders if r.offset.label == "6d23h45m"]
+    assert superseded_by(seven, reminders, seven.fire_at) == later
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["simulate", "--config", str(tmp_path), "--from", "2026-03-01T00:00:00Z"]
+    assert run([*argv, "--to", "2026-03-11T00:00:00Z"], out, err) == 0, err.getvalue()
+    assert "reminder alike:paper:7d" not in out.getvalue()
+    assert out.getvalue().count("due in 7 days") == 1
+    assert "reminder alike:paper:6d23h45m" in out.getvalue()
+    assert "reminder alike:paper:1d" in out.getvalue()
