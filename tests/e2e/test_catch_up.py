@@ -84,6 +84,7 @@ async def test_a_start_seconds_before_the_3_hour_reminder_sends_one_not_two(
     (job,) = application.job_queue.get_jobs_by_name(JOB_PREFIX + "euromlsys2026:paper:3h")
     clock_of(early).set(PAPER_3H)
     await job.run(application)
+    await early.sandbox.wait_for_message(sam.id, timeout=15, predicate=lambda m: "⏰" in m.content)
     await early.idle()
     (text,) = reminders_in(early, sam)
     assert "Paper submission deadline is due in 3 hours" in text
