@@ -313,8 +313,8 @@ class ReminderService:
             if await self.db.outbox.find_broadcast(reminder.event_id, "reminder", ref):
                 continue
             log.info("catching up reminder %s (due %s)", reminder.id, iso_utc(reminder.fire_at))
-            await self.fire(reminder.id)
-            fired.append(reminder.id)
+            if await self.fire(reminder.id) is not None:
+                fired.append(reminder.id)
         return fired
 
     async def _supersede(self, reminder: Reminder, by: Reminder) -> None:
