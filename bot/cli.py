@@ -118,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     news.add_argument("text", help="the announcement (plain text unless --html)")
     news.add_argument("--html", action="store_true", help="the text is Telegram HTML")
     news.add_argument("--yes", action="store_true", help="send without asking")
+    news.add_argument(
+        "--paid",
+        action="store_true",
+        help="a paid broadcast (allow_paid_broadcast): faster, costs the bot's Telegram Stars",
+    )
     _add_event(news, "the first series")
 
     stats = add_command("stats", cmd_stats, help="subscribers, reminder settings, broadcasts")
@@ -320,7 +325,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
     announcement its followers get once when the bot loads the file.
     """
     from bot.domain.config import load_events
-    from bot.domain.plan import all_reminders
+    from bot.domain.plan import all_reminders, superseded_by
     from bot.domain.series import group_series
     from bot.domain.text import plain_text
     from bot.domain.times import parse_instant, parse_zone
@@ -339,8 +344,12 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
         if len(series.editions) > 1 and latest.next_date(start) is not None:
             text = plain_text(new_edition(latest, Reader(zone, start)).text)
             shown.append((start, f"new edition {latest.id} (once, when the bot loads it)", text))
+    of_event = {event.id: all_reminders([event]) for event in events}
     for reminder in all_reminders(events):
-        if start <= reminder.fire_at <= end and reminder.fire_at < reminder.valid_until:
+        if not start <= reminder.fire_at <= end or reminder.fire_at >= reminder.valid_until:
+            continue
+        siblings = of_event[reminder.event_id]
+        if superseded_by(reminder, siblings, reminder.fire_at) is None:  # as the bot fires
             event = next(e for e in events if e.id == reminder.event_id)
             kd = event.key_date(reminder.key_date_id)
             assert kd is not None
@@ -368,6 +377,7 @@ def cmd_news(args: argparse.Namespace, out: TextIO) -> int:
             args.text,
             is_html=args.html,
             yes=args.yes,
+            paid=args.paid,
             out=out,
             confirm=shell.ask_terminal,
             only=args.event,

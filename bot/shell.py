@@ -116,10 +116,13 @@ async def news(
     out: TextIO,
     confirm: Callable[[str], bool],
     only: str | None = None,
+    paid: bool = False,
 ) -> int:
     """Preview, confirm and post a news item; follow it to the report. Returns an exit status.
 
     ``only`` names the series (or edition) whose followers get it; default the first.
+    The preview says how long sending takes, free and paid, and what a paid one costs (as
+    /post's does); ``paid`` posts it as a paid broadcast (``allow_paid_broadcast``).
 
     The bot's token is needed either way: to send, and to know which bot's instance lock
     says whether a bot is already running against this database.
@@ -142,11 +145,15 @@ async def news(
         audience = len(await db.subscriptions.active_recipients(series_of(event)))
         out.write("Preview (as subscribers will see it):\n\n")
         out.write(plain_text(broadcast_text.news_post(event, body).text) + "\n\n")
-        if not yes and not confirm(f"Send to {audience} subscriber(s)? [y/N] "):
+        estimate = runtime.news.estimate(event, body, audience)
+        if estimate.messages:
+            out.write(plain_text(organizer_text.delivery_estimate(estimate)) + "\n\n")
+        how = f" as a paid broadcast (about {estimate.stars:g} Telegram Stars)" if paid else ""
+        if not yes and not confirm(f"Send to {audience} subscriber(s){how}? [y/N] "):
             out.write("Nothing sent.\n")
             return 1
         delivering = await lock.try_acquire()
-        posted = await runtime.news.publish(event, body, None)
+        posted = await runtime.news.publish(event, body, None, paid=paid)
         out.write(f"news #{posted.news_id}: broadcast #{posted.broadcast_id}\n")
         printer = ProgressPrinter(out)
         if not delivering:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.domain.model import Event, KeyDate
 from bot.domain.policy import ReminderOffset, offsets_for
-from bot.domain.times import start_of_day, to_zone
+from bot.domain.times import countdown, start_of_day, to_zone
 
 
 @dataclass(frozen=True)
@@ -81,15 +81,104 @@ def plan(
     ]
 
 
-def overdue(events: Iterable[Event], now: dt.datetime) -> list[Reminder]:
-    """Return, per key date, the latest reminder whose time has come and that still applies.
+def firing_order(reminder: Reminder) -> tuple[dt.datetime, str]:
+    """Sort key: when a reminder fires, then its id (for reminders at the same instant)."""
+    return (reminder.fire_at, reminder.id)
 
-    After downtime these are the ones to catch up on (the outbox says which already went
-    out). An older reminder of the same date is superseded: its text would say the same
-    thing ("2 days left"), so people get one message, not a pile.
+
+KeyDateAt = tuple[str, str, dt.datetime]
+"""A key date at one instant: (event id, key date id, instant); an extension makes another."""
+
+
+def _by_key_date(reminders: Iterable[Reminder]) -> dict[KeyDateAt, list[Reminder]]:
+    """Group reminders by key date (event, key date, instant), each group in firing order."""
+    groups: dict[KeyDateAt, list[Reminder]] = {}
+    for reminder in sorted(reminders, key=firing_order):
+        key = (reminder.event_id, reminder.key_date_id, reminder.key_date_at)
+        groups.setdefault(key, []).append(reminder)
+    return groups
+
+
+def reads_alike(reminder: Reminder, now: dt.datetime) -> bool:
+    """Whether a text sent at ``now`` would count down like ``reminder``'s at its own time.
+
+    Texts are rendered when sent and say how long is left (rounded as people read it), so
+    a reminder sent at ``now`` reads like this one ("due in 3 hours") when the two
+    countdowns to the key date are the same.
     """
-    latest: dict[tuple[str, str], Reminder] = {}
-    for reminder in all_reminders(events):  # in firing order: later ones replace earlier
-        if reminder.fire_at <= now < reminder.valid_until:
-            latest[(reminder.event_id, reminder.key_date_id)] = reminder
-    return sorted(latest.values(), key=lambda r: (r.fire_at, r.id))
+    return countdown(reminder.key_date_at, now) == countdown(reminder.key_date_at, reminder.fire_at)
+
+
+def superseded_by(
+    reminder: Reminder, reminders: Iterable[Reminder], now: dt.datetime
+) -> Reminder | None:
+    """Return the later reminder of the same key date that makes ``reminder`` redundant now.
+
+    That is the latest one of its key date (same event, key date and instant) whose time
+    has come after ``reminder``'s; failing that, the next one ahead when a text sent now
+    would read like it (:func:`reads_alike`): it comes in a moment and says the same.
+    None when ``reminder`` is still the one to send.
+    """
+    key = (reminder.event_id, reminder.key_date_id, reminder.key_date_at)
+    later = sorted(
+        (
+            r
+            for r in reminders
+            if (r.event_id, r.key_date_id, r.key_date_at) == key
+            and firing_order(r) > firing_order(reminder)
+        ),
+        key=firing_order,
+    )
+    due = [r for r in later if r.fire_at <= now]
+    if due:
+        return due[-1]
+    ahead = later[0] if later else None
+    return ahead if ahead is not None and reads_alike(ahead, now) else None
+
+
+@dataclass(frozen=True)
+class Superseded:
+    """A reminder whose time came but that is never sent: a later one says it."""
+
+    reminder: Reminder
+    by: Reminder
+    """The reminder of the same key date that supersedes it (due, or due in a moment)."""
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What a start does with the reminders whose time came while the bot was down."""
+
+    send: tuple[Reminder, ...]
+    """At most one per key date: the latest due, if it still applies and nothing supersedes it."""
+    superseded: tuple[Superseded, ...]
+    """The others due of those key dates: recorded as done, never sent."""
+
+
+def to_catch_up(reminders: Iterable[Reminder], now: dt.datetime) -> CatchUp:
+    """Decide, per key date, which reminder whose time has come is sent at ``now``.
+
+    Of the reminders of one key date (same event, key date and instant) whose time has
+    come, only the latest is sent, and only while it still applies (:func:`valid_until`)
+    and the next one of that date is not about to say the same (:func:`superseded_by`);
+    the earlier ones are superseded. A key date whose latest due reminder no longer
+    applies (it has passed) gets nothing, and nothing of it is recorded.
+    """
+    send: list[Reminder] = []
+    superseded: list[Superseded] = []
+    for group in _by_key_date(reminders).values():
+        missed = [r for r in group if r.fire_at <= now]
+        if not missed or now >= missed[-1].valid_until:
+            continue
+        for reminder in missed:
+            by = superseded_by(reminder, group, now)
+            if by is None:
+                send.append(reminder)
+                continue
+            while (later := superseded_by(by, group, now)) is not None:
+                by = later  # the one that is finally sent (or comes in a moment)
+            superseded.append(Superseded(reminder, by))
+    return CatchUp(
+        tuple(sorted(send, key=firing_order)),
+        tuple(sorted(superseded, key=lambda s: firing_order(s.reminder))),
+    )

@@ -231,12 +231,7 @@ def post_controls(
         (Button(label, data=cb.encode(cb.PostAction("send", draft_id))),)
     ]
     if estimate is not None and estimate.messages:
-        text += (
-            f"\n\n⏱ Sending takes about {duration(estimate.free_s)} at Telegram's free pace."
-            f" As a paid broadcast it takes about {duration(estimate.paid_s)} and costs about"
-            f" {estimate.stars:g} Telegram Stars (0.1 per message above the free 30 a second),"
-            " paid from the bot's balance."
-        )
+        text += "\n\n" + delivery_estimate(estimate)
         rows.append(
             (
                 Button(
@@ -252,6 +247,19 @@ def post_controls(
         )
     )
     return Reply(text, tuple(rows))
+
+
+def delivery_estimate(estimate: DeliveryEstimate) -> str:
+    """How long sending takes at the free pace and as a paid broadcast, and what that costs.
+
+    Under /post's preview and ``deadline-bot news``'s.
+    """
+    return (
+        f"⏱ Sending takes about {duration(estimate.free_s)} at Telegram's free pace."
+        f" As a paid broadcast it takes about {duration(estimate.paid_s)} and costs about"
+        f" {estimate.stars:g} Telegram Stars (0.1 per message above the free 30 a second),"
+        " paid from the bot's balance."
+    )
 
 
 def post_scheduled(broadcast_id: int, send_at: dt.datetime, reader: Reader) -> Reply:

@@ -11,8 +11,12 @@
   notification's "due today") until that day ends where it is read
   (:func:`bot.domain.plan.valid_until`). Scheduling, firing, sending and catch-up all
   ask the same question, so nothing planned is silently dropped.
-- At start, a reminder whose time came while the bot was down is sent if it still
-  applies (only the latest one per date); older ones are logged and skipped.
+- At start, of the reminders of one key date whose time came while the bot was down,
+  only the latest is sent, if it still applies and the next one is not about to say the
+  same (:func:`bot.domain.plan.to_catch_up`). The others are superseded: recorded as an
+  empty, cancelled broadcast (so, like a sent one, they count as done and take no rows
+  later) and their pending rows cancelled; a row of one that is sent after all is skipped
+  at send time (:func:`bot.domain.plan.superseded_by`).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from bot.domain.outbox_keys import (
     reminder_prefix,
     reminder_ref,
 )
-from bot.domain.plan import Reminder, all_reminders, overdue, plan
+from bot.domain.plan import Reminder, all_reminders, plan, superseded_by, to_catch_up
 from bot.domain.series import new_editions, series_of
 from bot.domain.times import iso_utc
 from bot.domain.views import Reader
@@ -98,10 +102,14 @@ class ReminderService:
 
     # -- scheduling ----------------------------------------------------------------------
 
-    def reschedule(self) -> list[Reminder]:
-        """Replace every scheduled reminder with the current plan; return what is planned."""
+    def reschedule(self, now: dt.datetime | None = None) -> list[Reminder]:
+        """Replace every scheduled reminder with the plan after ``now``; return what is planned.
+
+        ``now`` defaults to the clock; the start passes the instant its catch-up looked at,
+        so a reminder due in between is scheduled (and runs at once), not lost.
+        """
         self.scheduler.cancel_all(JOB_PREFIX)
-        upcoming = plan(self.book.events, self.book.clock.now())
+        upcoming = plan(self.book.events, self.book.clock.now() if now is None else now)
         for reminder in upcoming:
             self.scheduler.schedule(
                 JOB_PREFIX + reminder.id, reminder.fire_at, self._firing(reminder.id)
@@ -125,8 +133,9 @@ class ReminderService:
         changes = await self.book.refresh()
         await self.announce(changes)
         await self.announce_editions()
-        await self.catch_up()
-        self.reschedule()
+        now = self.book.clock.now()
+        await self.catch_up(now)
+        self.reschedule(now)
         self.log_edition_status()
 
     def log_edition_status(self) -> None:
@@ -228,7 +237,11 @@ class ReminderService:
         return next((r for r in all_reminders(self.book.events) if r.id == reminder_id), None)
 
     async def fire(self, reminder_id: str) -> int | None:
-        """Enqueue a reminder for its recipients now; None when it no longer applies."""
+        """Enqueue a reminder for its recipients now; None when it no longer applies.
+
+        A reminder superseded by a later one of its date (:func:`superseded_by`: a job
+        that ran late) is recorded as such instead.
+        """
         reminder = self._current(reminder_id)
         now = self.book.clock.now()
         if reminder is None or reminder.valid_until <= now:
@@ -236,6 +249,10 @@ class ReminderService:
             return None
         event = self.book.event(reminder.event_id)
         assert event is not None
+        by = superseded_by(reminder, all_reminders([event]), now)
+        if by is not None:  # a late job: a later reminder of its date is due, or says the same
+            await self._supersede(reminder, by)
+            return None
         ref = broadcast_ref(reminder)
         payload = {
             "template": "reminder",
@@ -257,29 +274,53 @@ class ReminderService:
         )
         return created.broadcast_id
 
-    async def catch_up(self) -> list[str]:
-        """Fire the reminders downtime missed (one per date still ahead); return their ids."""
-        now = self.book.clock.now()
+    async def catch_up(self, now: dt.datetime | None = None) -> list[str]:
+        """Send what downtime missed, one reminder per key date; return the ids sent.
+
+        The rule is :func:`bot.domain.plan.to_catch_up`: the superseded reminders are
+        recorded first (their pending rows cancelled), then the latest of each date is
+        fired unless it went out before.
+        """
+        now = self.book.clock.now() if now is None else now
+        todo = to_catch_up(all_reminders(self.book.events), now)
+        for old in todo.superseded:
+            await self._supersede(old.reminder, old.by)
         fired = []
-        for reminder in overdue(self.book.events, now):
-            if await self.db.outbox.find_broadcast(
-                reminder.event_id, "reminder", broadcast_ref(reminder)
-            ):
+        for reminder in todo.send:
+            ref = broadcast_ref(reminder)
+            if await self.db.outbox.find_broadcast(reminder.event_id, "reminder", ref):
                 continue
-            superseded = [
-                r.id
-                for r in all_reminders(self.book.events)
-                if r.key_date_id == reminder.key_date_id
-                and r.event_id == reminder.event_id
-                and r.fire_at < reminder.fire_at
-                and r.fire_at <= now
-            ]
-            for old in superseded:
-                log.info("reminder %s missed during downtime; superseded by %s", old, reminder.id)
             log.info("catching up reminder %s (due %s)", reminder.id, iso_utc(reminder.fire_at))
-            await self.fire(reminder.id)
-            fired.append(reminder.id)
+            if await self.fire(reminder.id) is not None:
+                fired.append(reminder.id)
         return fired
+
+    async def _supersede(self, reminder: Reminder, by: Reminder) -> None:
+        """Record ``reminder`` as done without a message: a later one of its date says it.
+
+        The ledger is the broadcast of ``(event, "reminder", ref)`` (what catch-up and the
+        outbox keys look up): an empty one is created and cancelled, so it takes no rows
+        later; an existing one still pending is cancelled. One unit of work.
+        """
+        ref = broadcast_ref(reminder)
+        async with self.db.unit_of_work():
+            found = await self.db.outbox.find_broadcast(reminder.event_id, "reminder", ref)
+            if found is not None and found.status not in ("pending", "running"):
+                return  # sent, cancelled or superseded before: nothing to record
+            if found is None:
+                made = await self.db.outbox.create_broadcast(
+                    reminder.event_id, "reminder", ref, None, []
+                )
+                broadcast_id = made.broadcast_id
+            else:
+                broadcast_id = found.id
+            cancelled = await self.db.outbox.cancel_broadcast(broadcast_id)
+        log.info(
+            "reminder %s not sent: superseded by %s (%d pending row(s) cancelled)",
+            reminder.id,
+            by.id,
+            cancelled,
+        )
 
     async def announce(self, changes: list[DateChange]) -> None:
         """Tell subscribers once about each moved key date still ahead; drop stale reminders.

@@ -9,15 +9,20 @@ engine when it builds it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 from bot.domain.model import Event, KeyDate
+from bot.domain.outbox_keys import parse_key
+from bot.domain.plan import all_reminders, superseded_by
 from bot.domain.times import parse_instant, parse_zone
 from bot.domain.views import Reader
 from bot.services.events import EventBook
 from bot.storage.database import Database
 from bot.storage.models import OutboxRow
+
+log = logging.getLogger(__name__)
 
 
 class ReminderTexts(Protocol):
@@ -85,6 +90,21 @@ class SendTimeRenderer:
         until = parse_instant(str(payload.get("until") or payload.get("key_date_at")))
         if event is None or kd is None or kd.at != queued_for or until <= now:
             return None
+        if self._superseded(event, row.idempotency_key, now):
+            return None
         chat = await self.db.chats.get_chat(row.chat_id)
         text = self.texts.reminder(event, kd, self._reader(chat.timezone if chat else None))
         return {**payload, "text": text}
+
+    def _superseded(self, event: Event, key: str, now: dt.datetime) -> bool:
+        """Whether the reminder of this row is superseded now by a later one of its date."""
+        try:
+            reminder_id = parse_key(key).ref.partition("@")[0]
+        except ValueError:
+            return False  # not a reminder key: nothing to supersede it
+        reminders = all_reminders([event])
+        reminder = next((r for r in reminders if r.id == reminder_id), None)
+        by = None if reminder is None else superseded_by(reminder, reminders, now)
+        if by is not None:
+            log.debug("reminder %s skipped at send time: superseded by %s", reminder_id, by.id)
+        return by is not None

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from bot import shell
 from bot.cli import run
 from bot.deploy.instance import instance_lock
 from bot.domain.clock import SystemClock
@@ -69,6 +70,70 @@ def test_news_without_yes_from_a_pipe_sends_nothing(
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     code, out, _ = cli("news", "Not this one")
     assert code == 1 and "Nothing sent." in out
+
+
+def test_paid_news_from_the_shell_shows_the_cost_asks_and_sends_allow_paid_broadcast(
+    sandbox_thread: SandboxThread, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = sandbox_thread.sandbox
+    people = [sandbox_thread.call(sandbox.create_user, f"Reader{i}") for i in range(4)]
+    asyncio.run(_subscribe(db_url, [p.id for p in people]))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", sandbox.token)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", sandbox.base_url)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    # From a pipe nobody says yes: the preview with both estimates and the cost, nothing sent.
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, out, err = cli("news", "Registration closes Friday", "--paid")
+    assert code == 1 and "Nothing sent." in out, err
+    assert "at Telegram's free pace. As a paid broadcast it takes about" in out
+    assert "Telegram Stars (0.1 per message above the free 30 a second)" in out
+    assert "<" not in out  # /post's own sentence, without its markup
+    assert all(sandbox.transcript(p.id) == [] for p in people)
+
+    asked: list[str] = []
+
+    def confirm(prompt: str) -> bool:
+        asked.append(prompt)
+        return True
+
+    printed = io.StringIO()
+    code = asyncio.run(
+        shell.news(
+            Settings.from_env(),
+            SystemClock(),
+            "Registration closes Friday",
+            is_html=False,
+            yes=False,
+            out=printed,
+            confirm=confirm,
+            paid=True,
+        )
+    )
+    assert code == 0
+    (prompt,) = asked
+    assert prompt.startswith("Send to 4 subscriber(s) as a paid broadcast (about ")
+    assert "Telegram Stars" in prompt
+    assert "4 delivered" in printed.getvalue()
+    for person in people:
+        (message,) = sandbox.transcript(person.id)
+        assert "Registration closes Friday" in (message.text or "")
+    # Every send carried allow_paid_broadcast, once per reader.
+    assert {p.id: sandbox.counters.paid[p.id] for p in people} == {p.id: 1 for p in people}
+
+
+def test_news_without_paid_sends_at_the_free_pace(
+    sandbox_thread: SandboxThread, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = sandbox_thread.sandbox
+    people = [sandbox_thread.call(sandbox.create_user, f"Reader{i}") for i in range(2)]
+    asyncio.run(_subscribe(db_url, [p.id for p in people]))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", sandbox.token)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", sandbox.base_url)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    code, out, err = cli("news", "Free as before", "--yes")
+    assert code == 0 and "2 delivered" in out, err
+    assert all(len(sandbox.transcript(p.id)) == 1 for p in people)
+    assert sum(sandbox.counters.paid[p.id] for p in people) == 0
 
 
 def test_simulate_previews_the_reminder_campaign_in_a_zone() -> None:

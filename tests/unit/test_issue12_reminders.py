@@ -5,7 +5,7 @@ import io
 
 from bot.cli import run
 from bot.domain.config import load_events
-from bot.domain.plan import all_reminders, overdue
+from bot.domain.plan import all_reminders, to_catch_up
 from bot.domain.views import Reader
 from bot.render.broadcasts import reminder
 
@@ -14,13 +14,17 @@ EVENTS = load_events("config")
 NOTIFICATION_DAY = dt.datetime(2026, 3, 15, 12, 0, tzinfo=UTC)  # 15 Mar 00:00 AoE
 
 
+def caught_up(now: dt.datetime) -> tuple[object, ...]:
+    return to_catch_up(all_reminders(EVENTS), now).send
+
+
 def test_the_notification_reminder_applies_until_its_day_ends_in_aoe() -> None:
     (on_the_day,) = [r for r in all_reminders(EVENTS) if r.key_date_id == "notification"]
     assert on_the_day.fire_at == NOTIFICATION_DAY == on_the_day.key_date_at
     assert on_the_day.valid_until == NOTIFICATION_DAY + dt.timedelta(days=1)
     # After downtime that morning it is still caught up; the next day it is not.
-    assert on_the_day in overdue(EVENTS, NOTIFICATION_DAY + dt.timedelta(hours=5))
-    assert on_the_day not in overdue(EVENTS, NOTIFICATION_DAY + dt.timedelta(days=1))
+    assert on_the_day in caught_up(NOTIFICATION_DAY + dt.timedelta(hours=5))
+    assert on_the_day not in caught_up(NOTIFICATION_DAY + dt.timedelta(days=1))
 
 
 def test_its_text_says_today_not_passed() -> None:

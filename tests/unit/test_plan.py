@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import run
 from bot.domain.config import load_event_text, load_events
-from bot.domain.plan import all_reminders, overdue, plan
+from bot.domain.plan import all_reminders, plan, to_catch_up
 from bot.domain.policy import parse_offset
 from bot.domain.times import AOE_ZONE
 
@@ -111,9 +111,9 @@ def test_offsets_parse_and_label_canonically() -> None:
     assert parse_offset("on the day", midnight).before == dt.timedelta(hours=23, minutes=59)
 
 
-def test_overdue_catches_up_only_the_latest_reminder_of_a_date_still_ahead() -> None:
+def test_catch_up_sends_only_the_latest_reminder_of_a_date_still_ahead() -> None:
     # Down from 1 Feb to 14 Feb 12:00 UTC: the 7d and 3d reminders of the paper came and went.
-    late = overdue(EVENTS, utc(2026, 2, 14, 12))
+    late = to_catch_up(all_reminders(EVENTS), utc(2026, 2, 14, 12)).send
     assert [r.id for r in late] == ["euromlsys2026:paper:3d"]
     # Once the deadline has passed, nothing of it is caught up.
-    assert [r.id for r in overdue(EVENTS, utc(2026, 2, 17))] == []
+    assert [r.id for r in to_catch_up(all_reminders(EVENTS), utc(2026, 2, 17)).send] == []
