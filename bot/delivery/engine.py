@@ -190,6 +190,7 @@ class DeliveryEngine:
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._watchers: set[asyncio.Task[None]] = set()
+        self._claiming = False
         self._wake = asyncio.Event()
         self._need_rows = asyncio.Event()
         self._housekeep = asyncio.Event()
@@ -448,11 +449,11 @@ class DeliveryEngine:
 
     @property
     def busy(self) -> bool:
-        """True while rows are claimed or being sent, or a progress watcher has yet to report.
+        """True while rows are being claimed, buffered or sent, or a watcher has yet to report.
 
         (A broadcast's final status is shown after its last send.)
         """
-        return bool(self._rows.busy or self._watchers)
+        return bool(self._claiming or self._rows.busy or self._watchers)
 
     async def wait_idle(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until nothing is pending, in flight or unreported. TimeoutError otherwise."""
@@ -492,8 +493,11 @@ class DeliveryEngine:
                     log.warning("not claiming rows: the instance lock is not ours")
                     await self._sleep_or_wake(self.idle_poll)
                     continue
+                # Rows claimed in the database but not yet buffered are work in hand: busy.
+                self._claiming = True
                 rows = await self._recorder.run(self._claim)
             except Exception as exc:
+                self._claiming = False
                 self._suspect = True
                 self.health.fail("delivery", f"claiming outbox rows failed ({describe(exc)})")
                 log.warning("claiming outbox rows failed; retrying: %s", describe(exc))
@@ -504,9 +508,11 @@ class DeliveryEngine:
                 self._rows.close()
                 for row in rows:
                     self._rows.add(row)  # collected as leftovers by stop()
+                self._claiming = False
                 return
             for row in rows:
                 self._rows.add(row)
+            self._claiming = False
             await self._mark_started(rows)
             if len(rows) == self._claim_size:
                 continue
