@@ -65,17 +65,17 @@ def _use_wal(cursor: Any) -> None:
     try again for a short while; the first process usually converts it meanwhile. If it
     still cannot, the connection goes on in the rollback journal, which is as correct.
     """
-    for attempt in range(WAL_SWITCH_ATTEMPTS):
+    for attempt in range(1, WAL_SWITCH_ATTEMPTS + 1):
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt == WAL_SWITCH_ATTEMPTS - 1:
-                if "locked" in str(exc):
-                    log.warning("SQLite stays in its rollback journal for now: %s", exc)
-                    return
+            if "locked" not in str(exc):
                 raise
-            time.sleep(0.005 * (attempt + 1))  # once, at connect: a few ms in all
+            if attempt == WAL_SWITCH_ATTEMPTS:
+                log.warning("SQLite stays in its rollback journal for now: %s", exc)
+                return
+        time.sleep(0.005 * attempt)  # once, at connect: a few ms in all
 
 
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:

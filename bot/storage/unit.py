@@ -24,10 +24,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, nullcontext
 from contextvars import ContextVar, Token
 from types import TracebackType
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -139,21 +138,11 @@ class unit_of_work:
             self._unit._settled(committed)
 
 
-class _Joined:
-    """The open unit's connection as a context manager that neither commits nor closes."""
-
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._connection = connection
-
-    async def __aenter__(self) -> AsyncConnection:
-        return self._connection
-
-    async def __aexit__(self, *exc: Any) -> None:
-        return None
-
-
 class Connections:
-    """How a repository reaches the database: the open unit's connection, else its own."""
+    """How a repository reaches the database: the open unit's connection, else its own.
+
+    The unit's connection comes in a ``nullcontext``: joining neither commits nor closes.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -162,9 +151,9 @@ class Connections:
     def read(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A connection to read on (``async with``): the unit's, else a pooled one."""
         unit = current(self.engine)
-        return _Joined(unit.connection) if unit is not None else self.engine.connect()
+        return nullcontext(unit.connection) if unit is not None else self.engine.connect()
 
     def write(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A connection in a write transaction (``async with``): the unit's, else a new one."""
         unit = current(self.engine)
-        return _Joined(unit.connection) if unit is not None else self._writer.begin()
+        return nullcontext(unit.connection) if unit is not None else self._writer.begin()
