@@ -105,8 +105,7 @@ async def on_button(update: Update, context: Context) -> None:
     if not isinstance(action, cb.Follow | cb.Pick):
         await query.answer(subscriber_text.STALE_BUTTON)
         return
-    series_id = action.series_id(s.id for s in service.book.catalog)
-    series = service.book.series(series_id) if series_id else None
+    series = action.series_in(service.book.catalog)
     if series is None:
         await query.answer(subscriber_text.SERIES_GONE)
         return

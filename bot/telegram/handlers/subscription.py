@@ -166,8 +166,7 @@ async def _button_series(
     """The series a button acts on: the one it names, else the chat's default (or first)."""
     catalog = service.book.catalog
     if action.series is not None:
-        named = action.series_id(s.id for s in catalog)
-        return service.book.series(named) if named else None
+        return action.series_in(catalog)
     return await service.default_series(chat_id) or catalog[0]
 
 
