@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import get_args
 
-from telegram import CallbackQuery, Update
+from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -17,9 +17,13 @@ from bot.services.subscribers import SubscriberService, Target
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.context import BotApp
 from bot.telegram.handlers import timezone
-from bot.telegram.handlers.buttons import presses
+from bot.telegram.handlers.buttons import Press, pressed, presses
 from bot.telegram.replies import edit_reply
 from bot.telegram.targets import resolve
+
+Setting = cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate
+"""The buttons of subscribing and of the reminder settings."""
+SETTINGS: tuple[type[Setting], ...] = get_args(Setting)
 
 
 async def subscribe_reply(update: Update, context: Context) -> Reply:
@@ -107,13 +111,12 @@ async def settings(update: Update, context: Context) -> None:
 
 async def on_button(update: Update, context: Context) -> None:
     """Buttons: subscribe, settings, a reminder mode, a key date's toggle (of one series)."""
-    query = cast(CallbackQuery, update.callback_query)
-    action = cb.decode(query.data)
+    press: Press[Setting] = await pressed(update, *SETTINGS)
+    if press is None:
+        return
+    query, action = press
     chat = chat_info(update)
     service = subscribers(context)
-    if not isinstance(action, cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate):
-        await query.answer(subscriber_text.STALE_BUTTON)
-        return
     series = await _button_series(service, chat.chat_id, action)
     if series is None:
         await query.answer(subscriber_text.SERIES_GONE, show_alert=True)
@@ -161,7 +164,7 @@ async def on_button(update: Update, context: Context) -> None:
 async def _button_series(
     service: SubscriberService,
     chat_id: int,
-    action: cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate,
+    action: Setting,
 ) -> Series | None:
     """The series a button acts on: the one it names, else the chat's default (or first)."""
     catalog = service.book.catalog
@@ -175,8 +178,4 @@ def register(application: BotApp) -> None:
     application.add_handler(CommandHandler("subscribe", subscribe))
     application.add_handler(CommandHandler("unsubscribe", unsubscribe))
     application.add_handler(CommandHandler("settings", settings))
-    application.add_handler(
-        CallbackQueryHandler(
-            on_button, pattern=presses(cb.Subscribe, cb.OpenSettings, cb.SetMode, cb.ToggleDate)
-        )
-    )
+    application.add_handler(CallbackQueryHandler(on_button, pattern=presses(*SETTINGS)))
