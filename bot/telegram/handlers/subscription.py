@@ -32,11 +32,6 @@ async def subscribe_reply(update: Update, context: Context) -> Reply:
     return reply
 
 
-async def unsubscribe_reply(update: Update, context: Context) -> Reply:
-    """/unsubscribe [event]."""
-    return await _unsubscribe(update, context)
-
-
 async def _subscribe(update: Update, context: Context) -> tuple[Reply, bool]:
     """Subscribe the chat to the event the command names; the reply, and whether it is new."""
     chat = chat_info(update)
@@ -51,7 +46,8 @@ async def _subscribe(update: Update, context: Context) -> tuple[Reply, bool]:
     return subscriber_text.subscribed(event, was_new=was_new, now=service.clock.now()), was_new
 
 
-async def _unsubscribe(update: Update, context: Context) -> Reply:
+async def unsubscribe_reply(update: Update, context: Context) -> Reply:
+    """/unsubscribe [event]."""
     chat = chat_info(update)
     if not await may_change(update, context, chat):
         return subscriber_text.group_admins_only()
@@ -101,7 +97,7 @@ async def subscribe(update: Update, context: Context) -> None:
 
 async def unsubscribe(update: Update, context: Context) -> None:
     """/unsubscribe."""
-    await answer(update, context, await _unsubscribe(update, context))
+    await answer(update, context, await unsubscribe_reply(update, context))
 
 
 async def settings(update: Update, context: Context) -> None:
