@@ -14,7 +14,7 @@ from bot.domain.times import Zone, countdown, format_in_zone
 from bot.domain.topics import ScopeVerdict
 from bot.domain.views import Reader
 from bot.render import callbacks as cb
-from bot.render.blocks import reader_time, social_lines, title, written_time
+from bot.render.blocks import extended_from, reader_time, social_lines, title, written_time
 from bot.render.html import esc, link
 from bot.render.reply import Button, Reply
 
@@ -56,9 +56,7 @@ def key_date(event: Event, kd: KeyDate, reader: Reader, zones: Sequence[Zone] = 
         if not zones or reader.zone is not None:
             lines.append(f"🕑 {reader_time(kd.at, reader)}")
     lines.append(f"⏳ {esc(countdown(kd.at, reader.now))}")
-    if kd.history:
-        earlier = ", ".join(esc(format_in_zone(p.at, kd.zone, with_time=False)) for p in kd.history)
-        lines.append(f"↪️ extended from {earlier}")
+    lines += extended_from(kd)
     lines.append("\nAll key dates: /dates")
     if reader.zone is None and not zones and timed:
         lines.append("Your own time: /timezone, e.g. <code>/timezone Berlin</code>")

@@ -29,12 +29,16 @@ def key_date_block(kd: KeyDate, reader: Reader) -> str:
     if not (kd.date_only and kd.kind == "event"):
         lines.append(f"🕑 {reader_time(kd.at, reader)}")
     lines.append(f"⏳ {esc(countdown(kd.at, reader.now))}")
-    if kd.history:
-        earlier = ", ".join(
-            esc(format_in_zone(past.at, kd.zone, with_time=False)) for past in kd.history
-        )
-        lines.append(f"↪️ extended from {earlier}")
+    lines += extended_from(kd)
     return "\n".join(lines)
+
+
+def extended_from(kd: KeyDate) -> list[str]:
+    """The line naming the dates a key date was extended from (none when it never moved)."""
+    if not kd.history:
+        return []
+    earlier = ", ".join(esc(format_in_zone(p.at, kd.zone, with_time=False)) for p in kd.history)
+    return [f"↪️ extended from {earlier}"]
 
 
 def zone_hint(reader: Reader) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 from bot.domain.model import Event, KeyDate
 from bot.domain.times import countdown, format_in_zone
 from bot.domain.views import Reader
-from bot.render.blocks import reader_time, title, written_time
+from bot.render.blocks import extended_from, reader_time, title, written_time
 from bot.render.html import esc, link, split_message
 from bot.render.reply import Reply
 from bot.render.series import new_edition
@@ -26,9 +26,7 @@ def reminder(event: Event, kd: KeyDate, reader: Reader) -> Reply:
     lines = [f"{headline} ({title(event)})", "", f"🗓 {written_time(kd)}"]
     if not (kd.date_only and kd.kind == "event"):
         lines.append(f"🕑 {reader_time(kd.at, reader)}")
-    if kd.history:
-        earlier = ", ".join(esc(format_in_zone(p.at, kd.zone, with_time=False)) for p in kd.history)
-        lines.append(f"↪️ extended from {earlier}")
+    lines += extended_from(kd)
     where = kd.url or (event.submission_url if kd.kind == "deadline" else None)
     lines.append("")
     lines.append(f"Submit at {link(where)}" if where else f"Details: {link(event.website)}")

@@ -37,6 +37,7 @@ from typing import Literal, get_args
 
 from bot.domain.questions import SUGGESTIBLE, Kind
 from bot.domain.reminding import ReminderMode, is_mode
+from bot.domain.series import Series
 
 MAX_BYTES = 64
 """Telegram's limit on a button's callback data, in UTF-8 bytes."""
@@ -66,6 +67,10 @@ class _OfSeries:
     def series_id(self, ids: Iterable[str]) -> str | None:
         """Return the series id among ``ids`` this button means, or None when none matches."""
         return next((i for i in ids if series_ref(i) == self.series), None)
+
+    def series_in(self, catalog: Iterable[Series]) -> Series | None:
+        """Return the series of ``catalog`` this button means, or None when none matches."""
+        return next((s for s in catalog if series_ref(s.id) == self.series), None)
 
 
 @dataclass(frozen=True)

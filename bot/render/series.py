@@ -14,18 +14,14 @@ from bot.domain.series import Series
 from bot.domain.times import countdown, format_in_zone
 from bot.domain.views import Reader
 from bot.render import callbacks as cb
-from bot.render.blocks import reader_time, written_time
+from bot.render.blocks import reader_time, title, written_time
 from bot.render.html import esc, link
 from bot.render.reply import Button, Reply
 
 
-def _title(event: Event) -> str:
-    return f"<b>{esc(event.short_name)}</b>"
-
-
 def new_edition(event: Event, reader: Reader) -> Reply:
     """Tell a series' followers that its next edition's call is out, dates in their zone."""
-    lines = [f"📣 The call for {_title(event)} is out!", "", esc(event.name)]
+    lines = [f"📣 The call for {title(event)} is out!", "", esc(event.name)]
     where = []
     if event.venue:
         where.append(f"{esc(event.venue.city)}, {esc(event.venue.country)}")
@@ -51,7 +47,7 @@ def new_edition(event: Event, reader: Reader) -> Reply:
 def new_edition_preview(event: Event, followers: int, reader: Reader) -> Reply:
     """Show an organizer the announcement a new edition will send, before it goes."""
     head = (
-        f"👀 Preview: when the bot loads {_title(event)}, {followers} follower"
+        f"👀 Preview: when the bot loads {title(event)}, {followers} follower"
         f"{'s' if followers != 1 else ''} of the series get this once:"
     )
     return Reply(f"{head}\n\n{new_edition(event, reader).text}")
@@ -88,7 +84,7 @@ def events_list(lines: Sequence[SeriesLine], reader: Reader) -> Reply:
             )
         else:
             when = "no date ahead"
-        blocks.append(f"{mark}{_title(edition)} (<code>{esc(line.series.id)}</code>): {when}")
+        blocks.append(f"{mark}{title(edition)} (<code>{esc(line.series.id)}</code>): {when}")
         verb = "Unfollow" if line.following else "Follow"
         action = cb.Follow(cb.series_ref(line.series.id), follow=not line.following)
         buttons.append((Button(f"{verb} {edition.short_name}", data=cb.encode(action)),))
@@ -137,9 +133,9 @@ def no_edition(series: Series, year: int) -> Reply:
 def followed(event: Event, *, was_new: bool) -> Reply:
     """After /follow: the chat now gets this series' reminders and news."""
     if not was_new:
-        return Reply(f"You already follow {_title(event)}. /events · /settings")
+        return Reply(f"You already follow {title(event)}. /events · /settings")
     return Reply(
-        f"✅ Following {_title(event)}: reminders before each deadline and the organizers'"
+        f"✅ Following {title(event)}: reminders before each deadline and the organizers'"
         " news, from this edition to the next. /dates · /unfollow to stop."
     )
 
@@ -147,9 +143,9 @@ def followed(event: Event, *, was_new: bool) -> Reply:
 def unfollowed(event: Event, *, was_following: bool) -> Reply:
     """After /unfollow."""
     if not was_following:
-        return Reply(f"You were not following {_title(event)}. /events")
+        return Reply(f"You were not following {title(event)}. /events")
     return Reply(
-        f"🔕 You no longer follow {_title(event)} (your settings are kept if you come back)."
+        f"🔕 You no longer follow {title(event)} (your settings are kept if you come back)."
     )
 
 
@@ -159,7 +155,7 @@ def edition_heading(event: Event, current: Event) -> str:
         return ""
     first = event.dates_in_order()
     when = format_in_zone(first[0].at, first[0].zone, with_time=False) if first else ""
-    return f"🗄 {_title(event)} (not the current edition; {esc(when)}). Now: /dates\n\n"
+    return f"🗄 {title(event)} (not the current edition; {esc(when)}). Now: /dates\n\n"
 
 
 def editions_announced(ids: Sequence[str]) -> str:
@@ -171,7 +167,7 @@ def editions_announced(ids: Sequence[str]) -> str:
 def not_admin_of(series: Series, now: dt.datetime) -> Reply:
     """An organizer of one series tried to act on another."""
     return Reply(
-        f"You are not an organizer of {_title(series.current(now))}; your commands act on"
+        f"You are not an organizer of {title(series.current(now))}; your commands act on"
         " your own events only."
     )
 
@@ -189,4 +185,4 @@ def about_event(event: Event, reply: Reply) -> Reply:
     """Name the event an answer is about (a bot of several), unless the answer does."""
     if event.short_name in reply.text:
         return reply
-    return Reply(f"{_title(event)}\n{reply.text}", reply.buttons)
+    return Reply(f"{title(event)}\n{reply.text}", reply.buttons)

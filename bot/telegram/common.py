@@ -19,6 +19,7 @@ __all__ = [
     "chat_info",
     "install",
     "may_change",
+    "sender_id",
     "services",
     "subscribers",
 ]
@@ -60,6 +61,12 @@ def chat_info(update: Update) -> ChatInfo:
         first_name=chat.first_name,
         language_code=user.language_code if user else None,
     )
+
+
+def sender_id(update: Update) -> int | None:
+    """The user id of who sent the update (never a forwarded "from" or the chat)."""
+    user = update.effective_user
+    return user.id if user else None
 
 
 async def may_change(update: Update, context: Context, chat: ChatInfo) -> bool:

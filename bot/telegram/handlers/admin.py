@@ -14,7 +14,7 @@ from bot.render import organizers as organizer_text
 from bot.render import series as series_text
 from bot.render.reply import Reply
 from bot.services.admin import AdminService
-from bot.telegram.common import Context, answer, chat_info, services, subscribers
+from bot.telegram.common import Context, answer, chat_info, sender_id, services, subscribers
 from bot.telegram.context import BotApp
 from bot.telegram.menus import publish_admin_menu
 
@@ -31,12 +31,12 @@ def admin_only(
 
     async def handle(update: Update, context: Context) -> None:
         admin = services(context).admin
-        user = update.effective_user  # the sender, never a forwarded "from" or the chat
-        if not admin.is_admin(user.id if user else None):
-            await admin.refuse(user.id if user else None, action)
+        user_id = sender_id(update)
+        if not admin.is_admin(user_id):
+            await admin.refuse(user_id, action)
             await answer(update, context, organizer_text.not_admin())
             return
-        await ensure_admin_menu(context, user.id if user else 0)
+        await ensure_admin_menu(context, user_id or 0)
         reply = await respond(update, context, admin)
         if reply is not None:
             await answer(update, context, reply)
@@ -61,8 +61,7 @@ async def admin_series(
     A first word that is a series' id names it (the sender must administer it); else the
     only series the sender administers; else the chat's default, when theirs; else ask.
     """
-    user = update.effective_user
-    user_id = user.id if user else None
+    user_id = sender_id(update)
     service = subscribers(context)
     catalog = service.book.catalog
     named = next((s for s in catalog if words and s.id == words[0].lower()), None)
@@ -97,10 +96,10 @@ def for_series(
 
 async def admin_menu(update: Update, context: Context, admin: AdminService) -> Reply:
     """/admin: the organizers' commands, for the series the sender administers."""
-    user = update.effective_user
+    user_id = sender_id(update)
     service = subscribers(context)
     now = service.clock.now()
-    mine = admin.series_of_admin(user.id if user else None)
+    mine = admin.series_of_admin(user_id)
     default = await service.default_series(chat_info(update).chat_id)
     chosen = default if default is not None and default in mine else mine[0]
     yours = [s.current(now) for s in mine]
@@ -113,8 +112,7 @@ async def reload(update: Update, context: Context, admin: AdminService) -> Reply
     The bot's operators (``ADMIN_IDS``) re-read every file; an organizer of some series
     re-reads only theirs (``/reload ID``: one of them), the others' stay as loaded.
     """
-    user = update.effective_user
-    user_id = user.id if user else None
+    user_id = sender_id(update)
     service = subscribers(context)
     words = list(context.args or [])
     only: list[str] | None = None
@@ -144,13 +142,13 @@ async def reload(update: Update, context: Context, admin: AdminService) -> Reply
 
 async def preview(update: Update, context: Context, admin: AdminService) -> Reply:
     """/preview: the announcement a new edition's file will send when loaded."""
-    user = update.effective_user
+    user_id = sender_id(update)
     service = subscribers(context)
     try:
         found = await admin.preview_editions()
     except ConfigError as exc:
         return organizer_text.admin_failed(exc.report())
-    mine = {s.id for s in admin.series_of_admin(user.id if user else None)}
+    mine = {s.id for s in admin.series_of_admin(user_id)}
     found = [(e, n) for e, n in found if series_of(e) in mine]
     if not found:
         return series_text.no_new_edition()
@@ -169,8 +167,8 @@ async def extend(
     event = series.current(service.clock.now())
     if len(args) < 2:
         return organizer_text.extend_usage(event)
-    user = update.effective_user
-    outcome = await admin.extend(user.id if user else None, args[0], " ".join(args[1:]), event)
+    user_id = sender_id(update)
+    outcome = await admin.extend(user_id, args[0], " ".join(args[1:]), event)
     if outcome.unknown_key_date is not None:
         return organizer_text.no_such_key_date(outcome.unknown_key_date, outcome.key_dates)
     if not outcome.ok:

@@ -22,6 +22,8 @@ from bot.telegram.context import BotApp
 log = logging.getLogger(__name__)
 
 A = TypeVar("A")
+Press = tuple[CallbackQuery, A] | None
+"""A button press and its action, or None when it was answered as stale."""
 
 
 def presses(*kinds: type[object]) -> Callable[[object], bool]:
@@ -33,11 +35,11 @@ def presses(*kinds: type[object]) -> Callable[[object], bool]:
     return matches
 
 
-async def pressed(update: Update, kind: type[A]) -> tuple[CallbackQuery, A] | None:
-    """The press and its action when that is a ``kind``; else the press is answered as stale."""
+async def pressed(update: Update, *kinds: type[A]) -> Press[A]:
+    """The press and its action when that is one of ``kinds``; else it is answered as stale."""
     query = cast(CallbackQuery, update.callback_query)
     action = cb.decode(query.data)
-    if isinstance(action, kind):
+    if isinstance(action, kinds):
         return query, action
     await query.answer(STALE_BUTTON)
     return None

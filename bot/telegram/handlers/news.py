@@ -25,7 +25,7 @@ from bot.render import series as series_text
 from bot.render import subscribers as subscriber_text
 from bot.render.reply import Reply
 from bot.services.admin import AdminService
-from bot.telegram.common import Context, answer, chat_info, services, subscribers
+from bot.telegram.common import Context, answer, chat_info, sender_id, services, subscribers
 from bot.telegram.context import BotApp
 from bot.telegram.handlers import info
 from bot.telegram.handlers.admin import admin_only, admin_series, ensure_admin_menu, for_series
@@ -108,10 +108,10 @@ async def post(update: Update, context: Context) -> None:
 
 async def news_command(update: Update, context: Context) -> None:
     """/news: admins with text post news; everyone else gets the latest news."""
-    user = update.effective_user
+    user_id = sender_id(update)
     svc = services(context)
-    if context.args and svc.admin.is_admin(user.id if user else None):
-        await ensure_admin_menu(context, user.id if user else 0)
+    if context.args and svc.admin.is_admin(user_id):
+        await ensure_admin_menu(context, user_id or 0)
         await post(update, context)
         return
     await answer(update, context, await info.news(update, context))
@@ -236,19 +236,17 @@ async def cancel(update: Update, context: Context, admin: AdminService) -> Reply
     if len(args) != 1 or not args[0].lstrip("#").isdigit():
         return organizer_text.cancel_usage()
     broadcast_id = int(args[0].lstrip("#"))
-    user = update.effective_user
+    user_id = sender_id(update)
     svc = services(context)
     edition = await svc.news.edition_of(broadcast_id)
     event = svc.subscribers.book.event(edition) if edition else None
-    if event is not None and not admin.is_admin(user.id if user else None, series_of(event)):
-        await admin.refuse(
-            user.id if user else None, "cancel", f"broadcast #{broadcast_id} of another event"
-        )
+    if event is not None and not admin.is_admin(user_id, series_of(event)):
+        await admin.refuse(user_id, "cancel", f"broadcast #{broadcast_id} of another event")
         return series_text.not_admin_of(
             svc.subscribers.book.series(series_of(event)) or svc.subscribers.book.catalog[0],
             svc.subscribers.clock.now(),
         )
-    count = await svc.news.cancel(user.id if user else None, broadcast_id)
+    count = await svc.news.cancel(user_id, broadcast_id)
     return organizer_text.cancelled(broadcast_id, count)
 
 

@@ -108,8 +108,7 @@ async def on_ask(update: Update, context: Context) -> None:
     query, action = press
     await query.answer()
     service = subscribers(context)
-    sid = action.series_id(s.id for s in service.book.catalog)
-    series = service.book.series(sid) if sid is not None else None
+    series = action.series_in(service.book.catalog)
     event = None
     if series is not None:  # the series the question was about, not the chat's default
         context.args = [series.id]

@@ -6,9 +6,8 @@ Following a series is subscribing to it: its reminders and news, edition after e
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import cast
 
-from telegram import CallbackQuery, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.series import Series, find_series
@@ -19,7 +18,7 @@ from bot.render.reply import Reply
 from bot.render.series import SeriesLine
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.context import BotApp
-from bot.telegram.handlers.buttons import presses
+from bot.telegram.handlers.buttons import Press, pressed, presses
 
 Answer = Callable[[Update, Context], Awaitable[Reply]]
 
@@ -99,14 +98,12 @@ async def follow_link(update: Update, context: Context, payload: str) -> bool:
 
 async def on_button(update: Update, context: Context) -> None:
     """Follow, unfollow and choose buttons (:class:`~bot.render.callbacks.Follow`, ``Pick``)."""
-    query = cast(CallbackQuery, update.callback_query)
-    action = cb.decode(query.data)
-    service = subscribers(context)
-    if not isinstance(action, cb.Follow | cb.Pick):
-        await query.answer(subscriber_text.STALE_BUTTON)
+    press: Press[cb.Follow | cb.Pick] = await pressed(update, cb.Follow, cb.Pick)
+    if press is None:
         return
-    series_id = action.series_id(s.id for s in service.book.catalog)
-    series = service.book.series(series_id) if series_id else None
+    query, action = press
+    service = subscribers(context)
+    series = action.series_in(service.book.catalog)
     if series is None:
         await query.answer(subscriber_text.SERIES_GONE)
         return

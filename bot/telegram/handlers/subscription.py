@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import get_args
 
-from telegram import CallbackQuery, Update
+from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -17,20 +17,19 @@ from bot.services.subscribers import SubscriberService, Target
 from bot.telegram.common import Context, answer, chat_info, may_change, subscribers
 from bot.telegram.context import BotApp
 from bot.telegram.handlers import timezone
-from bot.telegram.handlers.buttons import presses
+from bot.telegram.handlers.buttons import Press, pressed, presses
 from bot.telegram.replies import edit_reply
 from bot.telegram.targets import resolve
+
+Setting = cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate
+"""The buttons of subscribing and of the reminder settings."""
+SETTINGS: tuple[type[Setting], ...] = get_args(Setting)
 
 
 async def subscribe_reply(update: Update, context: Context) -> Reply:
     """/subscribe [event]: follow the event (a group: its admins only)."""
     reply, _ = await _subscribe(update, context)
     return reply
-
-
-async def unsubscribe_reply(update: Update, context: Context) -> Reply:
-    """/unsubscribe [event]."""
-    return await _unsubscribe(update, context)
 
 
 async def _subscribe(update: Update, context: Context) -> tuple[Reply, bool]:
@@ -47,7 +46,8 @@ async def _subscribe(update: Update, context: Context) -> tuple[Reply, bool]:
     return subscriber_text.subscribed(event, was_new=was_new, now=service.clock.now()), was_new
 
 
-async def _unsubscribe(update: Update, context: Context) -> Reply:
+async def unsubscribe_reply(update: Update, context: Context) -> Reply:
+    """/unsubscribe [event]."""
     chat = chat_info(update)
     if not await may_change(update, context, chat):
         return subscriber_text.group_admins_only()
@@ -97,7 +97,7 @@ async def subscribe(update: Update, context: Context) -> None:
 
 async def unsubscribe(update: Update, context: Context) -> None:
     """/unsubscribe."""
-    await answer(update, context, await _unsubscribe(update, context))
+    await answer(update, context, await unsubscribe_reply(update, context))
 
 
 async def settings(update: Update, context: Context) -> None:
@@ -107,13 +107,12 @@ async def settings(update: Update, context: Context) -> None:
 
 async def on_button(update: Update, context: Context) -> None:
     """Buttons: subscribe, settings, a reminder mode, a key date's toggle (of one series)."""
-    query = cast(CallbackQuery, update.callback_query)
-    action = cb.decode(query.data)
+    press: Press[Setting] = await pressed(update, *SETTINGS)
+    if press is None:
+        return
+    query, action = press
     chat = chat_info(update)
     service = subscribers(context)
-    if not isinstance(action, cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate):
-        await query.answer(subscriber_text.STALE_BUTTON)
-        return
     series = await _button_series(service, chat.chat_id, action)
     if series is None:
         await query.answer(subscriber_text.SERIES_GONE, show_alert=True)
@@ -161,13 +160,12 @@ async def on_button(update: Update, context: Context) -> None:
 async def _button_series(
     service: SubscriberService,
     chat_id: int,
-    action: cb.Subscribe | cb.OpenSettings | cb.SetMode | cb.ToggleDate,
+    action: Setting,
 ) -> Series | None:
     """The series a button acts on: the one it names, else the chat's default (or first)."""
     catalog = service.book.catalog
     if action.series is not None:
-        named = action.series_id(s.id for s in catalog)
-        return service.book.series(named) if named else None
+        return action.series_in(catalog)
     return await service.default_series(chat_id) or catalog[0]
 
 
@@ -176,8 +174,4 @@ def register(application: BotApp) -> None:
     application.add_handler(CommandHandler("subscribe", subscribe))
     application.add_handler(CommandHandler("unsubscribe", unsubscribe))
     application.add_handler(CommandHandler("settings", settings))
-    application.add_handler(
-        CallbackQueryHandler(
-            on_button, pattern=presses(cb.Subscribe, cb.OpenSettings, cb.SetMode, cb.ToggleDate)
-        )
-    )
+    application.add_handler(CallbackQueryHandler(on_button, pattern=presses(*SETTINGS)))
