@@ -22,6 +22,7 @@ from bot.services.subscribers import ChatInfo, SubscriberService
 from bot.storage.database import Database
 from tests.deploy.botproc import CONFIG
 from tests.deploy.test_deploy_process import BEFORE_DEADLINE, news_in
+from tests.deploy.test_deploy_process import until as _until
 
 #: How long each outage lasts, in seconds (``bench/bench_chaos.py`` sets 10).
 OUTAGE_S = float(os.environ.get("CHAOS_OUTAGE_S", "3"))
@@ -56,13 +57,7 @@ def duplicates(sandbox: Sandbox, readers: list[User]) -> int:
 
 async def until(check: Callable[[], bool], what: str, within: float = HANG_GUARD_S) -> float:
     """Wait for ``check()`` (hang guard ``within``); return the seconds it took."""
-    begun = time.monotonic()
-    while True:
-        if check():
-            return time.monotonic() - begun
-        if time.monotonic() - begun > within:
-            raise AssertionError(f"hang guard: no {what} after {within} s")
-        await asyncio.sleep(0.05)
+    return await _until(check, within, what)
 
 
 class HealthPoller:
