@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from bot.domain.model import Event, KeyDate
 from bot.domain.outbox_keys import parse_key
 from bot.domain.plan import Reminder, all_reminders, superseded_by
-from bot.domain.times import parse_instant, parse_zone
+from bot.domain.times import parse_instant, stored_zone
 from bot.domain.views import Reader
 from bot.services.events import EventBook
 from bot.storage.database import Database
@@ -43,13 +43,7 @@ class ReminderTexts(Protocol):
 
 def reader_for(timezone: str | None, now: dt.datetime) -> Reader:
     """Return the reader of a chat whose stored zone is ``timezone`` (None: unknown)."""
-    zone = None
-    if timezone:
-        try:
-            zone = parse_zone(timezone)
-        except ValueError:
-            zone = None
-    return Reader(zone, now)
+    return Reader(stored_zone(timezone), now)
 
 
 class SendTimeRenderer:
