@@ -67,7 +67,7 @@ def all_reminders(events: Iterable[Event]) -> list[Reminder]:
         for kd in event.key_dates
         for offset in offsets_for(event, kd)
     ]
-    return sorted(reminders, key=lambda r: (r.fire_at, r.id))
+    return sorted(reminders, key=firing_order)
 
 
 def plan(

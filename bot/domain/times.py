@@ -139,6 +139,16 @@ def parse_zone(text: str) -> Zone:
         ) from None
 
 
+def stored_zone(text: str | None) -> Zone | None:
+    """Return the zone a chat chose and the bot stored; None if none, or no longer readable."""
+    if not text:
+        return None
+    try:
+        return parse_zone(text)
+    except ValueError:  # TimeError: a name the tz database no longer knows
+        return None
+
+
 def _digits(text: str) -> str:
     """Return the number part of an unsigned offset (``UTC 12`` → ``12``)."""
     return re.sub(r"^(?:UTC|GMT)\s*", "", text, flags=re.IGNORECASE)

@@ -68,6 +68,8 @@ class EventBook:
         self._loader = loader
         self._config = events if events is not None else loader(config_path)
         self._events = self._config
+        self._catalog: tuple[tuple[Event, ...], tuple[Series, ...]] | None = None
+        """The events :attr:`catalog` was grouped from, and the grouping."""
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -81,8 +83,14 @@ class EventBook:
 
     @property
     def catalog(self) -> tuple[Series, ...]:
-        """Every series the bot carries, each with its editions (extensions applied)."""
-        return group_series(self._events)
+        """Every series the bot carries, each with its editions (extensions applied).
+
+        Grouped once per set of events (a refresh or reload replaces the tuple), not on
+        every question that asks for a series or the current edition.
+        """
+        if self._catalog is None or self._catalog[0] is not self._events:
+            self._catalog = (self._events, group_series(self._events))
+        return self._catalog[1]
 
     def series(self, series_id: str) -> Series | None:
         """Return the series with this id."""

@@ -233,23 +233,21 @@ class ReminderService:
 
     # -- firing ----------------------------------------------------------------------------
 
-    def _current(self, reminder_id: str) -> Reminder | None:
-        return next((r for r in all_reminders(self.book.events) if r.id == reminder_id), None)
-
     async def fire(self, reminder_id: str) -> int | None:
         """Enqueue a reminder for its recipients now; None when it no longer applies.
 
         A reminder superseded by a later one of its date (:func:`superseded_by`: a job
         that ran late) is recorded as such instead.
         """
-        reminder = self._current(reminder_id)
+        reminders = all_reminders(self.book.events)
+        reminder = next((r for r in reminders if r.id == reminder_id), None)
         now = self.book.clock.now()
         if reminder is None or reminder.valid_until <= now:
             log.info("reminder %s skipped: its key date is gone or has passed", reminder_id)
             return None
         event = self.book.event(reminder.event_id)
         assert event is not None
-        by = superseded_by(reminder, all_reminders([event]), now)
+        by = superseded_by(reminder, reminders, now)
         if by is not None:  # a late job: a later reminder of its date is due, or says the same
             await self._supersede(reminder, by)
             return None

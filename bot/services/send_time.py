@@ -15,8 +15,8 @@ from typing import Any, Protocol
 
 from bot.domain.model import Event, KeyDate
 from bot.domain.outbox_keys import parse_key
-from bot.domain.plan import all_reminders, superseded_by
-from bot.domain.times import parse_instant, parse_zone
+from bot.domain.plan import Reminder, all_reminders, superseded_by
+from bot.domain.times import parse_instant, stored_zone
 from bot.domain.views import Reader
 from bot.services.events import EventBook
 from bot.storage.database import Database
@@ -43,13 +43,7 @@ class ReminderTexts(Protocol):
 
 def reader_for(timezone: str | None, now: dt.datetime) -> Reader:
     """Return the reader of a chat whose stored zone is ``timezone`` (None: unknown)."""
-    zone = None
-    if timezone:
-        try:
-            zone = parse_zone(timezone)
-        except ValueError:
-            zone = None
-    return Reader(zone, now)
+    return Reader(stored_zone(timezone), now)
 
 
 class SendTimeRenderer:
@@ -59,6 +53,21 @@ class SendTimeRenderer:
         self.db = db
         self.book = book
         self.texts = texts
+        self._planned: dict[str, tuple[Event, list[Reminder]]] = {}
+        """Per event id: the loaded event and its reminders (see :meth:`_reminders_of`)."""
+
+    def _reminders_of(self, event: Event) -> list[Reminder]:
+        """Return ``all_reminders([event])``, computed once per loaded event.
+
+        Every row of a broadcast asks; the plan is a pure function of the (immutable)
+        event, so it is kept until the book holds another object for that id (a reload or
+        an extension).
+        """
+        planned = self._planned.get(event.id)
+        if planned is None or planned[0] is not event:
+            planned = (event, all_reminders([event]))
+            self._planned[event.id] = planned
+        return planned[1]
 
     def _reader(self, timezone: str | None) -> Reader:
         return reader_for(timezone, self.book.clock.now())
@@ -102,7 +111,7 @@ class SendTimeRenderer:
             reminder_id = parse_key(key).ref.partition("@")[0]
         except ValueError:
             return False  # not a reminder key: nothing to supersede it
-        reminders = all_reminders([event])
+        reminders = self._reminders_of(event)
         reminder = next((r for r in reminders if r.id == reminder_id), None)
         by = None if reminder is None else superseded_by(reminder, reminders, now)
         if by is not None:

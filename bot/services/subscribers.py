@@ -10,7 +10,7 @@ from bot.domain.clock import Clock
 from bot.domain.model import Event
 from bot.domain.reminding import ReminderMode
 from bot.domain.series import Series, leading_year, parse_choice, series_of
-from bot.domain.times import TimeError, Zone, parse_zone
+from bot.domain.times import Zone, stored_zone
 from bot.domain.views import NewsEntry, Reader
 from bot.services.events import EventBook
 from bot.storage.database import Database
@@ -88,12 +88,7 @@ class SubscriberService:
     async def zone_of(self, chat_id: int) -> Zone | None:
         """Return the chat's chosen zone, if it chose one that still exists."""
         stored = await self.db.chats.get_chat(chat_id)
-        if stored is None or not stored.timezone:
-            return None
-        try:
-            return parse_zone(stored.timezone)
-        except TimeError:
-            return None
+        return stored_zone(stored.timezone if stored else None)
 
     async def reader(self, chat: ChatInfo) -> Reader:
         """Return how this chat reads times: its zone, now, and whether it is a group.
